@@ -1,0 +1,76 @@
+//! Builds the whole api process: services, migrations, the router, and in standalone mode the
+//! thumbnailer and worker loops.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use picup_common::config::Config;
+use picup_common::services::Services;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::state::AppState;
+
+pub struct RunningApp {
+    pub addr: SocketAddr,
+    pub services: Services,
+    shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+pub async fn start(config: Config) -> anyhow::Result<RunningApp> {
+    let shutdown = CancellationToken::new();
+    let standalone = config.standalone();
+    let http_addr = config.http_addr;
+    let (services, local_events) = Services::connect(config, shutdown.clone()).await?;
+    services.db.migrate().await.context("cannot migrate the database")?;
+
+    let state = AppState::new(services.clone());
+    let mut tasks = Vec::new();
+    if standalone {
+        if let Some(events) = local_events {
+            tasks.push(tokio::spawn(picup_thumbnailer::run_in_process(services.clone(), events, shutdown.clone())));
+        }
+        tasks.push(tokio::spawn(picup_worker::run_loop(services.clone(), shutdown.clone())));
+    }
+    let limiters = state.limiters.clone();
+    let idle_shutdown = shutdown.clone();
+    tasks.push(tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = idle_shutdown.cancelled() => break,
+                () = tokio::time::sleep(Duration::from_secs(60)) => limiters.forget_idle(),
+            }
+        }
+    }));
+
+    let router = crate::routes::router(state, &services.config.web_dir);
+    let listener = TcpListener::bind(http_addr).await.with_context(|| format!("cannot listen on {http_addr} (PICUP_HTTP_ADDR)"))?;
+    let addr = listener.local_addr()?;
+    let server_shutdown = shutdown.clone();
+    tasks.push(tokio::spawn(async move {
+        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(server_shutdown.cancelled_owned())
+            .await;
+        if let Err(err) = served {
+            tracing::error!(error = %err, "http server stopped");
+        }
+    }));
+    tracing::info!(%addr, standalone, "picup api listening");
+    Ok(RunningApp { addr, services, shutdown, tasks })
+}
+
+impl RunningApp {
+    /// Stops accepting requests, lets running ones finish (up to a grace period), stops the
+    /// background loops, and closes the database.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let all = futures::future::join_all(self.tasks);
+        if tokio::time::timeout(crate::routes::SHUTDOWN_GRACE, all).await.is_err() {
+            tracing::warn!("some requests did not finish within the grace period");
+        }
+        self.services.db.close().await;
+    }
+}

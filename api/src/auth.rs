@@ -1,0 +1,107 @@
+//! Who is calling: a bearer token (API clients) or the session cookie (the web album). Cookie
+//! requests that change state must carry `X-Requested-With`, which a cross-site form or image
+//! cannot send and a cross-site script cannot send without a CORS preflight the api refuses.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use base64::Engine;
+use picup_common::db::User;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "picup_session";
+pub const CSRF_HEADER: &str = "x-requested-with";
+
+/// The signed-in user. Extracting it also applies the per-user rate limit.
+pub struct CurrentUser(pub User);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (token, from_cookie) = session_token(&parts.headers).ok_or(ApiError::Unauthorized)?;
+        if from_cookie && !is_safe(&parts.method) && !parts.headers.contains_key(CSRF_HEADER) {
+            return Err(ApiError::Forbidden("this request must be sent by the picup web app (missing X-Requested-With)"));
+        }
+        let user = state.services.db.session_user(&hash_token(&token)).await.map_err(|err| match err {
+            picup_common::db::DbError::NotFound => ApiError::Unauthorized,
+            other => other.into(),
+        })?;
+        state.limiters.check_user(user.id)?;
+        Ok(CurrentUser(user))
+    }
+}
+
+/// The raw session token and whether it came from the cookie.
+pub fn session_token(headers: &HeaderMap) -> Option<(String, bool)> {
+    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        return value.strip_prefix("Bearer ").map(|token| (token.trim().to_owned(), false));
+    }
+    let jar = CookieJar::from_headers(headers);
+    jar.get(SESSION_COOKIE).map(|cookie| (cookie.value().to_owned(), true))
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn session_cookie(token: String, secure: bool, max_age: std::time::Duration) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .path("/")
+        .max_age(cookie::time::Duration::seconds(i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX)))
+        .build()
+}
+
+pub fn removal_cookie(secure: bool) -> Cookie<'static> {
+    let mut cookie = Cookie::build((SESSION_COOKIE, "")).http_only(true).same_site(SameSite::Lax).secure(secure).path("/").build();
+    cookie.make_removal();
+    cookie
+}
+
+/// Argon2id with the crate's recommended parameters, off the async threads.
+pub async fn hash_password(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("argon2: {e}")))
+}
+
+/// Verifies a password; with no stored hash it still does the work, so timing does not tell
+/// whether an email is registered.
+pub async fn verify_password(password: String, stored: Option<String>) -> ApiResult<bool> {
+    tokio::task::spawn_blocking(move || {
+        let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
+        let parsed = PasswordHash::new(&stored).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
+        Ok::<_, anyhow::Error>(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?
+    .map_err(ApiError::Internal)
+}
+
+/// Argon2id hash of a random password nobody knows, used for unknown emails.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3rG0Qk4qBI1VVnEbmm0Yp6q9u4wAp4fFhO0OpnK4bMc";

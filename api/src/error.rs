@@ -1,0 +1,141 @@
+//! The api's one error type, mapped to HTTP in one place. Bodies are `{"code", "message"}` (plus
+//! `fields` for validation); internal errors are logged once and never shown to the client.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use picup_common::db::DbError;
+use picup_common::lock::LockError;
+use picup_common::storage::StorageError;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("please sign in")]
+    Unauthorized,
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{message}")]
+    TooLarge { code: &'static str, message: String },
+    #[error("please check the highlighted fields")]
+    Validation(BTreeMap<&'static str, Vec<String>>),
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
+    #[error("{message}")]
+    UnsupportedType { message: String },
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("too many requests; please wait a moment")]
+    TooManyRequests { retry_after: Duration },
+    #[error("the service is busy; please try again in a moment")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn field(field: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Validation(BTreeMap::from([(field, vec![message.into()])]))
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest { code, message: message.into() }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Conflict { code, message: message.into() }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            ApiError::TooLarge { code, .. } => (StatusCode::PAYLOAD_TOO_LARGE, code),
+            ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            ApiError::UnsupportedType { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type"),
+            ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+/// Internal details travel to the logging middleware in the response's extensions, so they are
+/// logged once, with the request's span, and never reach the client.
+#[derive(Clone, Debug)]
+pub struct InternalErrorDetail(pub String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = match &self {
+            ApiError::Forbidden(message) => (*message).to_owned(),
+            other => other.to_string(),
+        };
+        let mut body = json!({ "code": code, "message": message });
+        if let ApiError::Validation(fields) = &self {
+            body["fields"] = json!(fields);
+        }
+        let mut response = (status, Json(body)).into_response();
+        match self {
+            ApiError::TooManyRequests { retry_after } => {
+                let seconds = retry_after.as_secs_f64().ceil().max(1.0).to_string();
+                if let Ok(value) = HeaderValue::from_str(&seconds) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+            }
+            ApiError::Internal(err) => {
+                response.extensions_mut().insert(InternalErrorDetail(format!("{err:#}")));
+            }
+            ApiError::Unavailable(detail) => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                response.extensions_mut().insert(InternalErrorDetail(detail));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::NotFound => ApiError::NotFound,
+            DbError::Conflict => ApiError::conflict("conflict", "that already exists"),
+            DbError::Sqlx(sqlx::Error::PoolTimedOut) => ApiError::Unavailable("database pool timed out".into()),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(err: StorageError) -> Self {
+        match err {
+            StorageError::NotFound => ApiError::NotFound,
+            StorageError::Unavailable(detail) => ApiError::Unavailable(format!("object store: {detail}")),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<LockError> for ApiError {
+    fn from(err: LockError) -> Self {
+        ApiError::Unavailable(format!("user lock: {err}"))
+    }
+}

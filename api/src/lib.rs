@@ -1,0 +1,10 @@
+//! The picup HTTP api as a library: `app::start` builds and serves it, for `main` and for tests.
+
+pub mod app;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod rate_limit;
+pub mod routes;
+pub mod state;
+pub mod views;

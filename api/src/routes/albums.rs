@@ -1,0 +1,130 @@
+//! Albums: create, list, rename, delete (to the trash), share.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use picup_common::db::{DbError, Role};
+use serde::Deserialize;
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path, Query};
+use crate::routes::{PageQuery, parse_id};
+use crate::state::AppState;
+use crate::views::{AlbumView, Page};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/albums", post(create_album).get(list_albums))
+        .route("/albums/{id}", get(get_album).patch(rename_album).delete(delete_album))
+        .route("/albums/{id}/members", post(add_member))
+}
+
+#[derive(Deserialize)]
+struct AlbumRequest {
+    title: String,
+}
+
+fn valid_title(title: &str) -> ApiResult<&str> {
+    let title = title.trim();
+    match title.chars().count() {
+        1..=200 => Ok(title),
+        _ => Err(ApiError::field("title", "please enter a title of 1 to 200 characters")),
+    }
+}
+
+async fn create_album(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Json(request): Json<AlbumRequest>,
+) -> ApiResult<(StatusCode, axum::Json<AlbumView>)> {
+    let access = state.services.db.create_album(user.id, valid_title(&request.title)?).await?;
+    Ok((StatusCode::CREATED, axum::Json(AlbumView::new(&state, &access.album).await?)))
+}
+
+async fn list_albums(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<Page<AlbumView>>> {
+    let before = page.cursor.as_deref().map(parse_cursor).transpose()?;
+    let limit = page.limit();
+    let albums = state.services.db.list_albums(user.id, before, limit + 1).await?;
+    let next_cursor = (albums.len() as i64 > limit).then(|| albums[limit as usize - 1].id.to_string());
+    let albums = &albums[..albums.len().min(limit as usize)];
+    let items = futures::future::try_join_all(albums.iter().map(|album| AlbumView::new(&state, album))).await?;
+    Ok(axum::Json(Page { items, next_cursor }))
+}
+
+fn parse_cursor(cursor: &str) -> ApiResult<i64> {
+    cursor.parse().map_err(|_| ApiError::bad_request("invalid_cursor", "the cursor is not one this server gave out"))
+}
+
+async fn get_album(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<AlbumView>> {
+    let access = state.services.db.album_access(parse_id(&id)?, user.id).await?;
+    Ok(axum::Json(AlbumView::new(&state, &access.album).await?))
+}
+
+async fn owned_album(state: &AppState, user_id: i64, id: &str) -> ApiResult<i64> {
+    let access = state.services.db.album_access(parse_id(id)?, user_id).await?;
+    if access.role != Role::Owner {
+        return Err(ApiError::Forbidden("only the album's owner can change it"));
+    }
+    Ok(access.album.id)
+}
+
+async fn rename_album(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    Json(request): Json<AlbumRequest>,
+) -> ApiResult<axum::Json<AlbumView>> {
+    let album_id = owned_album(&state, user.id, &id).await?;
+    state.services.db.rename_album(album_id, valid_title(&request.title)?).await?;
+    let access = state.services.db.album_access(album_id, user.id).await?;
+    Ok(axum::Json(AlbumView::new(&state, &access.album).await?))
+}
+
+async fn delete_album(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let album_id = owned_album(&state, user.id, &id).await?;
+    state.services.db.delete_album(album_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct MemberRequest {
+    email: String,
+    role: Role,
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    Json(request): Json<MemberRequest>,
+) -> ApiResult<StatusCode> {
+    let album_id = owned_album(&state, user.id, &id).await?;
+    if request.role == Role::Owner {
+        return Err(ApiError::field("role", "choose viewer or contributor"));
+    }
+    let db = &state.services.db;
+    let email = crate::routes::auth::normalize_email(&request.email);
+    let member = db.user_by_email(&email).await.map_err(|err| match err {
+        DbError::NotFound => ApiError::field("email", "nobody in this family uses that email; send them an invite link instead"),
+        other => other.into(),
+    })?;
+    db.add_album_member(album_id, member.id, request.role).await.map_err(|err| match err {
+        DbError::Conflict => ApiError::field("email", "that is the album's owner"),
+        other => other.into(),
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,107 @@
+//! The HTTP surface: `/api/v1` resources, health checks, and the web album's static files.
+
+mod admin;
+pub mod auth;
+mod albums;
+mod health;
+mod invites;
+mod media;
+mod openapi;
+mod trash;
+mod uploads;
+
+use std::path::Path;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use serde::Deserialize;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::{ApiError, ApiResult, InternalErrorDetail};
+use crate::state::AppState;
+
+/// JSON bodies are small: file bytes go straight to the object store.
+const MAX_BODY_BYTES: usize = 256 * 1024;
+
+pub fn router(state: AppState, web_dir: &Path) -> Router {
+    let api = Router::new()
+        .merge(auth::router())
+        .merge(invites::router())
+        .merge(albums::router())
+        .merge(uploads::router())
+        .merge(media::router())
+        .merge(trash::router())
+        .merge(admin::router())
+        .merge(openapi::router())
+        .fallback(|| async { ApiError::NotFound });
+
+    let csp = content_security_policy(&state);
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(health::router())
+        .fallback_service(ServeDir::new(web_dir))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::rate_limit::limit_per_ip))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(log_internal_errors))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .with_state(state)
+}
+
+/// The web album loads images and sends uploads to the object store's origin, nothing else.
+fn content_security_policy(state: &AppState) -> HeaderValue {
+    let store = state.services.storage_origin.clone().unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; img-src 'self' data: blob: {store}; media-src 'self' blob: {store}; \
+         connect-src 'self' {store}; style-src 'self'; script-src 'self'; object-src 'none'; \
+         base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    );
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"))
+}
+
+/// Internal errors are logged here, once, with the request's span; the client saw only "internal".
+async fn log_internal_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    if let Some(InternalErrorDetail(detail)) = response.extensions().get::<InternalErrorDetail>() {
+        if response.status().is_server_error() && response.status().as_u16() != 503 {
+            tracing::error!(%method, %path, error = %detail, "request failed");
+        } else {
+            tracing::warn!(%method, %path, error = %detail, "request refused: backend unavailable");
+        }
+    }
+    response
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+impl PageQuery {
+    pub fn limit(&self) -> i64 {
+        self.limit.unwrap_or(50).clamp(1, 200)
+    }
+}
+
+/// Ids travel as strings; one that does not parse names nothing.
+pub fn parse_id(raw: &str) -> ApiResult<i64> {
+    raw.parse().map_err(|_| ApiError::NotFound)
+}
+
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);

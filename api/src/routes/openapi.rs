@@ -1,0 +1,66 @@
+//! The OpenAPI document of `/api/v1`, for client authors. A test checks that every path it lists
+//! is served.
+
+use axum::Router;
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(|| async { axum::Json(document()) }))
+}
+
+fn op(summary: &str, ok: &str) -> Value {
+    json!({ "summary": summary, "responses": { ok: { "description": "success" }, "default": { "$ref": "#/components/responses/Error" } } })
+}
+
+fn with_body(mut operation: Value, schema: &str) -> Value {
+    operation["requestBody"] =
+        json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+    operation
+}
+
+pub fn document() -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "picup", "version": env!("CARGO_PKG_VERSION"),
+                  "description": "Family photo and video album. Ids are strings; errors are {code, message}. Authenticate with the session cookie (state-changing requests need X-Requested-With) or Authorization: Bearer <token>." },
+        "servers": [{ "url": "/api/v1" }],
+        "paths": {
+            "/auth/register": { "post": with_body(op("Create an account (the first is the admin; later ones need an invite)", "201"), "Register") },
+            "/auth/login": { "post": with_body(op("Sign in; returns a bearer token and sets the session cookie", "200"), "Login") },
+            "/auth/logout": { "post": op("Sign out (revokes the token)", "204") },
+            "/me": { "get": op("The signed-in user with quota, used and reserved bytes", "200") },
+            "/invites": { "post": op("Make an invite link, optionally into an album as viewer or contributor", "201") },
+            "/albums": { "post": with_body(op("Create an album", "201"), "AlbumTitle"), "get": op("Albums the user owns or was shared (cursor pages)", "200") },
+            "/albums/{id}": { "get": op("One album", "200"), "patch": with_body(op("Rename an album (owner)", "200"), "AlbumTitle"), "delete": op("Delete an album; its media go to the trash (owner)", "204") },
+            "/albums/{id}/members": { "post": with_body(op("Share an album with a member as viewer or contributor (owner)", "204"), "Member") },
+            "/albums/{id}/uploads": { "post": with_body(op("Reserve quota and get a presigned PUT or multipart part URLs; 413 quota_exceeded", "201"), "Reserve") },
+            "/uploads/{id}": { "get": op("Fresh URLs for an upload in progress", "200"), "delete": op("Cancel an upload and release its reservation", "204") },
+            "/uploads/{id}/complete": { "post": op("Complete an upload; the size S3 reports is charged", "201") },
+            "/albums/{id}/media": { "get": op("Media of an album, newest taken first (cursor pages)", "200") },
+            "/media/{id}": { "get": op("One media item with view URLs", "200"), "delete": op("Move to the trash", "204") },
+            "/media/{id}/restore": { "post": op("Restore from the trash", "200") },
+            "/trash": { "get": op("The user's trash", "200"), "delete": op("Empty the trash; the space is freed by the purge job", "200") },
+            "/admin/users": { "get": op("All accounts (admin)", "200") },
+            "/admin/users/{id}/quota": { "put": with_body(op("Set a user's quota (admin)", "200"), "Quota") },
+            "/openapi.json": { "get": op("This document", "200") }
+        },
+        "components": {
+            "responses": { "Error": { "description": "error", "content": { "application/json": { "schema": {
+                "type": "object", "required": ["code", "message"],
+                "properties": { "code": { "type": "string" }, "message": { "type": "string" }, "fields": { "type": "object" } } } } } } },
+            "schemas": {
+                "Register": { "type": "object", "required": ["email", "password", "display_name"], "properties": {
+                    "email": { "type": "string" }, "password": { "type": "string", "minLength": 8 }, "display_name": { "type": "string" }, "invite": { "type": "string" } } },
+                "Login": { "type": "object", "required": ["email", "password"], "properties": { "email": { "type": "string" }, "password": { "type": "string" } } },
+                "AlbumTitle": { "type": "object", "required": ["title"], "properties": { "title": { "type": "string", "maxLength": 200 } } },
+                "Member": { "type": "object", "required": ["email", "role"], "properties": { "email": { "type": "string" }, "role": { "enum": ["viewer", "contributor"] } } },
+                "Reserve": { "type": "object", "required": ["filename", "size", "content_type"], "properties": {
+                    "filename": { "type": "string" }, "size": { "type": "integer", "minimum": 1 }, "content_type": { "type": "string" } } },
+                "Quota": { "type": "object", "required": ["quota_bytes"], "properties": { "quota_bytes": { "type": "integer", "minimum": 0 } } }
+            }
+        }
+    })
+}

@@ -1,0 +1,46 @@
+//! The trash: deleted media stay for the retention period (30 days by default) unless emptied.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Query;
+use crate::routes::PageQuery;
+use crate::state::AppState;
+use crate::views::{MediaView, Page};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/trash", get(list_trash).delete(empty_trash))
+}
+
+async fn list_trash(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<Page<MediaView>>> {
+    let before = page
+        .cursor
+        .as_deref()
+        .map(|c| c.parse::<i64>().map_err(|_| ApiError::bad_request("invalid_cursor", "the cursor is not one this server gave out")))
+        .transpose()?;
+    let limit = page.limit();
+    let mut media = state.services.db.list_trash(user.id, before, limit + 1).await?;
+    let next_cursor = if media.len() as i64 > limit {
+        media.truncate(limit as usize);
+        media.last().map(|m| m.id.to_string())
+    } else {
+        None
+    };
+    Ok(axum::Json(Page { items: MediaView::many(&state, &media).await?, next_cursor }))
+}
+
+/// Marks everything in the trash for deletion; the purge job deletes the files and gives the
+/// space back within moments (it is woken at once in standalone mode).
+async fn empty_trash(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> ApiResult<axum::Json<Value>> {
+    let marked = state.services.db.request_trash_purge(user.id).await?;
+    state.services.purge_requested.notify_one();
+    Ok(axum::Json(json!({ "purging": marked })))
+}

@@ -1,0 +1,167 @@
+//! The JSON shapes clients see. Ids are strings; times are RFC 3339 in UTC.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use picup_common::db::{Album, Media, User};
+use picup_common::id_string;
+use picup_common::storage::ObjectKind;
+use serde::Serialize;
+
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+#[derive(Serialize)]
+pub struct UserView {
+    #[serde(with = "id_string")]
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub is_admin: bool,
+    pub quota_bytes: i64,
+    pub used_bytes: i64,
+    pub reserved_bytes: i64,
+}
+
+impl From<&User> for UserView {
+    fn from(user: &User) -> Self {
+        UserView {
+            id: user.id,
+            email: user.email.clone(),
+            display_name: user.display_name.clone(),
+            is_admin: user.is_admin(),
+            quota_bytes: user.quota_bytes,
+            used_bytes: user.used_bytes,
+            reserved_bytes: user.reserved_bytes,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct AlbumView {
+    #[serde(with = "id_string")]
+    pub id: i64,
+    pub title: String,
+    #[serde(with = "id_string")]
+    pub owner_id: i64,
+    /// The caller's role: owner, contributor or viewer.
+    pub role: &'static str,
+    pub media_count: i64,
+    pub cover_url: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl AlbumView {
+    pub async fn new(state: &AppState, album: &Album) -> ApiResult<Self> {
+        let cover_url = match &album.cover_key {
+            Some(key) => Some(view_url(state, key, ObjectKind::Thumbnail).await?),
+            None => None,
+        };
+        Ok(AlbumView {
+            id: album.id,
+            title: album.title.clone(),
+            owner_id: album.owner_id,
+            role: album.role().as_str(),
+            media_count: album.media_count,
+            cover_url,
+            created_at: rfc3339(album.created_at),
+            updated_at: rfc3339(album.updated_at),
+        })
+    }
+}
+
+#[derive(Serialize)]
+pub struct MediaUrls {
+    pub original: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub playable: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct MediaView {
+    #[serde(with = "id_string")]
+    pub id: i64,
+    #[serde(with = "id_string")]
+    pub album_id: i64,
+    #[serde(with = "id_string")]
+    pub owner_id: i64,
+    pub kind: String,
+    pub status: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub taken_at: String,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub duration_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+    pub urls: MediaUrls,
+}
+
+impl MediaView {
+    pub async fn new(state: &AppState, media: &Media) -> ApiResult<Self> {
+        let optional = |key: &Option<String>, kind| {
+            let key = key.clone();
+            async move {
+                match key {
+                    Some(key) => view_url(state, &key, kind).await.map(Some),
+                    None => Ok(None),
+                }
+            }
+        };
+        let urls = MediaUrls {
+            original: view_url(state, &media.object_key, ObjectKind::Original).await?,
+            preview: optional(&media.preview_key, ObjectKind::Preview).await?,
+            thumbnail: optional(&media.thumbnail_key, ObjectKind::Thumbnail).await?,
+            playable: optional(&media.playable_key, ObjectKind::Playable).await?,
+        };
+        Ok(MediaView {
+            id: media.id,
+            album_id: media.album_id,
+            owner_id: media.owner_id,
+            kind: media.kind.clone(),
+            status: media.status.clone(),
+            filename: media.filename.clone(),
+            content_type: media.content_type.clone(),
+            size_bytes: media.size_bytes,
+            taken_at: rfc3339(media.taken_at),
+            width: media.width,
+            height: media.height,
+            duration_ms: media.duration_ms,
+            failure_reason: media.failure_reason.clone(),
+            deleted_at: media.deleted_at.map(rfc3339),
+            urls,
+        })
+    }
+
+    pub async fn many(state: &AppState, media: &[Media]) -> ApiResult<Vec<Self>> {
+        futures::future::try_join_all(media.iter().map(|m| MediaView::new(state, m))).await
+    }
+}
+
+/// A page of a list: `next_cursor` is absent on the last page.
+#[derive(Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+async fn view_url(state: &AppState, key: &str, kind: ObjectKind) -> ApiResult<String> {
+    Ok(state.services.storage.presign_get(key, state.config().limits.view_url_ttl, kind).await?)
+}
+
+pub fn rfc3339(ms: i64) -> String {
+    let time = if ms >= 0 {
+        UNIX_EPOCH + Duration::from_millis(ms.unsigned_abs())
+    } else {
+        UNIX_EPOCH.checked_sub(Duration::from_millis(ms.unsigned_abs())).unwrap_or(UNIX_EPOCH)
+    };
+    humantime::format_rfc3339_millis(time).to_string()
+}

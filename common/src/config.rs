@@ -1,0 +1,325 @@
+//! Typed configuration, read once at start from `PICUP_*` environment variables.
+//!
+//! Every default is the embedded mode: SQLite and an S3 endpoint over the data folder, in-process
+//! lock, cache and queue. Errors name the variable that is wrong.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub http_addr: SocketAddr,
+    /// The address people type into the browser; used in invite links and cookies.
+    pub public_url: String,
+    pub data_dir: PathBuf,
+    /// The web album's static files.
+    pub web_dir: PathBuf,
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    /// Prefix for every Redis key, so several installations (or tests) can share one Redis.
+    pub redis_prefix: String,
+    pub storage: StorageConfig,
+    pub limits: Limits,
+    pub rate_limits: RateLimits,
+    /// Trust `X-Forwarded-For` from the load balancer for the client address.
+    pub trust_proxy: bool,
+    pub log_json: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum StorageConfig {
+    /// An S3-compatible endpoint served in-process over `data_dir/objects`.
+    Embedded {
+        addr: SocketAddr,
+        /// Host the browser uses for presigned URLs; defaults to `http://{addr}`.
+        public_endpoint: Option<String>,
+    },
+    S3(S3Config),
+}
+
+#[derive(Clone)]
+pub struct S3Config {
+    /// None means AWS itself (region endpoint).
+    pub endpoint: Option<String>,
+    /// Endpoint that browsers reach when it differs from the internal one.
+    pub public_endpoint: Option<String>,
+    pub bucket: String,
+    pub region: String,
+    /// None means the default AWS credential chain (environment, web identity, instance role).
+    pub credentials: Option<(String, String)>,
+    pub force_path_style: bool,
+}
+
+impl std::fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Config")
+            .field("endpoint", &self.endpoint)
+            .field("public_endpoint", &self.public_endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("credentials", &self.credentials.as_ref().map(|(id, _)| (id, "***")))
+            .field("force_path_style", &self.force_path_style)
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub default_quota_bytes: i64,
+    pub max_upload_bytes: i64,
+    /// Uploads at least this big use S3 multipart.
+    pub multipart_threshold_bytes: i64,
+    pub part_size_bytes: i64,
+    pub allowed_types: BTreeSet<String>,
+    /// How long a presigned upload URL (single PUT or one part) is valid.
+    pub upload_url_ttl: Duration,
+    /// How long a reservation may wait for its complete before the sweeper releases it.
+    pub reservation_ttl: Duration,
+    /// View URLs are valid at least this long; they are signed per window so they stay stable.
+    pub view_url_ttl: Duration,
+    pub session_ttl: Duration,
+    pub invite_ttl: Duration,
+    /// Longest wait for a user's lock before answering 503.
+    pub lock_wait: Duration,
+    pub trash_retention: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct RateLimits {
+    pub per_user_per_second: u32,
+    pub per_user_burst: u32,
+    pub per_ip_per_second: u32,
+    pub per_ip_burst: u32,
+    /// Password attempts (login, register) per IP per minute.
+    pub auth_per_ip_per_minute: u32,
+}
+
+pub const DEFAULT_ALLOWED_TYPES: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/heic",
+    "image/heif",
+    "image/gif",
+    "video/mp4",
+    "video/quicktime",
+    "video/webm",
+];
+
+const GIB: i64 = 1024 * 1024 * 1024;
+const MIB: i64 = 1024 * 1024;
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any variable source, so tests need not touch the process
+    /// environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let vars = Vars(&lookup);
+        let http_addr: SocketAddr = vars.parse("PICUP_HTTP_ADDR", "127.0.0.1:8080".parse().expect("valid"))?;
+        let data_dir = PathBuf::from(vars.string("PICUP_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let public_url = vars
+            .string("PICUP_PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://{http_addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError::new("PICUP_PUBLIC_URL", "must start with http:// or https://"));
+        }
+
+        let database_url = vars
+            .string("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("picup.db").display()));
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError::new("DATABASE_URL", "must start with sqlite: or postgres:// (no other database is supported)"));
+        }
+
+        let redis_url = vars.string("REDIS_URL");
+        if let Some(url) = &redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return Err(ConfigError::new("REDIS_URL", "must start with redis:// or rediss://"));
+        }
+
+        let storage = match vars.string("PICUP_S3_BUCKET") {
+            None => StorageConfig::Embedded {
+                addr: vars.parse("PICUP_EMBEDDED_S3_ADDR", "127.0.0.1:8081".parse().expect("valid"))?,
+                public_endpoint: vars.string("PICUP_S3_PUBLIC_ENDPOINT"),
+            },
+            Some(bucket) => {
+                let credentials = match (vars.string("PICUP_S3_ACCESS_KEY_ID"), vars.string("PICUP_S3_SECRET_ACCESS_KEY")) {
+                    (Some(id), Some(secret)) => Some((id, secret)),
+                    (None, None) => None,
+                    _ => {
+                        return Err(ConfigError::new(
+                            "PICUP_S3_SECRET_ACCESS_KEY",
+                            "set both PICUP_S3_ACCESS_KEY_ID and PICUP_S3_SECRET_ACCESS_KEY, or neither to use the AWS credential chain",
+                        ));
+                    }
+                };
+                StorageConfig::S3(S3Config {
+                    endpoint: vars.string("PICUP_S3_ENDPOINT"),
+                    public_endpoint: vars.string("PICUP_S3_PUBLIC_ENDPOINT"),
+                    bucket,
+                    region: vars.string("PICUP_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                    credentials,
+                    force_path_style: vars.parse("PICUP_S3_FORCE_PATH_STYLE", false)?,
+                })
+            }
+        };
+
+        let allowed_types = match vars.string("PICUP_ALLOWED_TYPES") {
+            None => DEFAULT_ALLOWED_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+            Some(list) => list.split(',').map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty()).collect(),
+        };
+        let limits = Limits {
+            default_quota_bytes: vars.positive("PICUP_DEFAULT_QUOTA_BYTES", 10 * GIB)?,
+            max_upload_bytes: vars.positive("PICUP_MAX_UPLOAD_BYTES", 50 * GIB)?,
+            multipart_threshold_bytes: vars.positive("PICUP_MULTIPART_THRESHOLD_BYTES", 64 * MIB)?,
+            part_size_bytes: vars.positive("PICUP_PART_SIZE_BYTES", 16 * MIB)?,
+            allowed_types,
+            upload_url_ttl: vars.seconds("PICUP_UPLOAD_URL_TTL_SECS", 6 * 3600)?,
+            reservation_ttl: vars.seconds("PICUP_RESERVATION_TTL_SECS", 24 * 3600)?,
+            view_url_ttl: vars.seconds("PICUP_VIEW_URL_TTL_SECS", 6 * 3600)?,
+            session_ttl: vars.seconds("PICUP_SESSION_TTL_SECS", 90 * 24 * 3600)?,
+            invite_ttl: vars.seconds("PICUP_INVITE_TTL_SECS", 14 * 24 * 3600)?,
+            lock_wait: vars.seconds("PICUP_LOCK_WAIT_SECS", 10)?,
+            trash_retention: vars.seconds("PICUP_TRASH_RETENTION_SECS", 30 * 24 * 3600)?,
+        };
+        if limits.part_size_bytes < 5 * MIB {
+            return Err(ConfigError::new("PICUP_PART_SIZE_BYTES", "S3 needs parts of at least 5 MiB (5242880)"));
+        }
+        if limits.max_upload_bytes > limits.part_size_bytes * 10_000 {
+            return Err(ConfigError::new("PICUP_MAX_UPLOAD_BYTES", "is more than 10000 parts of PICUP_PART_SIZE_BYTES; raise the part size"));
+        }
+        if limits.allowed_types.is_empty() {
+            return Err(ConfigError::new("PICUP_ALLOWED_TYPES", "lists no content type"));
+        }
+
+        let rate_limits = RateLimits {
+            per_user_per_second: vars.positive("PICUP_RATE_USER_PER_SECOND", 100)?,
+            per_user_burst: vars.positive("PICUP_RATE_USER_BURST", 1000)?,
+            per_ip_per_second: vars.positive("PICUP_RATE_IP_PER_SECOND", 200)?,
+            per_ip_burst: vars.positive("PICUP_RATE_IP_BURST", 2000)?,
+            auth_per_ip_per_minute: vars.positive("PICUP_RATE_AUTH_PER_MINUTE", 20)?,
+        };
+
+        Ok(Config {
+            http_addr,
+            public_url,
+            data_dir,
+            web_dir: PathBuf::from(vars.string("PICUP_WEB_DIR").unwrap_or_else(|| "./web".into())),
+            database_url,
+            redis_url,
+            redis_prefix: vars.string("PICUP_REDIS_PREFIX").unwrap_or_else(|| "picup".into()),
+            storage,
+            limits,
+            rate_limits,
+            trust_proxy: vars.parse("PICUP_TRUST_PROXY", false)?,
+            log_json: vars.parse("PICUP_LOG_JSON", false)?,
+        })
+    }
+
+    /// Standalone mode runs the thumbnailer and worker loops inside the api process.
+    pub fn standalone(&self) -> bool {
+        self.redis_url.is_none()
+    }
+
+    pub fn cookie_secure(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+impl ConfigError {
+    pub fn new(var: &'static str, message: impl Into<String>) -> Self {
+        ConfigError { var, message: message.into() }
+    }
+}
+
+struct Vars<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Vars<'_> {
+    fn string(&self, name: &str) -> Option<String> {
+        (self.0)(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn parse<T: std::str::FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.string(name) {
+            None => Ok(default),
+            Some(raw) => raw.parse().map_err(|e| ConfigError::new(name, format!("cannot read {raw:?}: {e}"))),
+        }
+    }
+
+    fn positive<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T: std::str::FromStr + PartialOrd + Default,
+        T::Err: std::fmt::Display,
+    {
+        let value = self.parse(name, default)?;
+        if value <= T::default() {
+            return Err(ConfigError::new(name, "must be greater than zero"));
+        }
+        Ok(value)
+    }
+
+    fn seconds(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        self.positive(name, default).map(Duration::from_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_mode() {
+        let config = config(&[]).expect("defaults are valid");
+        assert!(config.database_url.starts_with("sqlite://"));
+        assert!(matches!(config.storage, StorageConfig::Embedded { .. }));
+        assert!(config.standalone());
+        assert_eq!(config.limits.default_quota_bytes, 10 * GIB);
+        assert!(config.limits.allowed_types.contains("video/quicktime"));
+    }
+
+    #[test]
+    fn unknown_database_scheme_names_the_variable() {
+        let err = config(&[("DATABASE_URL", "mysql://localhost/picup")]).expect_err("mysql is refused");
+        assert_eq!(err.var, "DATABASE_URL");
+    }
+
+    #[test]
+    fn bad_numbers_name_the_variable() {
+        let err = config(&[("PICUP_DEFAULT_QUOTA_BYTES", "lots")]).expect_err("not a number");
+        assert_eq!(err.var, "PICUP_DEFAULT_QUOTA_BYTES");
+        let err = config(&[("PICUP_DEFAULT_QUOTA_BYTES", "0")]).expect_err("zero quota");
+        assert_eq!(err.var, "PICUP_DEFAULT_QUOTA_BYTES");
+    }
+
+    #[test]
+    fn half_credentials_are_refused_and_secrets_not_printed() {
+        let err = config(&[("PICUP_S3_BUCKET", "b"), ("PICUP_S3_ACCESS_KEY_ID", "id")]).expect_err("secret missing");
+        assert_eq!(err.var, "PICUP_S3_SECRET_ACCESS_KEY");
+        let config = config(&[("PICUP_S3_BUCKET", "b"), ("PICUP_S3_ACCESS_KEY_ID", "id"), ("PICUP_S3_SECRET_ACCESS_KEY", "hunter2")]).expect("valid");
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

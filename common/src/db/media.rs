@@ -1,0 +1,297 @@
+use super::{Db, DbError, DbResult, Role, Tx};
+use crate::now_ms;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Media {
+    pub id: i64,
+    pub album_id: i64,
+    pub owner_id: i64,
+    pub kind: String,
+    pub status: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub object_key: String,
+    pub derivative_bytes: i64,
+    pub thumbnail_key: Option<String>,
+    pub preview_key: Option<String>,
+    pub playable_key: Option<String>,
+    pub taken_at: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub failure_reason: Option<String>,
+    pub attempts: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub deleted_at: Option<i64>,
+}
+
+impl Media {
+    /// Every object this media owns in storage.
+    pub fn object_keys(&self) -> Vec<&str> {
+        [Some(self.object_key.as_str()), self.thumbnail_key.as_deref(), self.preview_key.as_deref(), self.playable_key.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+}
+
+pub struct NewMedia<'a> {
+    pub id: i64,
+    pub album_id: i64,
+    pub owner_id: i64,
+    pub kind: &'a str,
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub size_bytes: i64,
+    pub object_key: &'a str,
+    /// Until the thumbnailer reads the photo's own date, the upload time stands in.
+    pub taken_at: i64,
+}
+
+/// What the thumbnailer found and made.
+pub struct ProcessedMedia<'a> {
+    pub thumbnail_key: Option<&'a str>,
+    pub preview_key: Option<&'a str>,
+    pub playable_key: Option<&'a str>,
+    pub derivative_bytes: i64,
+    pub taken_at: Option<i64>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub duration_ms: Option<i64>,
+}
+
+/// Position in a media list: ordered by taken-at, then id, newest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MediaCursor {
+    pub taken_at: i64,
+    pub id: i64,
+}
+
+const MEDIA_COLUMNS: &str = "m.id, m.album_id, m.owner_id, m.kind, m.status, m.filename, m.content_type, \
+     m.size_bytes, m.object_key, m.derivative_bytes, m.thumbnail_key, m.preview_key, m.playable_key, m.taken_at, \
+     m.width, m.height, m.duration_ms, m.failure_reason, m.attempts, m.created_at, m.updated_at, m.deleted_at";
+
+pub(super) async fn insert_media(tx: &mut Tx, media: &NewMedia<'_>) -> DbResult<()> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO media (id, album_id, owner_id, kind, status, filename, content_type, size_bytes, object_key, \
+         taken_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'processing', $5, $6, $7, $8, $9, $10, $10)",
+    )
+    .bind(media.id)
+    .bind(media.album_id)
+    .bind(media.owner_id)
+    .bind(media.kind)
+    .bind(media.filename)
+    .bind(media.content_type)
+    .bind(media.size_bytes)
+    .bind(media.object_key)
+    .bind(media.taken_at)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Db {
+    pub async fn media(&self, id: i64) -> DbResult<Media> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {MEDIA_COLUMNS} FROM media m WHERE m.id = $1"));
+        Ok(sqlx::query_as(sql).bind(id).fetch_one(self.pool()).await?)
+    }
+
+    /// A media item with the caller's role in its album, if the caller may see it. Items in the
+    /// trash are visible to their uploader and to the album's owner only.
+    pub async fn media_for_user(&self, id: i64, user_id: i64) -> DbResult<(Media, Role)> {
+        let media = self.media(id).await?;
+        let (owner_id, role): (i64, Option<String>) = sqlx::query_as(
+            "SELECT a.owner_id, m.role FROM albums a \
+             LEFT JOIN album_members m ON m.album_id = a.id AND m.user_id = $1 WHERE a.id = $2",
+        )
+        .bind(user_id)
+        .bind(media.album_id)
+        .fetch_one(self.pool())
+        .await?;
+        let role = if owner_id == user_id { Some(Role::Owner) } else { role.as_deref().and_then(Role::parse) };
+        match role {
+            Some(role) if media.deleted_at.is_none() => Ok((media, role)),
+            Some(role) if role == Role::Owner || media.owner_id == user_id => Ok((media, role)),
+            _ if media.deleted_at.is_some() && media.owner_id == user_id => Ok((media, Role::Viewer)),
+            _ => Err(DbError::NotFound),
+        }
+    }
+
+    pub async fn list_media(&self, album_id: i64, after: Option<MediaCursor>, limit: i64) -> DbResult<Vec<Media>> {
+        let after = after.unwrap_or(MediaCursor { taken_at: i64::MAX, id: i64::MAX });
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {MEDIA_COLUMNS} FROM media m WHERE m.album_id = $1 AND m.deleted_at IS NULL \
+             AND (m.taken_at < $2 OR (m.taken_at = $2 AND m.id < $3)) ORDER BY m.taken_at DESC, m.id DESC LIMIT $4"
+        ));
+        Ok(sqlx::query_as(sql).bind(album_id).bind(after.taken_at).bind(after.id).bind(limit).fetch_all(self.pool()).await?)
+    }
+
+    pub async fn trash_media(&self, id: i64) -> DbResult<()> {
+        let now = now_ms();
+        sqlx::query("UPDATE media SET deleted_at = $1, updated_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Brings media back from the trash, and its album too if the album was deleted with it.
+    pub async fn restore_media(&self, id: i64) -> DbResult<()> {
+        let mut tx = self.begin().await?;
+        let restored = sqlx::query(
+            "UPDATE media SET deleted_at = NULL, updated_at = $1 WHERE id = $2 AND deleted_at IS NOT NULL \
+             AND purge_requested = 0",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if restored.rows_affected() == 0 {
+            return Err(DbError::NotFound);
+        }
+        sqlx::query("UPDATE albums SET deleted_at = NULL WHERE id = (SELECT album_id FROM media WHERE id = $1)")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The user's trash: deleted media they uploaded or that sit in an album they own.
+    pub async fn list_trash(&self, user_id: i64, after: Option<i64>, limit: i64) -> DbResult<Vec<Media>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {MEDIA_COLUMNS} FROM media m JOIN albums a ON a.id = m.album_id \
+             WHERE m.deleted_at IS NOT NULL AND m.purge_requested = 0 AND (m.owner_id = $1 OR a.owner_id = $1) \
+             AND m.id < $2 ORDER BY m.id DESC LIMIT $3"
+        ));
+        Ok(sqlx::query_as(sql).bind(user_id).bind(after.unwrap_or(i64::MAX)).bind(limit).fetch_all(self.pool()).await?)
+    }
+
+    /// Empties the user's trash: the items are marked for the purge job, which deletes the
+    /// objects and gives the bytes back. Returns how many items were marked.
+    pub async fn request_trash_purge(&self, user_id: i64) -> DbResult<u64> {
+        let result = sqlx::query(
+            "UPDATE media SET purge_requested = 1, updated_at = $2 WHERE deleted_at IS NOT NULL AND purge_requested = 0 \
+             AND (owner_id = $1 OR album_id IN (SELECT id FROM albums WHERE owner_id = $1))",
+        )
+        .bind(user_id)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// Media whose time in the trash is over, or whose owner emptied the trash.
+    pub async fn media_to_purge(&self, deleted_before: i64, limit: i64) -> DbResult<Vec<Media>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {MEDIA_COLUMNS} FROM media m WHERE m.deleted_at IS NOT NULL \
+             AND (m.purge_requested = 1 OR m.deleted_at < $1) ORDER BY m.id LIMIT $2"
+        ));
+        Ok(sqlx::query_as(sql).bind(deleted_before).bind(limit).fetch_all(self.pool()).await?)
+    }
+
+    /// Deletes a purged media row and gives its bytes back to its owner, once: a second call for
+    /// the same row finds nothing and changes nothing.
+    pub async fn delete_purged_media(&self, media: &Media) -> DbResult<bool> {
+        let mut tx = self.begin().await?;
+        let (original, derivatives): (i64, i64) = match sqlx::query_as(
+            "DELETE FROM media WHERE id = $1 AND deleted_at IS NOT NULL RETURNING size_bytes, derivative_bytes",
+        )
+        .bind(media.id)
+        .fetch_optional(&mut *tx)
+        .await?
+        {
+            Some(sizes) => sizes,
+            None => return Ok(false),
+        };
+        sqlx::query("UPDATE users SET used_bytes = used_bytes - $1 WHERE id = $2")
+            .bind(original + derivatives)
+            .bind(media.owner_id)
+            .execute(&mut *tx)
+            .await?;
+        // An album deleted with its media goes once nothing of it is left in the trash.
+        sqlx::query(
+            "DELETE FROM albums WHERE id = $1 AND deleted_at IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM media WHERE album_id = $1)",
+        )
+        .bind(media.album_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Records what the thumbnailer made. Idempotent: a second run replaces the derivatives'
+    /// byte count instead of adding to it.
+    pub async fn mark_media_ready(&self, id: i64, processed: &ProcessedMedia<'_>) -> DbResult<()> {
+        let mut tx = self.begin().await?;
+        // Touching the row first takes its lock on PostgreSQL, so the read below is not stale.
+        sqlx::query("UPDATE media SET updated_at = $1 WHERE id = $2").bind(now_ms()).bind(id).execute(&mut *tx).await?;
+        let (owner_id, old_bytes): (i64, i64) = sqlx::query_as("SELECT owner_id, derivative_bytes FROM media WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE media SET status = 'ready', thumbnail_key = $1, preview_key = $2, playable_key = $3, \
+             derivative_bytes = $4, taken_at = COALESCE($5, taken_at), width = $6, height = $7, duration_ms = $8, \
+             failure_reason = NULL WHERE id = $9",
+        )
+        .bind(processed.thumbnail_key)
+        .bind(processed.preview_key)
+        .bind(processed.playable_key)
+        .bind(processed.derivative_bytes)
+        .bind(processed.taken_at)
+        .bind(processed.width)
+        .bind(processed.height)
+        .bind(processed.duration_ms)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE users SET used_bytes = used_bytes + $1 WHERE id = $2")
+            .bind(processed.derivative_bytes - old_bytes)
+            .bind(owner_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Counts a processing attempt; returns the new count so the caller can give up after N.
+    pub async fn count_processing_attempt(&self, id: i64) -> DbResult<i64> {
+        let (attempts,): (i64,) =
+            sqlx::query_as("UPDATE media SET attempts = attempts + 1, updated_at = $1 WHERE id = $2 RETURNING attempts")
+                .bind(now_ms())
+                .bind(id)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(attempts)
+    }
+
+    pub async fn mark_media_failed(&self, id: i64, reason: &str) -> DbResult<()> {
+        sqlx::query("UPDATE media SET status = 'failed', failure_reason = $1, updated_at = $2 WHERE id = $3")
+            .bind(reason)
+            .bind(now_ms())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Media still processing since before `updated_before`: their event was lost or their
+    /// processor died.
+    pub async fn stuck_media(&self, updated_before: i64, limit: i64) -> DbResult<Vec<i64>> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM media WHERE status = 'processing' AND updated_at < $1 ORDER BY updated_at LIMIT $2",
+        )
+        .bind(updated_before)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+}

@@ -1,0 +1,135 @@
+//! The database: one sqlx `Any` pool whose queries run unchanged on PostgreSQL and SQLite.
+//!
+//! SQL lives here, not in handlers. Times are epoch milliseconds and flags are integers so that
+//! the same statements decode the same way on both backends.
+
+mod albums;
+mod invites;
+mod media;
+mod outbox;
+mod sessions;
+pub mod uploads;
+mod users;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, AnyPool, Transaction};
+
+pub use albums::{Album, AlbumAccess, Role};
+pub use invites::Invite;
+pub use media::{Media, MediaCursor, NewMedia, ProcessedMedia};
+pub use outbox::OutboxEvent;
+pub use uploads::{NewUpload, Upload};
+pub use users::{NewUser, User};
+
+use crate::id::IdGenerator;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("not found")]
+    NotFound,
+    #[error("already exists")]
+    Conflict,
+    #[error("database: {0}")]
+    Sqlx(sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl DbError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, DbError::NotFound)
+    }
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::RowNotFound => DbError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => DbError::Conflict,
+            _ => DbError::Sqlx(err),
+        }
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+pub type Tx = Transaction<'static, Any>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+    ids: Arc<IdGenerator>,
+}
+
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+impl Db {
+    /// Connects without migrating. The scheme picks the backend; config validation has already
+    /// refused any other scheme.
+    pub async fn connect(url: &str) -> DbResult<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let options = match backend {
+            Backend::Postgres => options.max_connections(16),
+            // SQLite has one writer; a few readers are enough for a family.
+            Backend::Sqlite => options.max_connections(4).after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA busy_timeout = 15000").execute(&mut *conn).await?;
+                    Ok(())
+                })
+            }),
+        };
+        let pool = options.connect(url).await?;
+        Ok(Db { pool, backend, ids: Arc::new(IdGenerator::new()) })
+    }
+
+    pub async fn migrate(&self) -> DbResult<()> {
+        match self.backend {
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn next_id(&self) -> i64 {
+        self.ids.next_id()
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so two
+    /// transactions never deadlock upgrading a read lock; the busy timeout makes the second wait.
+    pub async fn begin(&self) -> DbResult<Tx> {
+        Ok(match self.backend {
+            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+        })
+    }
+
+    pub async fn ping(&self) -> DbResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}

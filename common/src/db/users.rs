@@ -1,0 +1,122 @@
+use super::{Db, DbError, DbResult, Tx};
+use crate::now_ms;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub is_admin: i64,
+    pub quota_bytes: i64,
+    pub used_bytes: i64,
+    pub reserved_bytes: i64,
+    pub failed_logins: i64,
+    pub login_blocked_until: i64,
+    pub created_at: i64,
+}
+
+impl User {
+    pub fn is_admin(&self) -> bool {
+        self.is_admin != 0
+    }
+
+    pub fn free_bytes(&self) -> i64 {
+        self.quota_bytes - self.used_bytes - self.reserved_bytes
+    }
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub quota_bytes: i64,
+}
+
+const USER_COLUMNS: &str = "id, email, display_name, password_hash, is_admin, quota_bytes, used_bytes, \
+     reserved_bytes, failed_logins, login_blocked_until, created_at";
+
+impl Db {
+    /// Creates a user; the first user of an installation becomes its admin. The count and the
+    /// insert share one transaction so two first registrations cannot both become admin.
+    pub async fn create_user(&self, tx: &mut Tx, new: &NewUser<'_>) -> DbResult<User> {
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&mut **tx).await?;
+        let id = self.next_id();
+        sqlx::query(
+            "INSERT INTO users (id, email, display_name, password_hash, is_admin, quota_bytes, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(new.email)
+        .bind(new.display_name)
+        .bind(new.password_hash)
+        .bind(i64::from(count == 0))
+        .bind(new.quota_bytes)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+        user_by_id(&mut **tx, id).await
+    }
+
+    pub async fn count_users(&self) -> DbResult<i64> {
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(self.pool()).await?;
+        Ok(count)
+    }
+
+    pub async fn user(&self, id: i64) -> DbResult<User> {
+        user_by_id(self.pool(), id).await
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> DbResult<User> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"));
+        Ok(sqlx::query_as(sql).bind(email).fetch_one(self.pool()).await?)
+    }
+
+    pub async fn list_users(&self) -> DbResult<Vec<User>> {
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"));
+        Ok(sqlx::query_as(sql).fetch_all(self.pool()).await?)
+    }
+
+    /// Counts a failed password and, past a few, blocks logins with a doubling delay.
+    pub async fn record_failed_login(&self, user_id: i64) -> DbResult<()> {
+        let mut tx = self.begin().await?;
+        let (failed,): (i64,) =
+            sqlx::query_as("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        const FREE_ATTEMPTS: i64 = 5;
+        if failed >= FREE_ATTEMPTS {
+            let delay_secs = (1_i64 << (failed - FREE_ATTEMPTS).min(10)).min(15 * 60);
+            sqlx::query("UPDATE users SET login_blocked_until = $1 WHERE id = $2")
+                .bind(now_ms() + delay_secs * 1000)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn reset_failed_logins(&self, user_id: i64) -> DbResult<()> {
+        sqlx::query("UPDATE users SET failed_logins = 0, login_blocked_until = 0 WHERE id = $1")
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_quota(&self, user_id: i64, quota_bytes: i64) -> DbResult<User> {
+        let result =
+            sqlx::query("UPDATE users SET quota_bytes = $1 WHERE id = $2").bind(quota_bytes).bind(user_id).execute(self.pool()).await?;
+        if result.rows_affected() == 0 {
+            return Err(DbError::NotFound);
+        }
+        self.user(user_id).await
+    }
+}
+
+pub(super) async fn user_by_id<'e>(executor: impl sqlx::Executor<'e, Database = sqlx::Any>, id: i64) -> DbResult<User> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"));
+    Ok(sqlx::query_as(sql).bind(id).fetch_one(executor).await?)
+}

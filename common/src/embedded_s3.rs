@@ -1,0 +1,96 @@
+//! The embedded S3-compatible endpoint: s3s-fs over `data_dir/objects`, with SigV4 signatures
+//! checked like S3 does, and CORS for the web origin (s3s-fs has none of its own).
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::Context;
+use axum::Router;
+use axum::error_handling::HandleError;
+use http::{HeaderName, Method, StatusCode};
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+use s3s::auth::SimpleAuth;
+use s3s::service::S3ServiceBuilder;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::config::S3Config;
+
+pub const BUCKET: &str = "picup";
+const REGION: &str = "us-east-1";
+
+pub struct EmbeddedS3 {
+    pub addr: SocketAddr,
+    /// The configuration the rest of picup uses to talk to it, as to any S3.
+    pub config: S3Config,
+}
+
+/// Binds the endpoint and serves it until `shutdown` is cancelled.
+pub async fn start(
+    data_dir: &Path,
+    addr: SocketAddr,
+    public_endpoint: Option<String>,
+    web_origin: &str,
+    shutdown: CancellationToken,
+) -> anyhow::Result<EmbeddedS3> {
+    let root = data_dir.join("objects");
+    std::fs::create_dir_all(root.join(BUCKET)).with_context(|| format!("cannot create {}", root.display()))?;
+    let (access_key, secret_key) = credentials(data_dir)?;
+
+    let fs = s3s_fs::FileSystem::new(&root).map_err(|e| anyhow::anyhow!("embedded S3 over {}: {e:?}", root.display()))?;
+    let mut builder = S3ServiceBuilder::new(fs);
+    builder.set_auth(SimpleAuth::from_single(access_key.clone(), secret_key.clone()));
+    let service = builder.build();
+    let service = HandleError::new(service, |err: s3s::HttpError| async move {
+        tracing::error!(error = ?err, "embedded S3 failed");
+        StatusCode::INTERNAL_SERVER_ERROR
+    });
+
+    let origin = web_origin.parse().context("PICUP_PUBLIC_URL is not a valid origin")?;
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::exact(origin))
+        .allow_methods([Method::GET, Method::PUT, Method::POST, Method::HEAD, Method::DELETE])
+        .allow_headers(tower_http::cors::Any)
+        .expose_headers([HeaderName::from_static("etag")])
+        .max_age(std::time::Duration::from_secs(3600));
+    let app = Router::new().fallback_service(service).layer(cors);
+
+    let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (PICUP_EMBEDDED_S3_ADDR)"))?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await;
+        if let Err(err) = served {
+            tracing::error!(error = %err, "embedded S3 stopped");
+        }
+    });
+    tracing::info!(%addr, root = %root.display(), "embedded S3 endpoint listening");
+
+    let endpoint = format!("http://{addr}");
+    Ok(EmbeddedS3 {
+        addr,
+        config: S3Config {
+            public_endpoint: Some(public_endpoint.unwrap_or_else(|| endpoint.clone())),
+            endpoint: Some(endpoint),
+            bucket: BUCKET.to_owned(),
+            region: REGION.to_owned(),
+            credentials: Some((access_key, secret_key)),
+            force_path_style: true,
+        },
+    })
+}
+
+/// Keys made once per data folder, so URLs signed before a restart still work after it.
+fn credentials(data_dir: &Path) -> anyhow::Result<(String, String)> {
+    let path = data_dir.join("embedded-s3-credentials");
+    if let Ok(text) = std::fs::read_to_string(&path)
+        && let Some((id, secret)) = text.trim().split_once(':')
+    {
+        return Ok((id.to_owned(), secret.to_owned()));
+    }
+    let random = |n| rand::thread_rng().sample_iter(&Alphanumeric).take(n).map(char::from).collect::<String>();
+    let (id, secret) = (format!("PICUP{}", random(15).to_uppercase()), random(40));
+    std::fs::write(&path, format!("{id}:{secret}\n")).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok((id, secret))
+}

@@ -1,0 +1,102 @@
+//! The per-user lock that serialises quota changes: rslock on Redis when several api processes
+//! share a database, a tokio mutex per user otherwise. Waiting is always bounded.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::OwnedMutexGuard;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("timed out waiting for the lock")]
+    Timeout,
+    #[error("lock service unavailable: {0}")]
+    Unavailable(String),
+}
+
+#[derive(Clone)]
+pub enum UserLocks {
+    Local(Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>),
+    Redis { manager: rslock::LockManager, prefix: String },
+}
+
+pub enum UserLockGuard {
+    Local(OwnedMutexGuard<()>),
+    Redis(rslock::Lock),
+}
+
+/// Longer than any critical section (a few queries and an S3 HEAD or multipart complete); if a
+/// holder dies, the lock frees itself after this.
+const REDIS_LOCK_TTL: Duration = Duration::from_secs(60);
+
+impl UserLocks {
+    pub fn local() -> Self {
+        UserLocks::Local(Arc::default())
+    }
+
+    pub fn redis(url: &str, prefix: &str) -> anyhow::Result<Self> {
+        let client = redis::Client::open(url)?;
+        let mut manager = rslock::LockManager::from_clients(vec![client]);
+        // We retry ourselves, with a deadline; rslock's own `acquire` would loop forever.
+        manager.set_retry(1, Duration::from_millis(5));
+        Ok(UserLocks::Redis { manager, prefix: prefix.to_owned() })
+    }
+
+    /// Waits at most `wait` for the user's lock.
+    pub async fn acquire(&self, user_id: i64, wait: Duration) -> Result<UserLockGuard, LockError> {
+        match self {
+            UserLocks::Local(map) => {
+                let mutex = {
+                    let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    map.entry(user_id).or_default().clone()
+                };
+                let guard = tokio::time::timeout(wait, mutex.lock_owned()).await.map_err(|_| LockError::Timeout)?;
+                Ok(UserLockGuard::Local(guard))
+            }
+            UserLocks::Redis { manager, prefix } => {
+                let key = format!("{prefix}:lock:user:{user_id}");
+                let attempt = async {
+                    loop {
+                        match manager.lock(key.as_bytes(), REDIS_LOCK_TTL).await {
+                            Ok(lock) => return Ok(lock),
+                            Err(rslock::LockError::Unavailable) => {
+                                let pause = rand::random::<u64>() % 20 + 2;
+                                tokio::time::sleep(Duration::from_millis(pause)).await;
+                            }
+                            Err(err) => return Err(LockError::Unavailable(err.to_string())),
+                        }
+                    }
+                };
+                let lock = tokio::time::timeout(wait, attempt).await.map_err(|_| LockError::Timeout)??;
+                Ok(UserLockGuard::Redis(lock))
+            }
+        }
+    }
+}
+
+impl UserLockGuard {
+    /// Releases the lock; call it after the transaction committed.
+    pub async fn release(self) {
+        match self {
+            UserLockGuard::Local(guard) => drop(guard),
+            UserLockGuard::Redis(lock) => lock.release().await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_held_lock_makes_the_next_caller_time_out() {
+        let locks = UserLocks::local();
+        let held = locks.acquire(1, Duration::from_secs(1)).await.expect("free lock");
+        let waited = locks.acquire(1, Duration::from_millis(50)).await;
+        assert!(matches!(waited, Err(LockError::Timeout)));
+        assert!(locks.acquire(2, Duration::from_millis(50)).await.is_ok(), "other users are not blocked");
+        held.release().await;
+        assert!(locks.acquire(1, Duration::from_millis(50)).await.is_ok());
+    }
+}

@@ -1,0 +1,97 @@
+//! The connections a process needs, built once from configuration. Each binary builds one; tests
+//! build as many as they like (there is no global state).
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, StorageConfig};
+use crate::db::Db;
+use crate::events::{EventBus, LocalEvents};
+use crate::lock::UserLocks;
+use crate::storage::Storage;
+
+#[derive(Clone)]
+pub struct Services {
+    pub config: Config,
+    pub db: Db,
+    pub storage: Storage,
+    pub locks: UserLocks,
+    pub events: EventBus,
+    pub redis: Option<redis::aio::ConnectionManager>,
+    /// The origin browsers fetch objects from (for the web album's Content-Security-Policy).
+    pub storage_origin: Option<String>,
+    /// Wakes the in-process purge job when someone empties their trash.
+    pub purge_requested: Arc<Notify>,
+}
+
+impl Services {
+    /// Connects to everything the configuration names, starting the embedded S3 endpoint when no
+    /// S3 is configured. Returns the in-process event queue's receiver when there is no Redis.
+    pub async fn connect(config: Config, shutdown: CancellationToken) -> anyhow::Result<(Services, Option<LocalEvents>)> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create PICUP_DATA_DIR {}", config.data_dir.display()))?;
+
+        let db = Db::connect(&config.database_url).await.context("cannot open the database (DATABASE_URL)")?;
+
+        let (storage, embedded, storage_origin) = match &config.storage {
+            StorageConfig::S3(s3) => {
+                let origin = s3
+                    .public_endpoint
+                    .clone()
+                    .or_else(|| s3.endpoint.clone())
+                    .unwrap_or_else(|| format!("https://{}.s3.{}.amazonaws.com", s3.bucket, s3.region));
+                (Storage::connect(s3).await, false, origin)
+            }
+            StorageConfig::Embedded { addr, public_endpoint } => {
+                let embedded =
+                    crate::embedded_s3::start(&config.data_dir, *addr, public_endpoint.clone(), &config.public_url, shutdown)
+                        .await?;
+                let origin = embedded.config.public_endpoint.clone().unwrap_or_default();
+                (Storage::connect(&embedded.config).await, true, origin)
+            }
+        };
+        if embedded {
+            storage.ensure_bucket().await.context("cannot create the embedded bucket")?;
+        }
+
+        let (locks, events, redis, local_events) = match &config.redis_url {
+            Some(url) => {
+                let client = redis::Client::open(url.as_str()).context("REDIS_URL is not a valid Redis URL")?;
+                let connection = redis::aio::ConnectionManager::new(client).await.context("cannot reach Redis (REDIS_URL)")?;
+                let locks = UserLocks::redis(url, &config.redis_prefix)?;
+                let events = EventBus::redis(connection.clone(), &config.redis_prefix).await;
+                (locks, events, Some(connection), None)
+            }
+            None => {
+                let (events, receiver) = EventBus::local();
+                (UserLocks::local(), events, None, Some(receiver))
+            }
+        };
+
+        let storage_origin = Some(origin_of(&storage_origin));
+        let purge_requested = Arc::new(Notify::new());
+        Ok((Services { config, db, storage, locks, events, redis, storage_origin, purge_requested }, local_events))
+    }
+
+    /// Checks every backend a request depends on, for `/readyz`.
+    pub async fn check_ready(&self) -> Result<(), String> {
+        self.db.ping().await.map_err(|e| format!("database: {e}"))?;
+        self.storage.ping().await.map_err(|e| format!("object store: {e}"))?;
+        if let Some(redis) = &self.redis {
+            let mut connection = redis.clone();
+            let _: String = redis::cmd("PING").query_async(&mut connection).await.map_err(|e| format!("redis: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// `scheme://host[:port]` of a URL (a CSP source must not carry a path).
+fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or_default()),
+        None => url.to_owned(),
+    }
+}

@@ -1,0 +1,372 @@
+//! One facade over the object store. The same aws-sdk-s3 code talks to AWS S3, any S3-compatible
+//! store, and the embedded endpoint; keys are made here, never from a file name.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{
+    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation, retry::RetryConfig,
+    timeout::TimeoutConfig,
+};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::presigning::{PresignedRequest, PresigningConfig};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+
+use crate::config::S3Config;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("object not found")]
+    NotFound,
+    #[error("object store refused the request: {code}: {message}")]
+    Refused { code: String, message: String },
+    #[error("object store unreachable: {0}")]
+    Unavailable(String),
+    #[error("cannot sign URL: {0}")]
+    Presign(String),
+}
+
+impl StorageError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, StorageError::NotFound)
+    }
+
+    fn from_sdk<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> Self {
+        if let SdkError::ServiceError(service) = err {
+            if service.raw().status().as_u16() == 404 {
+                return StorageError::NotFound;
+            }
+            let e = service.err();
+            return match e.code() {
+                Some("NoSuchKey" | "NoSuchUpload" | "NotFound") => StorageError::NotFound,
+                code => StorageError::Refused {
+                    code: code.unwrap_or("unknown").to_owned(),
+                    message: e.message().unwrap_or_default().to_owned(),
+                },
+            };
+        }
+        StorageError::Unavailable(aws_sdk_s3::error::DisplayErrorContext(err).to_string())
+    }
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// The kinds of object picup stores. The kind decides the key and how long browsers may cache it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectKind {
+    Original,
+    Thumbnail,
+    Preview,
+    Poster,
+    Playable,
+}
+
+impl ObjectKind {
+    /// Server-made keys: the uploader and media id, never the file name.
+    pub fn key(self, owner_id: i64, media_id: i64, content_type: &str) -> String {
+        match self {
+            ObjectKind::Original => format!("originals/{owner_id}/{media_id}.{}", extension_for(content_type)),
+            ObjectKind::Thumbnail => format!("derivatives/{owner_id}/{media_id}/thumb.webp"),
+            ObjectKind::Preview => format!("derivatives/{owner_id}/{media_id}/preview.jpg"),
+            ObjectKind::Poster => format!("derivatives/{owner_id}/{media_id}/poster.jpg"),
+            ObjectKind::Playable => format!("derivatives/{owner_id}/{media_id}/play.mp4"),
+        }
+    }
+
+    /// Derivatives are rewritten under the same key only with the same content, so they are
+    /// immutable to caches; originals never change either.
+    pub fn cache_control(self) -> &'static str {
+        "private, max-age=31536000, immutable"
+    }
+}
+
+pub fn extension_for(content_type: &str) -> &'static str {
+    match content_type {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/webp" => "webp",
+        "image/heic" => "heic",
+        "image/heif" => "heif",
+        "image/gif" => "gif",
+        "video/mp4" => "mp4",
+        "video/quicktime" => "mov",
+        "video/webm" => "webm",
+        _ => "bin",
+    }
+}
+
+/// A URL the browser calls with the given method and headers.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SignedRequest {
+    pub url: String,
+    pub headers: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ObjectInfo {
+    pub size: i64,
+    pub content_type: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Storage {
+    client: Client,
+    /// Signs URLs with the endpoint browsers can reach.
+    public_client: Client,
+    bucket: String,
+}
+
+impl Storage {
+    pub async fn connect(config: &S3Config) -> Self {
+        let credentials =
+            config.credentials.as_ref().map(|(id, secret)| Credentials::new(id, secret, None, None, "picup-config"));
+        let shared = match credentials {
+            Some(_) => None,
+            None => Some(aws_config::defaults(BehaviorVersion::latest()).load().await),
+        };
+        let build = |endpoint: Option<&String>| {
+            let mut builder = match &shared {
+                Some(shared) => aws_sdk_s3::config::Builder::from(shared),
+                None => aws_sdk_s3::config::Builder::new().behavior_version(BehaviorVersion::latest()),
+            };
+            builder = builder
+                .region(Region::new(config.region.clone()))
+                .force_path_style(config.force_path_style)
+                .retry_config(RetryConfig::standard().with_max_attempts(3))
+                .timeout_config(
+                    TimeoutConfig::builder()
+                        .connect_timeout(Duration::from_secs(5))
+                        .operation_attempt_timeout(Duration::from_secs(300))
+                        .build(),
+                )
+                // Checksums the SDK would add on its own end up in presigned URLs, where a
+                // browser cannot supply them.
+                .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+                .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+            if let Some(credentials) = &credentials {
+                builder = builder.credentials_provider(credentials.clone());
+            }
+            if let Some(endpoint) = endpoint {
+                builder = builder.endpoint_url(endpoint);
+            }
+            Client::from_conf(builder.build())
+        };
+        let client = build(config.endpoint.as_ref());
+        let public_client = build(config.public_endpoint.as_ref().or(config.endpoint.as_ref()));
+        Storage { client, public_client, bucket: config.bucket.clone() }
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// Creates the bucket if it is missing (embedded mode only; in production Terraform makes it).
+    pub async fn ensure_bucket(&self) -> StorageResult<()> {
+        if self.client.head_bucket().bucket(&self.bucket).send().await.is_ok() {
+            return Ok(());
+        }
+        self.client.create_bucket().bucket(&self.bucket).send().await.map_err(|e| StorageError::from_sdk(&e))?;
+        Ok(())
+    }
+
+    pub async fn ping(&self) -> StorageResult<()> {
+        self.client.head_bucket().bucket(&self.bucket).send().await.map_err(|e| StorageError::from_sdk(&e))?;
+        Ok(())
+    }
+
+    /// A presigned PUT whose signature covers the size and content type, so the browser cannot
+    /// send more bytes or another type than it reserved.
+    pub async fn presign_put(&self, key: &str, size: i64, content_type: &str, ttl: Duration) -> StorageResult<SignedRequest> {
+        let presigned = self
+            .public_client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_length(size)
+            .content_type(content_type)
+            .presigned(presigning(SystemTime::now(), ttl)?)
+            .await
+            .map_err(|e| StorageError::Presign(e.to_string()))?;
+        Ok(signed_request(&presigned))
+    }
+
+    pub async fn create_multipart(&self, key: &str, content_type: &str) -> StorageResult<String> {
+        let output = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk(&e))?;
+        output.upload_id.ok_or_else(|| StorageError::Refused {
+            code: "NoUploadId".into(),
+            message: "CreateMultipartUpload answered without an upload id".into(),
+        })
+    }
+
+    pub async fn presign_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: i32,
+        size: i64,
+        ttl: Duration,
+    ) -> StorageResult<SignedRequest> {
+        let presigned = self
+            .public_client
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(part_number)
+            .content_length(size)
+            .presigned(presigning(SystemTime::now(), ttl)?)
+            .await
+            .map_err(|e| StorageError::Presign(e.to_string()))?;
+        Ok(signed_request(&presigned))
+    }
+
+    /// The parts S3 has received for a multipart upload, in order.
+    pub async fn list_parts(&self, key: &str, upload_id: &str) -> StorageResult<Vec<(i32, String)>> {
+        let mut parts = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let output = self
+                .client
+                .list_parts()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .set_part_number_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| StorageError::from_sdk(&e))?;
+            for part in output.parts() {
+                if let (Some(number), Some(etag)) = (part.part_number, part.e_tag.clone()) {
+                    parts.push((number, etag));
+                }
+            }
+            match output.next_part_number_marker {
+                Some(next) if output.is_truncated == Some(true) => marker = Some(next),
+                _ => break,
+            }
+        }
+        Ok(parts)
+    }
+
+    pub async fn complete_multipart(&self, key: &str, upload_id: &str, parts: &[(i32, String)]) -> StorageResult<()> {
+        let completed = CompletedMultipartUpload::builder()
+            .set_parts(Some(
+                parts.iter().map(|(number, etag)| CompletedPart::builder().part_number(*number).e_tag(etag).build()).collect(),
+            ))
+            .build();
+        self.client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(completed)
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk(&e))?;
+        Ok(())
+    }
+
+    /// Aborting an upload that is already gone is not an error.
+    pub async fn abort_multipart(&self, key: &str, upload_id: &str) -> StorageResult<()> {
+        match self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(upload_id).send().await {
+            Ok(_) => Ok(()),
+            Err(err) => match StorageError::from_sdk(&err) {
+                StorageError::NotFound => Ok(()),
+                other => Err(other),
+            },
+        }
+    }
+
+    pub async fn head(&self, key: &str) -> StorageResult<ObjectInfo> {
+        let output = self.client.head_object().bucket(&self.bucket).key(key).send().await.map_err(|e| StorageError::from_sdk(&e))?;
+        Ok(ObjectInfo { size: output.content_length.unwrap_or_default(), content_type: output.content_type })
+    }
+
+    /// Deleting a missing object is not an error (S3 says the same).
+    pub async fn delete(&self, key: &str) -> StorageResult<()> {
+        match self.client.delete_object().bucket(&self.bucket).key(key).send().await {
+            Ok(_) => Ok(()),
+            Err(err) => match StorageError::from_sdk(&err) {
+                StorageError::NotFound => Ok(()),
+                other => Err(other),
+            },
+        }
+    }
+
+    /// Removes whatever an unfinished upload left: its multipart parts and any object.
+    pub async fn discard_upload(&self, key: &str, multipart_upload_id: Option<&str>) -> StorageResult<()> {
+        if let Some(upload_id) = multipart_upload_id {
+            self.abort_multipart(key, upload_id).await?;
+        }
+        self.delete(key).await
+    }
+
+    pub async fn put(&self, key: &str, body: Vec<u8>, content_type: &str, kind: ObjectKind) -> StorageResult<()> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .cache_control(kind.cache_control())
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk(&e))?;
+        Ok(())
+    }
+
+    pub async fn get(&self, key: &str) -> StorageResult<Vec<u8>> {
+        let output = self.client.get_object().bucket(&self.bucket).key(key).send().await.map_err(|e| StorageError::from_sdk(&e))?;
+        let bytes = output.body.collect().await.map_err(|e| StorageError::Unavailable(e.to_string()))?;
+        Ok(bytes.into_bytes().to_vec())
+    }
+
+    /// A view URL that stays the same for a whole time window, so listing twice gives the same
+    /// URL and the browser cache works. It is valid for at least `ttl` after it is handed out.
+    pub async fn presign_get(&self, key: &str, ttl: Duration, kind: ObjectKind) -> StorageResult<String> {
+        let window = ttl.as_secs().max(1);
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        let start = UNIX_EPOCH + Duration::from_secs(now - now % window);
+        let presigned = self
+            .public_client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_cache_control(kind.cache_control())
+            .presigned(presigning(start, Duration::from_secs(2 * window))?)
+            .await
+            .map_err(|e| StorageError::Presign(e.to_string()))?;
+        Ok(presigned.uri().to_owned())
+    }
+}
+
+fn presigning(start: SystemTime, expires_in: Duration) -> StorageResult<PresigningConfig> {
+    // S3 refuses presigned URLs that live longer than seven days.
+    let expires_in = expires_in.min(Duration::from_secs(7 * 24 * 3600));
+    PresigningConfig::builder()
+        .start_time(start)
+        .expires_in(expires_in)
+        .build()
+        .map_err(|e| StorageError::Presign(e.to_string()))
+}
+
+fn signed_request(presigned: &PresignedRequest) -> SignedRequest {
+    SignedRequest {
+        url: presigned.uri().to_owned(),
+        // The browser sets Host and Content-Length itself and refuses to be told.
+        headers: presigned
+            .headers()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("host") && !name.eq_ignore_ascii_case("content-length"))
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect(),
+    }
+}

@@ -1,0 +1,125 @@
+//! The jobs: relay the outbox, sweep expired uploads, purge the trash, re-drive stuck media.
+
+use anyhow::Context;
+use picup_common::events::Event;
+use picup_common::now_ms;
+use picup_common::services::Services;
+
+const BATCH: i64 = 100;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Job {
+    RelayOutbox,
+    SweepUploads,
+    PurgeTrash,
+    RedriveProcessing,
+}
+
+impl Job {
+    pub const ALL: [Job; 4] = [Job::RelayOutbox, Job::SweepUploads, Job::PurgeTrash, Job::RedriveProcessing];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::RelayOutbox => "relay-outbox",
+            Job::SweepUploads => "sweep-uploads",
+            Job::PurgeTrash => "purge-trash",
+            Job::RedriveProcessing => "redrive-processing",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Job> {
+        Job::ALL.into_iter().find(|job| job.name() == name)
+    }
+
+    /// Runs the job until there is nothing left to do; returns how many items it handled.
+    pub async fn run(self, services: &Services) -> anyhow::Result<u64> {
+        let done = match self {
+            Job::RelayOutbox => relay_outbox(services).await?,
+            Job::SweepUploads => sweep_uploads(services).await?,
+            Job::PurgeTrash => purge_trash(services).await?,
+            Job::RedriveProcessing => redrive_processing(services).await?,
+        };
+        if done > 0 {
+            tracing::info!(job = self.name(), items = done, "job done");
+        }
+        Ok(done)
+    }
+}
+
+/// Publishes unpublished outbox rows in order. At least once: a row is marked only after the
+/// broker took it, so a crash in between publishes it again (consumers are idempotent).
+pub async fn relay_outbox(services: &Services) -> anyhow::Result<u64> {
+    let mut published = 0;
+    loop {
+        let rows = services.db.unpublished_events(BATCH).await?;
+        if rows.is_empty() {
+            return Ok(published);
+        }
+        for row in &rows {
+            match row.event() {
+                Some(event) => services.events.publish(&event).await.context("broker unavailable")?,
+                None => tracing::error!(outbox_id = row.id, topic = %row.topic, "unreadable outbox row skipped"),
+            }
+            services.db.mark_published(row.id).await?;
+            published += 1;
+        }
+    }
+}
+
+/// Releases reservations whose upload never completed: the parts and object are deleted and the
+/// reserved bytes given back, under the owner's lock so a late complete cannot race it.
+pub async fn sweep_uploads(services: &Services) -> anyhow::Result<u64> {
+    let mut swept = 0;
+    let wait = services.config.limits.lock_wait;
+    loop {
+        let expired = services.db.expired_uploads(now_ms(), BATCH).await?;
+        if expired.is_empty() {
+            return Ok(swept);
+        }
+        for upload in &expired {
+            let guard = services.locks.acquire(upload.user_id, wait).await?;
+            let result = async {
+                services.storage.discard_upload(&upload.object_key, upload.multipart_upload_id.as_deref()).await?;
+                services.db.release_upload(upload).await?;
+                anyhow::Ok(())
+            }
+            .await;
+            guard.release().await;
+            result.with_context(|| format!("upload {}", upload.id))?;
+            swept += 1;
+        }
+    }
+}
+
+/// Deletes media whose trash time is over or whose trash was emptied: objects first, then the
+/// row and the bytes in one transaction. A crash between the two leaves the row, and the next
+/// run deletes the (already gone) objects again and then the row; the bytes come back once.
+pub async fn purge_trash(services: &Services) -> anyhow::Result<u64> {
+    let retention = i64::try_from(services.config.limits.trash_retention.as_millis()).unwrap_or(i64::MAX / 2);
+    let mut purged = 0;
+    loop {
+        let batch = services.db.media_to_purge(now_ms() - retention, BATCH).await?;
+        if batch.is_empty() {
+            return Ok(purged);
+        }
+        for media in &batch {
+            for key in media.object_keys() {
+                services.storage.delete(key).await.with_context(|| format!("deleting {key}"))?;
+            }
+            if services.db.delete_purged_media(media).await? {
+                purged += 1;
+            }
+        }
+    }
+}
+
+/// Media processing for longer than this have lost their event or their thumbnailer.
+const STUCK_AFTER_MS: i64 = 15 * 60 * 1000;
+
+pub async fn redrive_processing(services: &Services) -> anyhow::Result<u64> {
+    let stuck = services.db.stuck_media(now_ms() - STUCK_AFTER_MS, BATCH).await?;
+    for &media_id in &stuck {
+        services.events.publish(&Event::MediaUploaded { media_id }).await.context("broker unavailable")?;
+    }
+    Ok(stuck.len() as u64)
+}
