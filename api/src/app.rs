@@ -47,7 +47,9 @@ pub async fn start(config: Config) -> anyhow::Result<RunningApp> {
     }));
 
     let router = crate::routes::router(state, &services.config.web_dir);
-    let listener = TcpListener::bind(http_addr).await.with_context(|| format!("cannot listen on {http_addr} (PICUP_HTTP_ADDR)"))?;
+    let listener = TcpListener::bind(http_addr)
+        .await
+        .with_context(|| format!("cannot listen on {http_addr} (PICUP_HTTP_ADDR)"))?;
     let addr = listener.local_addr()?;
     let server_shutdown = shutdown.clone();
     tasks.push(tokio::spawn(async move {

@@ -2,9 +2,9 @@
 //! requests that change state must carry `X-Requested-With`, which a cross-site form or image
 //! cannot send and a cross-site script cannot send without a CORS preflight the api refuses.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
@@ -29,7 +29,9 @@ impl FromRequestParts<AppState> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let (token, from_cookie) = session_token(&parts.headers).ok_or(ApiError::Unauthorized)?;
         if from_cookie && !is_safe(&parts.method) && !parts.headers.contains_key(CSRF_HEADER) {
-            return Err(ApiError::Forbidden("this request must be sent by the picup web app (missing X-Requested-With)"));
+            return Err(ApiError::Forbidden(
+                "this request must be sent by the picup web app (missing X-Requested-With)",
+            ));
         }
         let user = state.services.db.session_user(&hash_token(&token)).await.map_err(|err| match err {
             picup_common::db::DbError::NotFound => ApiError::Unauthorized,
@@ -74,7 +76,8 @@ pub fn session_cookie(token: String, secure: bool, max_age: std::time::Duration)
 }
 
 pub fn removal_cookie(secure: bool) -> Cookie<'static> {
-    let mut cookie = Cookie::build((SESSION_COOKIE, "")).http_only(true).same_site(SameSite::Lax).secure(secure).path("/").build();
+    let mut cookie =
+        Cookie::build((SESSION_COOKIE, "")).http_only(true).same_site(SameSite::Lax).secure(secure).path("/").build();
     cookie.make_removal();
     cookie
 }
@@ -104,4 +107,5 @@ pub async fn verify_password(password: String, stored: Option<String>) -> ApiRes
 }
 
 /// Argon2id hash of a random password nobody knows, used for unknown emails.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3rG0Qk4qBI1VVnEbmm0Yp6q9u4wAp4fFhO0OpnK4bMc";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3rG0Qk4qBI1VVnEbmm0Yp6q9u4wAp4fFhO0OpnK4bMc";

@@ -25,6 +25,9 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::MissingJsonContentType(_) => {
                 ApiError::bad_request("invalid_body", "send the body as JSON with Content-Type: application/json")
             }
+            other if other.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::TooLarge { code: "body_too_large", message: "the request is too large".into() }
+            }
             other => ApiError::bad_request("invalid_body", other.body_text()),
         }
     }

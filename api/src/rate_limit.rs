@@ -57,9 +57,9 @@ impl RateLimiters {
 }
 
 fn check<K: std::hash::Hash + Eq + Clone>(limiter: &DefaultKeyedRateLimiter<K>, key: &K) -> ApiResult<()> {
-    limiter
-        .check_key(key)
-        .map_err(|not_until| ApiError::TooManyRequests { retry_after: not_until.wait_time_from(DefaultClock::default().now()) })
+    limiter.check_key(key).map_err(|not_until| ApiError::TooManyRequests {
+        retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+    })
 }
 
 /// The client's address: the peer, or the first `X-Forwarded-For` hop behind a trusted proxy.

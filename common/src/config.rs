@@ -78,6 +78,7 @@ pub struct Limits {
     pub max_upload_bytes: i64,
     /// Uploads at least this big use S3 multipart.
     pub multipart_threshold_bytes: i64,
+    /// The smallest part size; very big files get bigger parts (S3 allows 10 000 parts).
     pub part_size_bytes: i64,
     pub allowed_types: BTreeSet<String>,
     /// How long a presigned upload URL (single PUT or one part) is valid.
@@ -141,8 +142,14 @@ impl Config {
         let database_url = vars
             .string("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("picup.db").display()));
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(ConfigError::new("DATABASE_URL", "must start with sqlite: or postgres:// (no other database is supported)"));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "must start with sqlite: or postgres:// (no other database is supported)",
+            ));
         }
 
         let redis_url = vars.string("REDIS_URL");
@@ -158,7 +165,10 @@ impl Config {
                 public_endpoint: vars.string("PICUP_S3_PUBLIC_ENDPOINT"),
             },
             Some(bucket) => {
-                let credentials = match (vars.string("PICUP_S3_ACCESS_KEY_ID"), vars.string("PICUP_S3_SECRET_ACCESS_KEY")) {
+                let credentials = match (
+                    vars.string("PICUP_S3_ACCESS_KEY_ID"),
+                    vars.string("PICUP_S3_SECRET_ACCESS_KEY"),
+                ) {
                     (Some(id), Some(secret)) => Some((id, secret)),
                     (None, None) => None,
                     _ => {
@@ -199,9 +209,6 @@ impl Config {
         };
         if limits.part_size_bytes < 5 * MIB {
             return Err(ConfigError::new("PICUP_PART_SIZE_BYTES", "S3 needs parts of at least 5 MiB (5242880)"));
-        }
-        if limits.max_upload_bytes > limits.part_size_bytes * 10_000 {
-            return Err(ConfigError::new("PICUP_MAX_UPLOAD_BYTES", "is more than 10000 parts of PICUP_PART_SIZE_BYTES; raise the part size"));
         }
         if limits.allowed_types.is_empty() {
             return Err(ConfigError::new("PICUP_ALLOWED_TYPES", "lists no content type"));
@@ -319,7 +326,37 @@ mod tests {
     fn half_credentials_are_refused_and_secrets_not_printed() {
         let err = config(&[("PICUP_S3_BUCKET", "b"), ("PICUP_S3_ACCESS_KEY_ID", "id")]).expect_err("secret missing");
         assert_eq!(err.var, "PICUP_S3_SECRET_ACCESS_KEY");
-        let config = config(&[("PICUP_S3_BUCKET", "b"), ("PICUP_S3_ACCESS_KEY_ID", "id"), ("PICUP_S3_SECRET_ACCESS_KEY", "hunter2")]).expect("valid");
+        let config = config(&[
+            ("PICUP_S3_BUCKET", "b"),
+            ("PICUP_S3_ACCESS_KEY_ID", "id"),
+            ("PICUP_S3_SECRET_ACCESS_KEY", "hunter2"),
+        ])
+        .expect("valid");
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}
+
+impl Limits {
+    /// The part size for a multipart upload of `size` bytes: the configured size, or more when
+    /// the file would otherwise need more than S3's 10 000 parts (rounded up to whole MiB).
+    pub fn part_size_for(&self, size: i64) -> i64 {
+        let needed = (size + 9_999) / 10_000;
+        let needed = (needed + MIB - 1) / MIB * MIB;
+        self.part_size_bytes.max(needed)
+    }
+}
+
+#[cfg(test)]
+mod part_size_tests {
+    use super::*;
+
+    #[test]
+    fn huge_files_get_bigger_parts_so_they_fit_in_ten_thousand() {
+        let limits = Config::from_lookup(|_| None).expect("defaults").limits;
+        assert_eq!(limits.part_size_for(100 * MIB), limits.part_size_bytes);
+        let huge = 500 * GIB;
+        let part = limits.part_size_for(huge);
+        assert!((huge + part - 1) / part <= 10_000);
+        assert_eq!(part % MIB, 0);
     }
 }

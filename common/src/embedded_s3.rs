@@ -39,7 +39,8 @@ pub async fn start(
     std::fs::create_dir_all(root.join(BUCKET)).with_context(|| format!("cannot create {}", root.display()))?;
     let (access_key, secret_key) = credentials(data_dir)?;
 
-    let fs = s3s_fs::FileSystem::new(&root).map_err(|e| anyhow::anyhow!("embedded S3 over {}: {e:?}", root.display()))?;
+    let fs =
+        s3s_fs::FileSystem::new(&root).map_err(|e| anyhow::anyhow!("embedded S3 over {}: {e:?}", root.display()))?;
     let mut builder = S3ServiceBuilder::new(fs);
     builder.set_auth(SimpleAuth::from_single(access_key.clone(), secret_key.clone()));
     let service = builder.build();
@@ -57,7 +58,8 @@ pub async fn start(
         .max_age(std::time::Duration::from_secs(3600));
     let app = Router::new().fallback_service(service).layer(cors);
 
-    let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (PICUP_EMBEDDED_S3_ADDR)"))?;
+    let listener =
+        TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (PICUP_EMBEDDED_S3_ADDR)"))?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
         let served = axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await;

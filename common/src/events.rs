@@ -57,7 +57,12 @@ impl EventBus {
                 let payload = serde_json::to_string(event).map_err(|e| PublishError(e.to_string()))?;
                 let mut connection = connection.clone();
                 let _: String = connection
-                    .xadd_maxlen(stream, redis::streams::StreamMaxlen::Approx(STREAM_MAX_LEN), "*", &[("event", payload)])
+                    .xadd_maxlen(
+                        stream,
+                        redis::streams::StreamMaxlen::Approx(STREAM_MAX_LEN),
+                        "*",
+                        &[("event", payload)],
+                    )
                     .await
                     .map_err(|e| PublishError(e.to_string()))?;
                 Ok(())

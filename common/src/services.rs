@@ -30,7 +30,10 @@ pub struct Services {
 impl Services {
     /// Connects to everything the configuration names, starting the embedded S3 endpoint when no
     /// S3 is configured. Returns the in-process event queue's receiver when there is no Redis.
-    pub async fn connect(config: Config, shutdown: CancellationToken) -> anyhow::Result<(Services, Option<LocalEvents>)> {
+    pub async fn connect(
+        config: Config,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<(Services, Option<LocalEvents>)> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create PICUP_DATA_DIR {}", config.data_dir.display()))?;
 
@@ -46,9 +49,14 @@ impl Services {
                 (Storage::connect(s3).await, false, origin)
             }
             StorageConfig::Embedded { addr, public_endpoint } => {
-                let embedded =
-                    crate::embedded_s3::start(&config.data_dir, *addr, public_endpoint.clone(), &config.public_url, shutdown)
-                        .await?;
+                let embedded = crate::embedded_s3::start(
+                    &config.data_dir,
+                    *addr,
+                    public_endpoint.clone(),
+                    &config.public_url,
+                    shutdown,
+                )
+                .await?;
                 let origin = embedded.config.public_endpoint.clone().unwrap_or_default();
                 (Storage::connect(&embedded.config).await, true, origin)
             }
@@ -60,7 +68,8 @@ impl Services {
         let (locks, events, redis, local_events) = match &config.redis_url {
             Some(url) => {
                 let client = redis::Client::open(url.as_str()).context("REDIS_URL is not a valid Redis URL")?;
-                let connection = redis::aio::ConnectionManager::new(client).await.context("cannot reach Redis (REDIS_URL)")?;
+                let connection =
+                    redis::aio::ConnectionManager::new(client).await.context("cannot reach Redis (REDIS_URL)")?;
                 let locks = UserLocks::redis(url, &config.redis_prefix)?;
                 let events = EventBus::redis(connection.clone(), &config.redis_prefix).await;
                 (locks, events, Some(connection), None)

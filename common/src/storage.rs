@@ -32,7 +32,9 @@ impl StorageError {
         matches!(self, StorageError::NotFound)
     }
 
-    fn from_sdk<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> Self {
+    fn from_sdk<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
+        err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+    ) -> Self {
         if let SdkError::ServiceError(service) = err {
             if service.raw().status().as_u16() == 404 {
                 return StorageError::NotFound;
@@ -177,7 +179,13 @@ impl Storage {
 
     /// A presigned PUT whose signature covers the size and content type, so the browser cannot
     /// send more bytes or another type than it reserved.
-    pub async fn presign_put(&self, key: &str, size: i64, content_type: &str, ttl: Duration) -> StorageResult<SignedRequest> {
+    pub async fn presign_put(
+        &self,
+        key: &str,
+        size: i64,
+        content_type: &str,
+        ttl: Duration,
+    ) -> StorageResult<SignedRequest> {
         let presigned = self
             .public_client
             .put_object()
@@ -245,8 +253,10 @@ impl Storage {
                 .await
                 .map_err(|e| StorageError::from_sdk(&e))?;
             for part in output.parts() {
-                if let (Some(number), Some(etag)) = (part.part_number, part.e_tag.clone()) {
-                    parts.push((number, etag));
+                // S3 always sends the ETag; the embedded s3s-fs leaves it out (and ignores it on
+                // complete), so a missing one is passed on empty.
+                if let Some(number) = part.part_number {
+                    parts.push((number, part.e_tag.clone().unwrap_or_default()));
                 }
             }
             match output.next_part_number_marker {
@@ -254,13 +264,17 @@ impl Storage {
                 _ => break,
             }
         }
+        parts.sort_by_key(|(number, _)| *number);
         Ok(parts)
     }
 
     pub async fn complete_multipart(&self, key: &str, upload_id: &str, parts: &[(i32, String)]) -> StorageResult<()> {
         let completed = CompletedMultipartUpload::builder()
             .set_parts(Some(
-                parts.iter().map(|(number, etag)| CompletedPart::builder().part_number(*number).e_tag(etag).build()).collect(),
+                parts
+                    .iter()
+                    .map(|(number, etag)| CompletedPart::builder().part_number(*number).e_tag(etag).build())
+                    .collect(),
             ))
             .build();
         self.client
@@ -287,7 +301,14 @@ impl Storage {
     }
 
     pub async fn head(&self, key: &str) -> StorageResult<ObjectInfo> {
-        let output = self.client.head_object().bucket(&self.bucket).key(key).send().await.map_err(|e| StorageError::from_sdk(&e))?;
+        let output = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk(&e))?;
         Ok(ObjectInfo { size: output.content_length.unwrap_or_default(), content_type: output.content_type })
     }
 
@@ -325,7 +346,14 @@ impl Storage {
     }
 
     pub async fn get(&self, key: &str) -> StorageResult<Vec<u8>> {
-        let output = self.client.get_object().bucket(&self.bucket).key(key).send().await.map_err(|e| StorageError::from_sdk(&e))?;
+        let output = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk(&e))?;
         let bytes = output.body.collect().await.map_err(|e| StorageError::Unavailable(e.to_string()))?;
         Ok(bytes.into_bytes().to_vec())
     }

@@ -119,7 +119,9 @@ async fn add_member(
     let db = &state.services.db;
     let email = crate::routes::auth::normalize_email(&request.email);
     let member = db.user_by_email(&email).await.map_err(|err| match err {
-        DbError::NotFound => ApiError::field("email", "nobody in this family uses that email; send them an invite link instead"),
+        DbError::NotFound => {
+            ApiError::field("email", "nobody in this family uses that email; send them an invite link instead")
+        }
         other => other.into(),
     })?;
     db.add_album_member(album_id, member.id, request.role).await.map_err(|err| match err {

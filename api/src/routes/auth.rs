@@ -41,7 +41,10 @@ fn validate_registration(request: &RegisterRequest) -> ApiResult<()> {
     let mut fields = std::collections::BTreeMap::new();
     let email = normalize_email(&request.email);
     let at = email.find('@');
-    if email.len() > 254 || !matches!(at, Some(i) if i > 0 && i + 1 < email.len()) || email.contains(char::is_whitespace) {
+    if email.len() > 254
+        || !matches!(at, Some(i) if i > 0 && i + 1 < email.len())
+        || email.contains(char::is_whitespace)
+    {
         fields.insert("email", vec!["please enter an email address like name@example.com".to_owned()]);
     }
     let length = request.password.chars().count();
@@ -81,15 +84,20 @@ async fn register(
         )
         .await
         .map_err(|err| match err {
-            DbError::Conflict => ApiError::conflict("email_taken", "an account with this email already exists; please sign in"),
+            DbError::Conflict => {
+                ApiError::conflict("email_taken", "an account with this email already exists; please sign in")
+            }
             other => other.into(),
         })?;
     if !user.is_admin() {
-        let token = request.invite.as_deref().map(str::trim).filter(|t| !t.is_empty()).ok_or(ApiError::Forbidden(
-            "joining needs an invite link; please ask a family member to send you one",
-        ))?;
+        let token =
+            request.invite.as_deref().map(str::trim).filter(|t| !t.is_empty()).ok_or(ApiError::Forbidden(
+                "joining needs an invite link; please ask a family member to send you one",
+            ))?;
         let invite = db.consume_invite(&mut tx, &auth::hash_token(token), user.id).await.map_err(|err| match err {
-            DbError::NotFound => ApiError::Forbidden("this invite link has expired or was already used; please ask for a new one"),
+            DbError::NotFound => {
+                ApiError::Forbidden("this invite link has expired or was already used; please ask for a new one")
+            }
             other => other.into(),
         })?;
         if let (Some(album_id), Some(role)) = (invite.album_id, invite.role) {

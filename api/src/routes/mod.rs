@@ -1,8 +1,8 @@
 //! The HTTP surface: `/api/v1` resources, health checks, and the web album's static files.
 
 mod admin;
-pub mod auth;
 mod albums;
+pub mod auth;
 mod health;
 mod invites;
 mod media;
@@ -51,7 +51,10 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .layer(middleware::from_fn(log_internal_errors))
         .layer(TraceLayer::new_for_http())
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -69,7 +72,8 @@ fn content_security_policy(state: &AppState) -> HeaderValue {
          connect-src 'self' {store}; style-src 'self'; script-src 'self'; object-src 'none'; \
          base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     );
-    HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"))
+    HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"))
 }
 
 /// Internal errors are logged here, once, with the request's span; the client saw only "internal".

@@ -24,7 +24,10 @@ async fn list_trash(
     let before = page
         .cursor
         .as_deref()
-        .map(|c| c.parse::<i64>().map_err(|_| ApiError::bad_request("invalid_cursor", "the cursor is not one this server gave out")))
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| ApiError::bad_request("invalid_cursor", "the cursor is not one this server gave out"))
+        })
         .transpose()?;
     let limit = page.limit();
     let mut media = state.services.db.list_trash(user.id, before, limit + 1).await?;

@@ -5,8 +5,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use picup_common::db::{DbError, NewMedia, NewUpload, Upload, User};
 use picup_common::db::uploads::ReserveError;
+use picup_common::db::{DbError, NewMedia, NewUpload, Upload, User};
 use picup_common::events::Event;
 use picup_common::now_ms;
 use picup_common::storage::{ObjectKind, StorageError};
@@ -83,12 +83,16 @@ async fn reserve(
     let limits = &state.config().limits;
     let access = services.db.album_access(parse_id(&album_id)?, user.id).await?;
     if !access.role.can_upload() {
-        return Err(ApiError::Forbidden("you can look at this album but not add to it; ask its owner to make you a contributor"));
+        return Err(ApiError::Forbidden(
+            "you can look at this album but not add to it; ask its owner to make you a contributor",
+        ));
     }
     let content_type = request.content_type.trim().to_ascii_lowercase();
     if !limits.allowed_types.contains(&content_type) {
         return Err(ApiError::UnsupportedType {
-            message: format!("{content_type:?} files cannot be added; picup takes photos (JPEG, PNG, WebP, HEIC, GIF) and videos (MP4, MOV, WebM)"),
+            message: format!(
+                "{content_type:?} files cannot be added; picup takes photos (JPEG, PNG, WebP, HEIC, GIF) and videos (MP4, MOV, WebM)"
+            ),
         });
     }
     if request.size <= 0 {
@@ -97,7 +101,11 @@ async fn reserve(
     if request.size > limits.max_upload_bytes {
         return Err(ApiError::TooLarge {
             code: "file_too_large",
-            message: format!("This file is {}; the largest file picup takes is {}.", human_bytes(request.size), human_bytes(limits.max_upload_bytes)),
+            message: format!(
+                "This file is {}; the largest file picup takes is {}.",
+                human_bytes(request.size),
+                human_bytes(limits.max_upload_bytes)
+            ),
         });
     }
     let filename = clean_filename(&request.filename)?;
@@ -128,7 +136,7 @@ async fn reserve(
             size_bytes: request.size,
             object_key: &object_key,
             multipart_upload_id: multipart_upload_id.as_deref(),
-            part_size: multipart.then_some(limits.part_size_bytes),
+            part_size: multipart.then(|| limits.part_size_for(request.size)),
             expires_at,
         };
         match services.db.reserve_upload(&new).await {
@@ -169,11 +177,15 @@ async fn upload_instructions(state: &AppState, upload: &Upload) -> ApiResult<Val
                 let signed = storage.presign_part(&upload.object_key, upload_id, part_number, size, ttl).await?;
                 parts.push(PartUrl { part_number, url: signed.url, size });
             }
-            Ok(json!({ "id": id, "method": "MULTIPART", "part_size": part_size, "parts": parts, "expires_at": expires_at }))
+            Ok(
+                json!({ "id": id, "method": "MULTIPART", "part_size": part_size, "parts": parts, "expires_at": expires_at }),
+            )
         }
         _ => {
             let signed = storage.presign_put(&upload.object_key, upload.size_bytes, &upload.content_type, ttl).await?;
-            Ok(json!({ "id": id, "method": "PUT", "url": signed.url, "headers": signed.headers, "expires_at": expires_at }))
+            Ok(
+                json!({ "id": id, "method": "PUT", "url": signed.url, "headers": signed.headers, "expires_at": expires_at }),
+            )
         }
     }
 }
@@ -234,7 +246,9 @@ async fn complete(
                     tracing::warn!(error = %err, "event published but not marked; it will be published again");
                 }
             }
-            Err(err) => tracing::warn!(error = %err, media_id = media.id, "event not published now; the outbox relay will"),
+            Err(err) => {
+                tracing::warn!(error = %err, media_id = media.id, "event not published now; the outbox relay will")
+            }
         }
         tracing::info!(media_id = media.id, size = media.size_bytes, "upload completed");
     }
@@ -274,7 +288,9 @@ async fn complete_locked(
             Err(StorageError::Refused { code, message }) => {
                 return Err(ApiError::conflict(
                     "upload_incomplete",
-                    format!("the parts of this file did not all arrive ({code}: {message}); please send the missing parts again"),
+                    format!(
+                        "the parts of this file did not all arrive ({code}: {message}); please send the missing parts again"
+                    ),
                 ));
             }
             Err(other) => return Err(other.into()),
@@ -284,14 +300,22 @@ async fn complete_locked(
     let object = match services.storage.head(&upload.object_key).await {
         Ok(object) => object,
         Err(StorageError::NotFound) => {
-            return Err(ApiError::conflict("upload_incomplete", "the file has not arrived yet; please send it again, then complete"));
+            return Err(ApiError::conflict(
+                "upload_incomplete",
+                "the file has not arrived yet; please send it again, then complete",
+            ));
         }
         Err(other) => return Err(other.into()),
     };
     if object.size > upload.size_bytes {
         services.storage.delete(&upload.object_key).await?;
         services.db.release_upload(&upload).await?;
-        tracing::warn!(upload_id = upload.id, declared = upload.size_bytes, actual = object.size, "upload larger than declared, refused");
+        tracing::warn!(
+            upload_id = upload.id,
+            declared = upload.size_bytes,
+            actual = object.size,
+            "upload larger than declared, refused"
+        );
         return Err(ApiError::Unprocessable {
             code: "size_mismatch",
             message: format!(
@@ -332,7 +356,11 @@ fn not_found_is_empty(err: StorageError) -> Result<Vec<(i32, String)>, StorageEr
 }
 
 /// Cancels an upload: the parts or object are deleted and the reserved bytes given back.
-async fn abort(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn abort(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let id = parse_id(&id)?;
     let services = &state.services;
     let guard = services.locks.acquire(user.id, state.config().limits.lock_wait).await?;

@@ -90,7 +90,12 @@ impl Db {
     /// Albums the user owns or was shared, newest first, after the `before` id.
     pub async fn list_albums(&self, user_id: i64, before: Option<i64>, limit: i64) -> DbResult<Vec<Album>> {
         let sql = sqlx::AssertSqlSafe(format!("{ALBUM_SELECT} AND a.id < $2 ORDER BY a.id DESC LIMIT $3"));
-        Ok(sqlx::query_as(sql).bind(user_id).bind(before.unwrap_or(i64::MAX)).bind(limit).fetch_all(self.pool()).await?)
+        Ok(sqlx::query_as(sql)
+            .bind(user_id)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?)
     }
 
     pub async fn rename_album(&self, album_id: i64, title: &str) -> DbResult<()> {

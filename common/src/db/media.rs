@@ -30,10 +30,15 @@ pub struct Media {
 impl Media {
     /// Every object this media owns in storage.
     pub fn object_keys(&self) -> Vec<&str> {
-        [Some(self.object_key.as_str()), self.thumbnail_key.as_deref(), self.preview_key.as_deref(), self.playable_key.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect()
+        [
+            Some(self.object_key.as_str()),
+            self.thumbnail_key.as_deref(),
+            self.preview_key.as_deref(),
+            self.playable_key.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 
@@ -127,7 +132,13 @@ impl Db {
             "SELECT {MEDIA_COLUMNS} FROM media m WHERE m.album_id = $1 AND m.deleted_at IS NULL \
              AND (m.taken_at < $2 OR (m.taken_at = $2 AND m.id < $3)) ORDER BY m.taken_at DESC, m.id DESC LIMIT $4"
         ));
-        Ok(sqlx::query_as(sql).bind(album_id).bind(after.taken_at).bind(after.id).bind(limit).fetch_all(self.pool()).await?)
+        Ok(sqlx::query_as(sql)
+            .bind(album_id)
+            .bind(after.taken_at)
+            .bind(after.id)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?)
     }
 
     pub async fn trash_media(&self, id: i64) -> DbResult<()> {
@@ -232,10 +243,11 @@ impl Db {
         let mut tx = self.begin().await?;
         // Touching the row first takes its lock on PostgreSQL, so the read below is not stale.
         sqlx::query("UPDATE media SET updated_at = $1 WHERE id = $2").bind(now_ms()).bind(id).execute(&mut *tx).await?;
-        let (owner_id, old_bytes): (i64, i64) = sqlx::query_as("SELECT owner_id, derivative_bytes FROM media WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let (owner_id, old_bytes): (i64, i64) =
+            sqlx::query_as("SELECT owner_id, derivative_bytes FROM media WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
         sqlx::query(
             "UPDATE media SET status = 'ready', thumbnail_key = $1, preview_key = $2, playable_key = $3, \
              derivative_bytes = $4, taken_at = COALESCE($5, taken_at), width = $6, height = $7, duration_ms = $8, \
@@ -263,12 +275,13 @@ impl Db {
 
     /// Counts a processing attempt; returns the new count so the caller can give up after N.
     pub async fn count_processing_attempt(&self, id: i64) -> DbResult<i64> {
-        let (attempts,): (i64,) =
-            sqlx::query_as("UPDATE media SET attempts = attempts + 1, updated_at = $1 WHERE id = $2 RETURNING attempts")
-                .bind(now_ms())
-                .bind(id)
-                .fetch_one(self.pool())
-                .await?;
+        let (attempts,): (i64,) = sqlx::query_as(
+            "UPDATE media SET attempts = attempts + 1, updated_at = $1 WHERE id = $2 RETURNING attempts",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?;
         Ok(attempts)
     }
 

@@ -37,7 +37,11 @@ impl Db {
     }
 
     pub async fn mark_published(&self, id: i64) -> DbResult<()> {
-        sqlx::query("UPDATE outbox SET published_at = $1 WHERE id = $2").bind(now_ms()).bind(id).execute(self.pool()).await?;
+        sqlx::query("UPDATE outbox SET published_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 

@@ -16,11 +16,12 @@ impl Db {
     }
 
     pub async fn session_user(&self, token_hash: &str) -> DbResult<User> {
-        let (user_id,): (i64,) = sqlx::query_as("SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-            .bind(token_hash)
-            .bind(now_ms())
-            .fetch_one(self.pool())
-            .await?;
+        let (user_id,): (i64,) =
+            sqlx::query_as("SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+                .bind(token_hash)
+                .bind(now_ms())
+                .fetch_one(self.pool())
+                .await?;
         user_by_id(self.pool(), user_id).await
     }
 
@@ -30,7 +31,8 @@ impl Db {
     }
 
     pub async fn delete_expired_sessions(&self) -> DbResult<u64> {
-        let result = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_ms()).execute(self.pool()).await?;
+        let result =
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_ms()).execute(self.pool()).await?;
         Ok(result.rows_affected())
     }
 }

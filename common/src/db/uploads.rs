@@ -124,12 +124,14 @@ impl Db {
         if deleted.rows_affected() == 0 {
             return Err(DbError::NotFound);
         }
-        sqlx::query("UPDATE users SET reserved_bytes = reserved_bytes - $1, used_bytes = used_bytes + $2 WHERE id = $3")
-            .bind(upload.size_bytes)
-            .bind(media.size_bytes)
-            .bind(upload.user_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE users SET reserved_bytes = reserved_bytes - $1, used_bytes = used_bytes + $2 WHERE id = $3",
+        )
+        .bind(upload.size_bytes)
+        .bind(media.size_bytes)
+        .bind(upload.user_id)
+        .execute(&mut *tx)
+        .await?;
         insert_media(&mut tx, media).await?;
         insert_outbox(&mut tx, self.next_id(), &Event::MediaUploaded { media_id: media.id }).await?;
         tx.commit().await?;

@@ -107,8 +107,11 @@ impl Db {
     }
 
     pub async fn set_quota(&self, user_id: i64, quota_bytes: i64) -> DbResult<User> {
-        let result =
-            sqlx::query("UPDATE users SET quota_bytes = $1 WHERE id = $2").bind(quota_bytes).bind(user_id).execute(self.pool()).await?;
+        let result = sqlx::query("UPDATE users SET quota_bytes = $1 WHERE id = $2")
+            .bind(quota_bytes)
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
         if result.rows_affected() == 0 {
             return Err(DbError::NotFound);
         }

@@ -1,0 +1,297 @@
+//! The test harness: a real picup api on port 0 with its embedded S3 endpoint (which checks
+//! signatures), on a fresh database per test.
+//!
+//! Backends come from the environment, so the same tests run on the embedded defaults and on
+//! real servers: `PICUP_TEST_DATABASE_URL` (a PostgreSQL server; each test gets its own fresh
+//! database) and `PICUP_TEST_REDIS_URL` (each test gets its own key prefix). When they are set
+//! and the server cannot be reached, tests fail; they never skip.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use picup_api::app::RunningApp;
+use picup_common::config::Config;
+use picup_common::services::Services;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+pub const PASSWORD: &str = "a long family password";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub services: Services,
+    app: Option<RunningApp>,
+    _data_dir: std::sync::Arc<tempfile::TempDir>,
+}
+
+pub struct Backends {
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub redis_prefix: String,
+    pub data_dir: std::sync::Arc<tempfile::TempDir>,
+}
+
+pub fn on_redis() -> bool {
+    std::env::var("PICUP_TEST_REDIS_URL").is_ok()
+}
+
+fn unique_name() -> String {
+    format!("{}_{}", std::process::id(), rand_suffix())
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+    format!("{nanos}_{}", COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+impl Backends {
+    /// A fresh database (and Redis prefix) for one test.
+    pub async fn fresh() -> Backends {
+        let data_dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        let name = format!("picup_test_{}", unique_name());
+        let database_url = match std::env::var("PICUP_TEST_DATABASE_URL") {
+            Ok(server) => {
+                let mut admin = sqlx::PgConnection::connect(&server)
+                    .await
+                    .unwrap_or_else(|e| panic!("PICUP_TEST_DATABASE_URL={server} is set but unreachable: {e}"));
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create test database");
+                let base = server.rsplit_once('/').map(|(base, _)| base.to_owned()).unwrap_or(server);
+                format!("{base}/{name}")
+            }
+            Err(_) => format!("sqlite://{}?mode=rwc", data_dir.path().join("picup.db").display()),
+        };
+        Backends { database_url, redis_url: std::env::var("PICUP_TEST_REDIS_URL").ok(), redis_prefix: name, data_dir }
+    }
+
+    fn vars(&self) -> HashMap<String, String> {
+        let mut vars: HashMap<String, String> = [
+            ("PICUP_HTTP_ADDR", "127.0.0.1:0"),
+            ("PICUP_EMBEDDED_S3_ADDR", "127.0.0.1:0"),
+            ("PICUP_RATE_AUTH_PER_MINUTE", "100000"),
+            ("PICUP_RATE_USER_BURST", "100000"),
+            ("PICUP_RATE_IP_BURST", "100000"),
+            ("PICUP_LOCK_WAIT_SECS", "30"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        vars.insert("PICUP_DATA_DIR".into(), self.data_dir.path().display().to_string());
+        vars.insert("PICUP_WEB_DIR".into(), web_dir().display().to_string());
+        vars.insert("DATABASE_URL".into(), self.database_url.clone());
+        vars.insert("PICUP_REDIS_PREFIX".into(), self.redis_prefix.clone());
+        if let Some(redis) = &self.redis_url {
+            vars.insert("REDIS_URL".into(), redis.clone());
+        }
+        vars
+    }
+}
+
+pub fn web_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../web")
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Starts an app with extra `PICUP_*` settings on a fresh database.
+    pub async fn spawn_with(settings: &[(&str, &str)]) -> TestApp {
+        let backends = Backends::fresh().await;
+        Self::spawn_on(&backends, settings).await
+    }
+
+    /// Starts an app on existing backends (a second process, or a restart after a crash).
+    pub async fn spawn_on(backends: &Backends, settings: &[(&str, &str)]) -> TestApp {
+        let mut vars = backends.vars();
+        for (key, value) in settings {
+            vars.insert((*key).to_owned(), (*value).to_owned());
+        }
+        let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration is valid");
+        let app = picup_api::app::start(config).await.expect("app starts");
+        let base = format!("http://{}", app.addr);
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        TestApp {
+            base,
+            client,
+            services: app.services.clone(),
+            vars,
+            app: Some(app),
+            _data_dir: backends.data_dir.clone(),
+        }
+    }
+
+    /// Stops the app like a SIGTERM would.
+    pub async fn stop(mut self) {
+        if let Some(app) = self.app.take() {
+            app.stop().await;
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}/api/v1{path}", self.base) };
+        let builder = self.client.request(method, url);
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut builder = self.request(method, path, token);
+        if let Some(body) = body {
+            builder = builder.json(&body);
+        }
+        read(builder.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    pub async fn register(&self, email: &str, invite: Option<&str>) -> (StatusCode, Value) {
+        let mut body = json!({ "email": email, "password": PASSWORD, "display_name": email.split('@').next() });
+        if let Some(invite) = invite {
+            body["invite"] = json!(invite);
+        }
+        self.call(Method::POST, "/auth/register", None, Some(body)).await
+    }
+
+    pub async fn login(&self, email: &str) -> String {
+        let (status, body) =
+            self.call(Method::POST, "/auth/login", None, Some(json!({ "email": email, "password": PASSWORD }))).await;
+        assert_eq!(status, StatusCode::OK, "login {email}: {body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// The family's first member (the admin), signed in.
+    pub async fn admin(&self) -> User {
+        let (status, body) = self.register("admin@family.test", None).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        User { token: self.login("admin@family.test").await, id: id_of(&body["user"]) }
+    }
+
+    /// Another family member who joined with the admin's invite, signed in.
+    pub async fn member(&self, admin: &User, email: &str) -> User {
+        let (status, invite) = self.post("/invites", &admin.token, json!({})).await;
+        assert_eq!(status, StatusCode::CREATED, "{invite}");
+        let (status, body) = self.register(email, invite["token"].as_str()).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        User { token: self.login(email).await, id: id_of(&body["user"]) }
+    }
+
+    pub async fn album(&self, user: &User, title: &str) -> String {
+        let (status, body) = self.post("/albums", &user.token, json!({ "title": title })).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_str().expect("album id").to_owned()
+    }
+
+    pub async fn me(&self, user: &User) -> Value {
+        let (status, body) = self.get("/me", &user.token).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// Reserve, PUT the bytes to the presigned URL, complete: what a browser does.
+    pub async fn upload(&self, user: &User, album: &str, bytes: &[u8], content_type: &str) -> Value {
+        let reservation = self.reserve(user, album, "photo.jpg", bytes.len(), content_type).await;
+        let put = self.put_presigned(&reservation, bytes).await;
+        assert!(put.status().is_success(), "PUT to the presigned URL: {}", put.text().await.unwrap_or_default());
+        let (status, body) = self.complete(user, &reservation, None).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["media"].clone()
+    }
+
+    pub async fn reserve(&self, user: &User, album: &str, filename: &str, size: usize, content_type: &str) -> Value {
+        let (status, body) = self
+            .post(
+                &format!("/albums/{album}/uploads"),
+                &user.token,
+                json!({ "filename": filename, "size": size, "content_type": content_type }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+
+    pub async fn put_presigned(&self, reservation: &Value, bytes: &[u8]) -> Response {
+        let mut put = self.client.put(reservation["url"].as_str().expect("PUT url")).body(bytes.to_vec());
+        for (name, value) in reservation["headers"].as_object().expect("headers") {
+            put = put.header(name, value.as_str().expect("header value"));
+        }
+        put.send().await.expect("PUT sent")
+    }
+
+    pub async fn complete(&self, user: &User, reservation: &Value, parts: Option<Value>) -> (StatusCode, Value) {
+        let id = reservation["id"].as_str().expect("upload id");
+        let body = parts.map(|parts| json!({ "parts": parts })).unwrap_or(json!({}));
+        self.post(&format!("/uploads/{id}/complete"), &user.token, body).await
+    }
+
+    pub async fn media_list(&self, user: &User, album: &str) -> Vec<Value> {
+        let (status, body) = self.get(&format!("/albums/{album}/media?limit=200"), &user.token).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["items"].as_array().expect("items").clone()
+    }
+}
+
+pub struct User {
+    pub token: String,
+    pub id: String,
+}
+
+pub fn id_of(value: &Value) -> String {
+    value["id"].as_str().expect("id is a string").to_owned()
+}
+
+pub async fn read(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    (status, body)
+}
+
+fn corpus_file(relative: &str) -> Option<Vec<u8>> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus").join(relative)).ok()
+}
+
+/// A real photo from the shared corpus when this checkout has one beside it, else bytes of our
+/// own (the api never looks inside a file; decoding is the thumbnailer's business).
+pub fn sample_photo() -> Vec<u8> {
+    corpus_file("orientation/Landscape_1.jpg").unwrap_or_else(|| {
+        let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        bytes.extend(pseudo_random_bytes(20_000, 1));
+        bytes.extend([0xFF, 0xD9]);
+        bytes
+    })
+}
+
+/// A real phone video from the corpus, else bytes of our own.
+pub fn sample_video() -> Vec<u8> {
+    corpus_file("video/mp42-hvc1.mp4").unwrap_or_else(|| pseudo_random_bytes(50_000, 2))
+}
+
+pub fn pseudo_random_bytes(len: usize, seed: u32) -> Vec<u8> {
+    (0..len as u32).map(|i| (i.wrapping_add(seed).wrapping_mul(2_654_435_761) >> 24) as u8).collect()
+}

@@ -1,0 +1,10 @@
+//! The api's integration tests, through HTTP against a real server. Run on SQLite and the
+//! embedded S3 by default; `.ci/run` runs them again on PostgreSQL and Redis.
+
+mod accounts;
+mod albums;
+mod helpers;
+mod media;
+mod quota;
+mod uploads;
+mod web;

@@ -1,0 +1,120 @@
+use std::time::Duration;
+
+use picup_worker::jobs::Job;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, on_redis, pseudo_random_bytes, sample_photo};
+
+#[tokio::test]
+async fn an_album_lists_newest_first_in_pages_with_stable_urls() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Pages").await;
+    let mut uploaded = Vec::new();
+    for i in 0..5 {
+        let media = app.upload(&admin, &album, &pseudo_random_bytes(2000 + i, i as u32), "image/jpeg").await;
+        uploaded.push(media["id"].as_str().expect("id").to_owned());
+    }
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/albums/{album}/media?limit=2&cursor={c}"),
+            None => format!("/albums/{album}/media?limit=2"),
+        };
+        let (status, page) = app.get(&path, &admin.token).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let items = page["items"].as_array().expect("items");
+        assert!(items.len() <= 2);
+        seen.extend(items.iter().map(|m| m["id"].as_str().expect("id").to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    uploaded.reverse();
+    assert_eq!(seen, uploaded, "every item once, newest taken first");
+
+    let first = app.media_list(&admin, &album).await;
+    let second = app.media_list(&admin, &album).await;
+    assert_eq!(first[0]["urls"]["original"], second[0]["urls"]["original"], "the same photo keeps the same URL");
+
+    let (status, body) = app.get(&format!("/albums/{album}/media?cursor=garbage"), &admin.token).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["code"], "invalid_cursor");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn deleted_media_wait_in_the_trash_and_come_back() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let other = app.member(&admin, "sister@family.test").await;
+    let album = app.album(&admin, "Oops").await;
+    let media = app.upload(&admin, &album, &sample_photo(), "image/jpeg").await;
+    let id = media["id"].as_str().expect("id");
+
+    let (status, _) = app.delete(&format!("/media/{id}"), &admin.token).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(app.media_list(&admin, &album).await.is_empty());
+    let (_, trash) = app.get("/trash", &admin.token).await;
+    assert_eq!(trash["items"][0]["id"], id);
+    assert!(trash["items"][0]["deleted_at"].is_string());
+    let (_, others_trash) = app.get("/trash", &other.token).await;
+    assert_eq!(others_trash["items"].as_array().map(Vec::len), Some(0), "a trash is private");
+    assert_eq!(app.post(&format!("/media/{id}/restore"), &other.token, json!({})).await.0, StatusCode::NOT_FOUND);
+
+    let (status, restored) = app.post(&format!("/media/{id}/restore"), &admin.token, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{restored}");
+    assert!(restored["deleted_at"].is_null());
+    assert_eq!(app.media_list(&admin, &album).await.len(), 1);
+    let (status, body) = app.post(&format!("/media/{id}/restore"), &admin.token, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn emptying_the_trash_deletes_the_files_and_gives_the_space_back() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Purge").await;
+    let photo = sample_photo();
+    let kept = app.upload(&admin, &album, &photo, "image/jpeg").await;
+    let gone = app.upload(&admin, &album, &photo, "image/jpeg").await;
+    let gone_url = gone["urls"]["original"].as_str().expect("url").to_owned();
+    app.delete(&format!("/media/{}", gone["id"].as_str().expect("id")), &admin.token).await;
+    assert_eq!(app.me(&admin).await["used_bytes"], 2 * photo.len(), "the trash still counts");
+
+    let (status, body) = app.delete("/trash", &admin.token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["purging"], 1);
+    if on_redis() {
+        // With Redis the worker is its own process; run its job as the CronJob would.
+        Job::PurgeTrash.run(&app.services).await.expect("purge");
+    }
+    // In standalone mode the in-process worker is woken at once.
+    let mut used = 0;
+    for _ in 0..100 {
+        used = app.me(&admin).await["used_bytes"].as_i64().unwrap_or_default();
+        if used == photo.len() as i64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(used, photo.len() as i64);
+    assert_eq!(
+        app.client.get(&gone_url).send().await.expect("GET").status(),
+        StatusCode::NOT_FOUND,
+        "the file is deleted"
+    );
+    let (_, trash) = app.get("/trash", &admin.token).await;
+    assert_eq!(trash["items"].as_array().map(Vec::len), Some(0));
+    assert_eq!(app.get(&format!("/media/{}", kept["id"].as_str().expect("id")), &admin.token).await.0, StatusCode::OK);
+
+    // A second purge finds nothing and gives nothing back twice.
+    assert_eq!(Job::PurgeTrash.run(&app.services).await.expect("purge"), 0);
+    assert_eq!(app.me(&admin).await["used_bytes"], photo.len());
+    app.stop().await;
+}

@@ -1,0 +1,297 @@
+use picup_common::storage::ObjectKind;
+use picup_worker::jobs::Job;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backends, TestApp, User, pseudo_random_bytes, sample_photo, sample_video};
+
+const MIB: usize = 1024 * 1024;
+
+#[tokio::test]
+async fn a_photo_goes_from_the_browser_to_s3_and_into_the_album() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Garden").await;
+    let photo = sample_photo();
+
+    let reservation = app.reserve(&admin, &album, "C:\\Users\\mum\\IMG_0001.JPG", photo.len(), "image/jpeg").await;
+    assert_eq!(reservation["method"], "PUT");
+    assert_eq!(app.me(&admin).await["reserved_bytes"], photo.len(), "reserved while uploading");
+    let url = reservation["url"].as_str().expect("url");
+    assert!(!url.contains("IMG_0001"), "object keys are made by the server: {url}");
+
+    assert!(app.put_presigned(&reservation, &photo).await.status().is_success());
+    let (status, completed) = app.complete(&admin, &reservation, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{completed}");
+    let media = &completed["media"];
+    assert_eq!(media["status"], "processing");
+    assert_eq!(media["kind"], "photo");
+    assert_eq!(media["filename"], "IMG_0001.JPG");
+    assert_eq!(media["size_bytes"], photo.len());
+
+    let me = app.me(&admin).await;
+    assert_eq!(me["used_bytes"], photo.len());
+    assert_eq!(me["reserved_bytes"], 0);
+
+    let listed = app.media_list(&admin, &album).await;
+    assert_eq!(listed.len(), 1);
+    let original = app.client.get(listed[0]["urls"]["original"].as_str().expect("url")).send().await.expect("GET");
+    assert_eq!(original.status(), StatusCode::OK);
+    assert_eq!(original.bytes().await.expect("bytes").as_ref(), photo.as_slice(), "the same bytes come back");
+
+    // Completing again (a retry after a lost answer) changes nothing.
+    let (status, again) = app.complete(&admin, &reservation, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["media"]["id"], media["id"]);
+    assert_eq!(app.me(&admin).await["used_bytes"], photo.len());
+    app.stop().await;
+}
+
+async fn put_parts(app: &TestApp, reservation: &Value, file: &[u8]) -> Vec<Value> {
+    let part_size = reservation["part_size"].as_u64().expect("part size") as usize;
+    let mut etags = Vec::new();
+    for part in reservation["parts"].as_array().expect("parts") {
+        let number = part["part_number"].as_u64().expect("number") as usize;
+        let chunk = &file[(number - 1) * part_size..(number * part_size).min(file.len())];
+        assert_eq!(part["size"], chunk.len());
+        let response =
+            app.client.put(part["url"].as_str().expect("url")).body(chunk.to_vec()).send().await.expect("PUT part");
+        assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap_or_default());
+        let etag = response.headers()["etag"].to_str().expect("etag").to_owned();
+        etags.push(json!({ "part_number": number, "etag": etag }));
+    }
+    etags
+}
+
+#[tokio::test]
+async fn a_big_video_goes_up_in_parts() {
+    let app =
+        TestApp::spawn_with(&[("PICUP_MULTIPART_THRESHOLD_BYTES", "5242880"), ("PICUP_PART_SIZE_BYTES", "5242880")])
+            .await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Recital").await;
+    let mut video = sample_video();
+    video.extend(pseudo_random_bytes(12 * MIB - video.len() + 123, 9));
+
+    let reservation = app.reserve(&admin, &album, "recital.mp4", video.len(), "video/mp4").await;
+    assert_eq!(reservation["method"], "MULTIPART");
+    assert_eq!(reservation["parts"].as_array().map(Vec::len), Some(3));
+    let parts = put_parts(&app, &reservation, &video).await;
+    let (status, completed) = app.complete(&admin, &reservation, Some(json!(parts))).await;
+    assert_eq!(status, StatusCode::CREATED, "{completed}");
+    assert_eq!(completed["media"]["kind"], "video");
+    assert_eq!(completed["media"]["size_bytes"], video.len());
+    assert_eq!(app.me(&admin).await["used_bytes"], video.len());
+
+    let original =
+        app.client.get(completed["media"]["urls"]["original"].as_str().expect("url")).send().await.expect("GET");
+    assert_eq!(original.bytes().await.expect("bytes").as_ref(), video.as_slice());
+
+    // A client that lost its ETags can complete without them: the server asks S3 for the parts.
+    let second = app.reserve(&admin, &album, "again.mp4", video.len(), "video/mp4").await;
+    put_parts(&app, &second, &video).await;
+    let (status, completed) = app.complete(&admin, &second, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{completed}");
+    assert_eq!(app.me(&admin).await["used_bytes"], 2 * video.len());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_multipart_upload_can_be_cancelled_and_fresh_urls_fetched() {
+    let app =
+        TestApp::spawn_with(&[("PICUP_MULTIPART_THRESHOLD_BYTES", "5242880"), ("PICUP_PART_SIZE_BYTES", "5242880")])
+            .await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Trip").await;
+    let reservation = app.reserve(&admin, &album, "long.mov", 11 * MIB, "video/quicktime").await;
+    let id = reservation["id"].as_str().expect("id");
+    let (status, fresh) = app.get(&format!("/uploads/{id}"), &admin.token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(fresh["parts"].as_array().map(Vec::len), Some(3));
+
+    let (status, _) = app.delete(&format!("/uploads/{id}"), &admin.token).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(app.me(&admin).await["reserved_bytes"], 0);
+    let (status, _) = app.get(&format!("/uploads/{id}"), &admin.token).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_file_bigger_than_declared_is_refused_and_nothing_is_charged() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Lies").await;
+    let reservation = app.reserve(&admin, &album, "small.jpg", 1000, "image/jpeg").await;
+
+    // The signed URL does not take more bytes than were declared...
+    let put = app.put_presigned(&reservation, &pseudo_random_bytes(5000, 3)).await;
+    assert_eq!(put.status(), StatusCode::FORBIDDEN);
+
+    // ...and a client that wrote a bigger object some other way is caught at complete.
+    let key = ObjectKind::Original.key(
+        admin.id.parse().expect("id"),
+        reservation["id"].as_str().expect("id").parse().expect("id"),
+        "image/jpeg",
+    );
+    app.services
+        .storage
+        .put(&key, pseudo_random_bytes(5000, 3), "image/jpeg", ObjectKind::Original)
+        .await
+        .expect("put");
+    let (status, body) = app.complete(&admin, &reservation, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "size_mismatch");
+    assert!(body["message"].as_str().unwrap_or_default().contains("larger than announced"));
+
+    let me = app.me(&admin).await;
+    assert_eq!((me["used_bytes"].as_i64(), me["reserved_bytes"].as_i64()), (Some(0), Some(0)));
+    assert!(app.services.storage.head(&key).await.expect_err("deleted").is_not_found());
+    assert!(app.media_list(&admin, &album).await.is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn tampered_and_expired_urls_are_refused() {
+    let app = TestApp::spawn_with(&[("PICUP_UPLOAD_URL_TTL_SECS", "1")]).await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Tampering").await;
+    let photo = sample_photo();
+    let reservation = app.reserve(&admin, &album, "a.jpg", photo.len(), "image/jpeg").await;
+    let url = reservation["url"].as_str().expect("url");
+
+    // Another key, another type, another signature: all refused by the store.
+    let mut other_key = reservation.clone();
+    other_key["url"] = json!(url.replacen("/originals/", "/originals/1", 1));
+    assert_eq!(app.put_presigned(&other_key, &photo).await.status(), StatusCode::FORBIDDEN);
+    let mut other_type = reservation.clone();
+    other_type["headers"]["content-type"] = json!("text/html");
+    assert_eq!(app.put_presigned(&other_type, &photo).await.status(), StatusCode::FORBIDDEN);
+    let mut forged = reservation.clone();
+    let signature_at = url.rfind("X-Amz-Signature=").expect("signed") + "X-Amz-Signature=".len();
+    let flipped = if &url[signature_at..=signature_at] == "0" { "1" } else { "0" };
+    forged["url"] = json!(format!("{}{flipped}{}", &url[..signature_at], &url[signature_at + 1..]));
+    assert_eq!(app.put_presigned(&forged, &photo).await.status(), StatusCode::FORBIDDEN);
+
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(app.put_presigned(&reservation, &photo).await.status(), StatusCode::FORBIDDEN, "expired");
+
+    let (status, body) = app.complete(&admin, &reservation, None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing arrived: {body}");
+    assert_eq!(body["code"], "upload_incomplete");
+    assert_eq!(app.me(&admin).await["used_bytes"], 0);
+    assert_eq!(app.me(&admin).await["reserved_bytes"], photo.len(), "the reservation waits for a retry");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn disallowed_types_empty_files_and_huge_files_are_refused_before_anything_is_sent() {
+    let app = TestApp::spawn_with(&[("PICUP_MAX_UPLOAD_BYTES", "1000000")]).await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Checks").await;
+    let path = format!("/albums/{album}/uploads");
+    let (status, body) = app
+        .post(
+            &path,
+            &admin.token,
+            json!({ "filename": "x.exe", "size": 10, "content_type": "application/x-msdownload" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(body["code"], "unsupported_type");
+    let (status, body) =
+        app.post(&path, &admin.token, json!({ "filename": "x.jpg", "size": 0, "content_type": "image/jpeg" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["fields"]["size"].is_array());
+    let (status, body) = app
+        .post(&path, &admin.token, json!({ "filename": "x.mp4", "size": 1_000_001, "content_type": "video/mp4" }))
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["code"], "file_too_large");
+    let (status, body) = app
+        .post(&path, &admin.token, json!({ "filename": "x.jpg", "size": "ten", "content_type": "image/jpeg" }))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["code"], "invalid_body");
+    assert_eq!(app.me(&admin).await["reserved_bytes"], 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn over_quota_is_refused_with_a_message_a_person_understands() {
+    let app = TestApp::spawn_with(&[("PICUP_DEFAULT_QUOTA_BYTES", "100000")]).await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Full").await;
+    app.reserve(&admin, &album, "a.jpg", 60_000, "image/jpeg").await;
+    let (status, body) = app
+        .post(
+            &format!("/albums/{album}/uploads"),
+            &admin.token,
+            json!({ "filename": "b.jpg", "size": 60_000, "content_type": "image/jpeg" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["code"], "quota_exceeded");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("60.0 KB") && message.contains("40.0 KB"), "{message}");
+    assert_eq!(app.me(&admin).await["reserved_bytes"], 60_000);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn another_users_upload_cannot_be_seen_completed_or_cancelled() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let other = app.member(&admin, "cousin@family.test").await;
+    let album = app.album(&admin, "Mine").await;
+    let photo = sample_photo();
+    let reservation = app.reserve(&admin, &album, "a.jpg", photo.len(), "image/jpeg").await;
+    app.put_presigned(&reservation, &photo).await;
+    let id = reservation["id"].as_str().expect("id");
+
+    assert_eq!(app.get(&format!("/uploads/{id}"), &other.token).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.complete(&other, &reservation, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.delete(&format!("/uploads/{id}"), &other.token).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.me(&other).await["used_bytes"], 0);
+    assert_eq!(app.complete(&admin, &reservation, None).await.0, StatusCode::CREATED, "the owner still can");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_crash_between_upload_and_complete_loses_nothing() {
+    let backends = Backends::fresh().await;
+    let settings = [("PICUP_RESERVATION_TTL_SECS", "2")];
+    let app = TestApp::spawn_on(&backends, &settings).await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Crash").await;
+    let photo = sample_photo();
+    let finished = app.reserve(&admin, &album, "uploaded.jpg", photo.len(), "image/jpeg").await;
+    assert!(app.put_presigned(&finished, &photo).await.status().is_success());
+    let abandoned = app.reserve(&admin, &album, "abandoned.jpg", photo.len(), "image/jpeg").await;
+    assert!(app.put_presigned(&abandoned, &photo).await.status().is_success());
+    app.stop().await;
+
+    // The process comes back: the uploaded file can still be completed...
+    let app = TestApp::spawn_on(&backends, &settings).await;
+    let admin = User { token: app.login("admin@family.test").await, id: admin.id };
+    let (status, body) = app.complete(&admin, &finished, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // ...and the one nobody completes expires cleanly: bytes released, object deleted.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let swept = Job::SweepUploads.run(&app.services).await.expect("sweep");
+    assert_eq!(swept, 1);
+    let me = app.me(&admin).await;
+    assert_eq!(me["used_bytes"], photo.len());
+    assert_eq!(me["reserved_bytes"], 0);
+    let key = ObjectKind::Original.key(
+        admin.id.parse().expect("id"),
+        abandoned["id"].as_str().expect("id").parse().expect("id"),
+        "image/jpeg",
+    );
+    assert!(app.services.storage.head(&key).await.expect_err("swept").is_not_found());
+    let (status, _) = app.complete(&admin, &abandoned, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "an expired reservation is gone");
+    assert_eq!(Job::SweepUploads.run(&app.services).await.expect("sweep again"), 0, "sweeping twice is harmless");
+    app.stop().await;
+}
