@@ -118,14 +118,7 @@ impl TestApp {
         let app = picup_api::app::start(config).await.expect("app starts");
         let base = format!("http://{}", app.addr);
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        TestApp {
-            base,
-            client,
-            services: app.services.clone(),
-            vars,
-            app: Some(app),
-            _data_dir: backends.data_dir.clone(),
-        }
+        TestApp { base, client, services: app.services.clone(), app: Some(app), _data_dir: backends.data_dir.clone() }
     }
 
     /// Stops the app like a SIGTERM would.
