@@ -18,7 +18,7 @@ pub enum LockError {
 #[derive(Clone)]
 pub enum UserLocks {
     Local(Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>),
-    Redis { manager: rslock::LockManager, prefix: String },
+    Redis { manager: rslock::LockManager, prefix: String, health: redis::aio::ConnectionManager },
 }
 
 pub enum UserLockGuard {
@@ -35,12 +35,14 @@ impl UserLocks {
         UserLocks::Local(Arc::default())
     }
 
-    pub fn redis(url: &str, prefix: &str) -> anyhow::Result<Self> {
+    /// `health` is a connection used to tell a dead Redis from a busy lock: rslock reports both
+    /// as "unavailable".
+    pub fn redis(url: &str, prefix: &str, health: redis::aio::ConnectionManager) -> anyhow::Result<Self> {
         let client = redis::Client::open(url)?;
         let mut manager = rslock::LockManager::from_clients(vec![client]);
         // We retry ourselves, with a deadline; rslock's own `acquire` would loop forever.
         manager.set_retry(1, Duration::from_millis(5));
-        Ok(UserLocks::Redis { manager, prefix: prefix.to_owned() })
+        Ok(UserLocks::Redis { manager, prefix: prefix.to_owned(), health })
     }
 
     /// Waits at most `wait` for the user's lock.
@@ -54,13 +56,18 @@ impl UserLocks {
                 let guard = tokio::time::timeout(wait, mutex.lock_owned()).await.map_err(|_| LockError::Timeout)?;
                 Ok(UserLockGuard::Local(guard))
             }
-            UserLocks::Redis { manager, prefix } => {
+            UserLocks::Redis { manager, prefix, health } => {
                 let key = format!("{prefix}:lock:user:{user_id}");
                 let attempt = async {
+                    let mut next_health_check = tokio::time::Instant::now() + HEALTH_CHECK_AFTER;
                     loop {
                         match manager.lock(key.as_bytes(), REDIS_LOCK_TTL).await {
                             Ok(lock) => return Ok(lock),
                             Err(rslock::LockError::Unavailable) => {
+                                if tokio::time::Instant::now() >= next_health_check {
+                                    ping(health).await?;
+                                    next_health_check += HEALTH_CHECK_AFTER;
+                                }
                                 let pause = rand::random::<u64>() % 20 + 2;
                                 tokio::time::sleep(Duration::from_millis(pause)).await;
                             }
@@ -73,6 +80,18 @@ impl UserLocks {
             }
         }
     }
+}
+
+/// How long a lock may stay "unavailable" before we ask whether Redis is there at all.
+const HEALTH_CHECK_AFTER: Duration = Duration::from_millis(300);
+
+async fn ping(health: &redis::aio::ConnectionManager) -> Result<(), LockError> {
+    let mut connection = health.clone();
+    redis::cmd("PING")
+        .query_async::<String>(&mut connection)
+        .await
+        .map(drop)
+        .map_err(|e| LockError::Unavailable(format!("redis unreachable: {e}")))
 }
 
 impl UserLockGuard {

@@ -2,6 +2,7 @@
 //! build as many as they like (there is no global state).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::sync::Notify;
@@ -68,9 +69,15 @@ impl Services {
         let (locks, events, redis, local_events) = match &config.redis_url {
             Some(url) => {
                 let client = redis::Client::open(url.as_str()).context("REDIS_URL is not a valid Redis URL")?;
-                let connection =
-                    redis::aio::ConnectionManager::new(client).await.context("cannot reach Redis (REDIS_URL)")?;
-                let locks = UserLocks::redis(url, &config.redis_prefix)?;
+                // Bounded waits: a Redis that hangs must not hang requests (they answer 503).
+                let manager_config = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(Duration::from_secs(3)))
+                    .set_response_timeout(Some(Duration::from_secs(3)))
+                    .set_number_of_retries(2);
+                let connection = redis::aio::ConnectionManager::new_with_config(client, manager_config)
+                    .await
+                    .context("cannot reach Redis (REDIS_URL)")?;
+                let locks = UserLocks::redis(url, &config.redis_prefix, connection.clone())?;
                 let events = EventBus::redis(connection.clone(), &config.redis_prefix).await;
                 (locks, events, Some(connection), None)
             }

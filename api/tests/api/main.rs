@@ -3,6 +3,7 @@
 
 mod accounts;
 mod albums;
+mod faults;
 mod helpers;
 mod media;
 mod quota;

@@ -1,0 +1,102 @@
+//! Faults: a Redis that dies under a running api.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::{StatusCode, header};
+use serde_json::json;
+
+use crate::helpers::{TestApp, on_redis, sample_photo};
+
+/// A private redis-server this test may kill (the shared one must stay up for the others).
+struct PrivateRedis {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl PrivateRedis {
+    fn start(port: Option<u16>) -> PrivateRedis {
+        let port = port.unwrap_or_else(|| {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            listener.local_addr().expect("addr").port()
+        });
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed where the Redis suite runs");
+        for _ in 0..50 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        PrivateRedis { port, child: Some(child) }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[tokio::test]
+async fn a_dead_redis_gets_a_clear_503_and_the_quota_stays_right() {
+    if !on_redis() {
+        // Without Redis the lock is in-process and cannot die on its own.
+        return;
+    }
+    let mut redis = PrivateRedis::start(None);
+    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let app = TestApp::spawn_with(&[("REDIS_URL", &url), ("PICUP_LOCK_WAIT_SECS", "5")]).await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Outage").await;
+    let photo = sample_photo();
+    let reservation = app.reserve(&admin, &album, "a.jpg", photo.len(), "image/jpeg").await;
+    assert!(app.put_presigned(&reservation, &photo).await.status().is_success());
+
+    redis.kill();
+    let started = std::time::Instant::now();
+    let response = app
+        .request(reqwest::Method::POST, &format!("/albums/{album}/uploads"), Some(&admin.token))
+        .json(&json!({ "filename": "b.jpg", "size": 100, "content_type": "image/jpeg" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key(header::RETRY_AFTER));
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["code"], "unavailable");
+    assert!(started.elapsed() < Duration::from_secs(5), "a dead Redis is noticed before the lock wait runs out");
+    let (status, _) = app.complete(&admin, &reservation, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let me = app.me(&admin).await;
+    assert_eq!(
+        (me["used_bytes"].as_u64(), me["reserved_bytes"].as_u64()),
+        (Some(0), Some(photo.len() as u64)),
+        "nothing half-done"
+    );
+
+    // Redis comes back: the same complete now succeeds, once.
+    let _redis = PrivateRedis::start(Some(redis.port));
+    let mut status = StatusCode::SERVICE_UNAVAILABLE;
+    for _ in 0..50 {
+        status = app.complete(&admin, &reservation, None).await.0;
+        if status != StatusCode::SERVICE_UNAVAILABLE {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(status, StatusCode::CREATED);
+    let me = app.me(&admin).await;
+    assert_eq!((me["used_bytes"].as_u64(), me["reserved_bytes"].as_u64()), (Some(photo.len() as u64), Some(0)));
+    app.stop().await;
+}
