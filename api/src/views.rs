@@ -102,7 +102,23 @@ pub struct MediaView {
     pub failure_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<String>,
+    /// A tiny placeholder (base64 ThumbHash) to show while the thumbnail loads.
+    pub thumbhash: Option<String>,
+    pub camera: Option<Camera>,
+    pub location: Option<Location>,
     pub urls: MediaUrls,
+}
+
+#[derive(Serialize)]
+pub struct Camera {
+    pub make: Option<String>,
+    pub model: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
 }
 
 impl MediaView {
@@ -137,6 +153,10 @@ impl MediaView {
             duration_ms: media.duration_ms,
             failure_reason: media.failure_reason.clone(),
             deleted_at: media.deleted_at.map(rfc3339),
+            thumbhash: media.thumbhash.clone(),
+            camera: (media.camera_make.is_some() || media.camera_model.is_some())
+                .then(|| Camera { make: media.camera_make.clone(), model: media.camera_model.clone() }),
+            location: media.latitude.zip(media.longitude).map(|(latitude, longitude)| Location { latitude, longitude }),
             urls,
         })
     }

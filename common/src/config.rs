@@ -30,6 +30,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub limits: Limits,
     pub rate_limits: RateLimits,
+    pub thumbnailer: ThumbnailerConfig,
     /// Trust `X-Forwarded-For` from the load balancer for the client address.
     pub trust_proxy: bool,
     pub log_json: bool,
@@ -92,6 +93,22 @@ pub struct Limits {
     /// Longest wait for a user's lock before answering 503.
     pub lock_wait: Duration,
     pub trash_retention: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct ThumbnailerConfig {
+    /// Photos and video frames above this are refused before decoding (decompression bombs).
+    pub max_megapixels: u64,
+    /// Longest time one item may take (a video's playable copy included).
+    pub item_timeout: Duration,
+    /// Items processed at once by one thumbnailer.
+    pub concurrency: usize,
+    /// After this many attempts an item is marked failed and dead-lettered.
+    pub max_attempts: i64,
+    /// A message held this long by a consumer that stopped answering is taken over by another.
+    pub claim_idle: Duration,
+    /// The ffmpeg program used for browser-playable copies.
+    pub ffmpeg: String,
 }
 
 #[derive(Clone, Debug)]
@@ -222,6 +239,15 @@ impl Config {
             auth_per_ip_per_minute: vars.positive("PICUP_RATE_AUTH_PER_MINUTE", 20)?,
         };
 
+        let thumbnailer = ThumbnailerConfig {
+            max_megapixels: vars.positive("PICUP_MAX_MEGAPIXELS", 100)?,
+            item_timeout: vars.seconds("PICUP_ITEM_TIMEOUT_SECS", 30 * 60)?,
+            concurrency: vars.positive("PICUP_THUMBNAILER_CONCURRENCY", 2)?,
+            max_attempts: vars.positive("PICUP_MAX_ATTEMPTS", 3)?,
+            claim_idle: vars.seconds("PICUP_CLAIM_IDLE_SECS", 40 * 60)?,
+            ffmpeg: vars.string("PICUP_FFMPEG").unwrap_or_else(|| "ffmpeg".into()),
+        };
+
         Ok(Config {
             http_addr,
             public_url,
@@ -233,6 +259,7 @@ impl Config {
             storage,
             limits,
             rate_limits,
+            thumbnailer,
             trust_proxy: vars.parse("PICUP_TRUST_PROXY", false)?,
             log_json: vars.parse("PICUP_LOG_JSON", false)?,
         })

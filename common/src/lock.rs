@@ -15,15 +15,25 @@ pub enum LockError {
     Unavailable(String),
 }
 
+/// Waiters queue per user inside the process first (a fair tokio mutex); only the head of that
+/// queue contends for the Redis lock, so hundreds of requests for one user do not spin on Redis.
 #[derive(Clone)]
-pub enum UserLocks {
-    Local(Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>),
-    Redis { manager: rslock::LockManager, prefix: String, health: redis::aio::ConnectionManager },
+pub struct UserLocks {
+    local: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
+    redis: Option<RedisLock>,
 }
 
-pub enum UserLockGuard {
-    Local(OwnedMutexGuard<()>),
-    Redis(rslock::Lock),
+#[derive(Clone)]
+struct RedisLock {
+    manager: rslock::LockManager,
+    prefix: String,
+    /// Tells a dead Redis from a busy lock: rslock reports both as "unavailable".
+    health: redis::aio::ConnectionManager,
+}
+
+pub struct UserLockGuard {
+    local: OwnedMutexGuard<()>,
+    redis: Option<rslock::Lock>,
 }
 
 /// Longer than any critical section (a few queries and an S3 HEAD or multipart complete); if a
@@ -32,51 +42,51 @@ const REDIS_LOCK_TTL: Duration = Duration::from_secs(60);
 
 impl UserLocks {
     pub fn local() -> Self {
-        UserLocks::Local(Arc::default())
+        UserLocks { local: Arc::default(), redis: None }
     }
 
-    /// `health` is a connection used to tell a dead Redis from a busy lock: rslock reports both
-    /// as "unavailable".
     pub fn redis(url: &str, prefix: &str, health: redis::aio::ConnectionManager) -> anyhow::Result<Self> {
         let client = redis::Client::open(url)?;
         let mut manager = rslock::LockManager::from_clients(vec![client]);
         // We retry ourselves, with a deadline; rslock's own `acquire` would loop forever.
         manager.set_retry(1, Duration::from_millis(5));
-        Ok(UserLocks::Redis { manager, prefix: prefix.to_owned(), health })
+        Ok(UserLocks { local: Arc::default(), redis: Some(RedisLock { manager, prefix: prefix.to_owned(), health }) })
     }
 
     /// Waits at most `wait` for the user's lock.
     pub async fn acquire(&self, user_id: i64, wait: Duration) -> Result<UserLockGuard, LockError> {
-        match self {
-            UserLocks::Local(map) => {
-                let mutex = {
-                    let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    map.entry(user_id).or_default().clone()
-                };
-                let guard = tokio::time::timeout(wait, mutex.lock_owned()).await.map_err(|_| LockError::Timeout)?;
-                Ok(UserLockGuard::Local(guard))
-            }
-            UserLocks::Redis { manager, prefix, health } => {
-                let key = format!("{prefix}:lock:user:{user_id}");
-                let attempt = async {
-                    let mut next_health_check = tokio::time::Instant::now() + HEALTH_CHECK_AFTER;
-                    loop {
-                        match manager.lock(key.as_bytes(), REDIS_LOCK_TTL).await {
-                            Ok(lock) => return Ok(lock),
-                            Err(rslock::LockError::Unavailable) => {
-                                if tokio::time::Instant::now() >= next_health_check {
-                                    ping(health).await?;
-                                    next_health_check += HEALTH_CHECK_AFTER;
-                                }
-                                let pause = rand::random::<u64>() % 20 + 2;
-                                tokio::time::sleep(Duration::from_millis(pause)).await;
-                            }
-                            Err(err) => return Err(LockError::Unavailable(err.to_string())),
-                        }
+        let deadline = tokio::time::Instant::now() + wait;
+        let mutex = {
+            let mut map = self.local.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            map.entry(user_id).or_default().clone()
+        };
+        let local = tokio::time::timeout_at(deadline, mutex.lock_owned()).await.map_err(|_| LockError::Timeout)?;
+        let redis = match &self.redis {
+            None => None,
+            Some(redis) => Some(
+                tokio::time::timeout_at(deadline, redis.acquire(user_id)).await.map_err(|_| LockError::Timeout)??,
+            ),
+        };
+        Ok(UserLockGuard { local, redis })
+    }
+}
+
+impl RedisLock {
+    async fn acquire(&self, user_id: i64) -> Result<rslock::Lock, LockError> {
+        let key = format!("{}:lock:user:{user_id}", self.prefix);
+        let mut next_health_check = tokio::time::Instant::now() + HEALTH_CHECK_AFTER;
+        loop {
+            match self.manager.lock(key.as_bytes(), REDIS_LOCK_TTL).await {
+                Ok(lock) => return Ok(lock),
+                Err(rslock::LockError::Unavailable) => {
+                    if tokio::time::Instant::now() >= next_health_check {
+                        ping(&self.health).await?;
+                        next_health_check += HEALTH_CHECK_AFTER;
                     }
-                };
-                let lock = tokio::time::timeout(wait, attempt).await.map_err(|_| LockError::Timeout)??;
-                Ok(UserLockGuard::Redis(lock))
+                    let pause = rand::random::<u64>() % 20 + 2;
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
+                }
+                Err(err) => return Err(LockError::Unavailable(err.to_string())),
             }
         }
     }
@@ -97,10 +107,10 @@ async fn ping(health: &redis::aio::ConnectionManager) -> Result<(), LockError> {
 impl UserLockGuard {
     /// Releases the lock; call it after the transaction committed.
     pub async fn release(self) {
-        match self {
-            UserLockGuard::Local(guard) => drop(guard),
-            UserLockGuard::Redis(lock) => lock.release().await,
+        if let Some(lock) = self.redis {
+            lock.release().await;
         }
+        drop(self.local);
     }
 }
 

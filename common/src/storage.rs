@@ -358,6 +358,24 @@ impl Storage {
         Ok(bytes.into_bytes().to_vec())
     }
 
+    /// Streams an object into a file (videos can be far larger than memory should hold).
+    pub async fn download_to(&self, key: &str, path: &std::path::Path) -> StorageResult<u64> {
+        let output = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| StorageError::from_sdk(&e))?;
+        let mut file =
+            tokio::fs::File::create(path).await.map_err(|e| StorageError::Unavailable(format!("temp file: {e}")))?;
+        let mut body = output.body.into_async_read();
+        let copied =
+            tokio::io::copy(&mut body, &mut file).await.map_err(|e| StorageError::Unavailable(e.to_string()))?;
+        Ok(copied)
+    }
+
     /// A view URL that stays the same for a whole time window, so listing twice gives the same
     /// URL and the browser cache works. It is valid for at least `ttl` after it is handed out.
     pub async fn presign_get(&self, key: &str, ttl: Duration, kind: ObjectKind) -> StorageResult<String> {

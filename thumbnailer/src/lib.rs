@@ -1,13 +1,26 @@
-//! The thumbnailer: consumes `media.uploaded` events and turns originals into thumbnails and
-//! previews (ARCHITECTURE.md, step 4).
+//! The thumbnailer: consumes `media.uploaded` events and turns originals into thumbnails,
+//! previews and browser-playable copies (ARCHITECTURE.md, step 4).
+
+pub mod consumer;
+pub mod job;
+pub mod metadata;
+pub mod photo;
+pub mod raster;
+pub mod video;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use picup_common::events::{Event, LocalEvents};
 use picup_common::services::Services;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-/// The in-process consumer used in standalone mode.
+/// The in-process consumer used in standalone mode. A transient failure is retried a few times
+/// with backoff; after that the worker's re-drive job brings the item back.
 pub async fn run_in_process(services: Services, mut events: LocalEvents, shutdown: CancellationToken) {
     tracing::info!("in-process thumbnailer started");
+    let slots = Arc::new(Semaphore::new(services.config.thumbnailer.concurrency));
     loop {
         let event = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -16,17 +29,21 @@ pub async fn run_in_process(services: Services, mut events: LocalEvents, shutdow
                 None => break,
             },
         };
-        match event {
-            Event::MediaUploaded { media_id } => handle(&services, media_id).await,
-        }
+        let Event::MediaUploaded { media_id } = event;
+        let Ok(slot) = slots.clone().acquire_owned().await else { break };
+        let services = services.clone();
+        tokio::spawn(async move {
+            for attempt in 0..3u32 {
+                match job::process(&services, media_id).await {
+                    Ok(_) => break,
+                    Err(err) => {
+                        tracing::warn!(media_id, attempt, error = format!("{err:#}"), "processing failed; retrying");
+                        tokio::time::sleep(Duration::from_secs(2u64.pow(attempt + 1))).await;
+                    }
+                }
+            }
+            drop(slot);
+        });
     }
     tracing::info!("in-process thumbnailer stopped");
-}
-
-async fn handle(services: &Services, media_id: i64) {
-    match services.db.media(media_id).await {
-        Ok(media) => tracing::debug!(media_id, status = %media.status, "media uploaded"),
-        Err(err) if err.is_not_found() => tracing::debug!(media_id, "media gone before processing"),
-        Err(err) => tracing::warn!(media_id, error = %err, "cannot read media"),
-    }
 }

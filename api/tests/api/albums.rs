@@ -109,7 +109,9 @@ async fn sharing_gives_viewers_a_look_and_contributors_a_say_and_strangers_nothi
     // The contributor adds, and pays for what they add.
     let added = app.upload(&contributor, &album, &photo, "image/jpeg").await;
     assert_eq!(added["owner_id"], json!(contributor.id));
-    assert_eq!(app.me(&contributor).await["used_bytes"], photo.len());
+    let settled = app.settle(&owner, &album).await;
+    let theirs: Vec<_> = settled.iter().filter(|m| m["owner_id"] == json!(contributor.id)).cloned().collect();
+    assert_eq!(app.me(&contributor).await["used_bytes"], app.stored_bytes(&theirs).await);
     assert_eq!(app.media_list(&owner, &album).await.len(), 2);
     let (status, _) = app.delete(&format!("/albums/{album}"), &contributor.token).await;
     assert_eq!(status, StatusCode::FORBIDDEN);

@@ -23,6 +23,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub services: Services,
     app: Option<RunningApp>,
+    consumer: Option<(tokio_util::sync::CancellationToken, tokio::task::JoinHandle<()>)>,
     _data_dir: std::sync::Arc<tempfile::TempDir>,
 }
 
@@ -110,6 +111,10 @@ impl TestApp {
 
     /// Starts an app on existing backends (a second process, or a restart after a crash).
     pub async fn spawn_on(backends: &Backends, settings: &[(&str, &str)]) -> TestApp {
+        // RUST_LOG=... shows the app's logs in a failing test's output.
+        if std::env::var("RUST_LOG").is_ok() {
+            picup_common::telemetry::init(false);
+        }
         let mut vars = backends.vars();
         for (key, value) in settings {
             vars.insert((*key).to_owned(), (*value).to_owned());
@@ -118,11 +123,33 @@ impl TestApp {
         let app = picup_api::app::start(config).await.expect("app starts");
         let base = format!("http://{}", app.addr);
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        TestApp { base, client, services: app.services.clone(), app: Some(app), _data_dir: backends.data_dir.clone() }
+        // With Redis the thumbnailer is its own process in production; here, its own task.
+        let consumer = if app.services.redis.is_some() {
+            let shutdown = tokio_util::sync::CancellationToken::new();
+            let consumer =
+                picup_thumbnailer::consumer::Consumer::new(app.services.clone(), format!("test-{}", app.addr))
+                    .await
+                    .expect("thumbnailer consumer");
+            Some((shutdown.clone(), tokio::spawn(consumer.run(shutdown))))
+        } else {
+            None
+        };
+        TestApp {
+            base,
+            client,
+            services: app.services.clone(),
+            app: Some(app),
+            consumer,
+            _data_dir: backends.data_dir.clone(),
+        }
     }
 
     /// Stops the app like a SIGTERM would.
     pub async fn stop(mut self) {
+        if let Some((shutdown, task)) = self.consumer.take() {
+            shutdown.cancel();
+            let _ = task.await;
+        }
         if let Some(app) = self.app.take() {
             app.stop().await;
         }
@@ -249,6 +276,36 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Waits until the thumbnailer is done with every item of the album (ready or failed).
+    pub async fn settle(&self, user: &User, album: &str) -> Vec<Value> {
+        for _ in 0..300 {
+            let items = self.media_list(user, album).await;
+            if items.iter().all(|m| m["status"] != "processing") {
+                return items;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("media still processing after 30 s: {:?}", self.media_list(user, album).await);
+    }
+
+    /// What the items occupy in storage, measured the way a user could: the original's size plus
+    /// the size of every derivative their URLs serve.
+    pub async fn stored_bytes(&self, items: &[Value]) -> i64 {
+        let mut total = 0;
+        for item in items {
+            total += item["size_bytes"].as_i64().expect("size");
+            for kind in ["thumbnail", "preview", "playable"] {
+                if let Some(url) = item["urls"][kind].as_str() {
+                    let bytes = self.client.get(url).send().await.expect("GET").bytes().await.expect("body");
+                    total += bytes.len() as i64;
+                }
+            }
+        }
+        total
+    }
+}
+
 pub struct User {
     pub token: String,
     pub id: String,
@@ -269,14 +326,16 @@ fn corpus_file(relative: &str) -> Option<Vec<u8>> {
     std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus").join(relative)).ok()
 }
 
-/// A real photo from the shared corpus when this checkout has one beside it, else bytes of our
-/// own (the api never looks inside a file; decoding is the thumbnailer's business).
+/// A real photo from the shared corpus when this checkout has one beside it, else a small JPEG
+/// made here.
 pub fn sample_photo() -> Vec<u8> {
     corpus_file("orientation/Landscape_1.jpg").unwrap_or_else(|| {
-        let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
-        bytes.extend(pseudo_random_bytes(20_000, 1));
-        bytes.extend([0xFF, 0xD9]);
-        bytes
+        let (width, height) = (640u32, 480u32);
+        let pixels = (0..width * height)
+            .flat_map(|i| [(i % width * 255 / width) as u8, (i / width * 255 / height) as u8, 90])
+            .collect();
+        let image = picup_thumbnailer::raster::Rgb { width, height, pixels };
+        picup_thumbnailer::raster::encode_jpeg(&image).expect("encode a JPEG")
     })
 }
 

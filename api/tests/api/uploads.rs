@@ -29,11 +29,15 @@ async fn a_photo_goes_from_the_browser_to_s3_and_into_the_album() {
     assert_eq!(media["filename"], "IMG_0001.JPG");
     assert_eq!(media["size_bytes"], photo.len());
 
-    let me = app.me(&admin).await;
-    assert_eq!(me["used_bytes"], photo.len());
-    assert_eq!(me["reserved_bytes"], 0);
+    assert_eq!(app.me(&admin).await["reserved_bytes"], 0);
+    let listed = app.settle(&admin, &album).await;
+    let stored = app.stored_bytes(&listed).await;
+    assert_eq!(listed[0]["status"], "ready", "{}", listed[0]);
+    assert!(listed[0]["urls"]["thumbnail"].is_string() && listed[0]["urls"]["preview"].is_string());
+    assert!(listed[0]["thumbhash"].is_string());
+    assert!(stored > photo.len() as i64, "derivatives are stored and counted");
+    assert_eq!(app.me(&admin).await["used_bytes"], stored, "the original and its derivatives are counted");
 
-    let listed = app.media_list(&admin, &album).await;
     assert_eq!(listed.len(), 1);
     let original = app.client.get(listed[0]["urls"]["original"].as_str().expect("url")).send().await.expect("GET");
     assert_eq!(original.status(), StatusCode::OK);
@@ -43,7 +47,7 @@ async fn a_photo_goes_from_the_browser_to_s3_and_into_the_album() {
     let (status, again) = app.complete(&admin, &reservation, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(again["media"]["id"], media["id"]);
-    assert_eq!(app.me(&admin).await["used_bytes"], photo.len());
+    assert_eq!(app.me(&admin).await["used_bytes"], stored);
     app.stop().await;
 }
 
@@ -81,7 +85,7 @@ async fn a_big_video_goes_up_in_parts() {
     assert_eq!(status, StatusCode::CREATED, "{completed}");
     assert_eq!(completed["media"]["kind"], "video");
     assert_eq!(completed["media"]["size_bytes"], video.len());
-    assert_eq!(app.me(&admin).await["used_bytes"], video.len());
+    assert_eq!(app.me(&admin).await["reserved_bytes"], 0);
 
     let original =
         app.client.get(completed["media"]["urls"]["original"].as_str().expect("url")).send().await.expect("GET");
@@ -92,7 +96,12 @@ async fn a_big_video_goes_up_in_parts() {
     put_parts(&app, &second, &video).await;
     let (status, completed) = app.complete(&admin, &second, None).await;
     assert_eq!(status, StatusCode::CREATED, "{completed}");
-    assert_eq!(app.me(&admin).await["used_bytes"], 2 * video.len());
+    let settled = app.settle(&admin, &album).await;
+    assert_eq!(
+        settled.iter().map(|m| m["size_bytes"].as_u64().unwrap_or_default()).sum::<u64>(),
+        2 * video.len() as u64
+    );
+    assert_eq!(app.me(&admin).await["used_bytes"], app.stored_bytes(&settled).await);
     app.stop().await;
 }
 
@@ -281,8 +290,10 @@ async fn a_crash_between_upload_and_complete_loses_nothing() {
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let swept = Job::SweepUploads.run(&app.services).await.expect("sweep");
     assert_eq!(swept, 1);
+    let settled = app.settle(&admin, &album).await;
+    assert_eq!(settled.len(), 1);
     let me = app.me(&admin).await;
-    assert_eq!(me["used_bytes"], photo.len());
+    assert_eq!(me["used_bytes"], app.stored_bytes(&settled).await);
     assert_eq!(me["reserved_bytes"], 0);
     let key = ObjectKind::Original.key(
         admin.id.parse().expect("id"),

@@ -25,6 +25,11 @@ pub struct Media {
     pub created_at: i64,
     pub updated_at: i64,
     pub deleted_at: Option<i64>,
+    pub thumbhash: Option<String>,
+    pub camera_make: Option<String>,
+    pub camera_model: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 impl Media {
@@ -56,15 +61,21 @@ pub struct NewMedia<'a> {
 }
 
 /// What the thumbnailer found and made.
-pub struct ProcessedMedia<'a> {
-    pub thumbnail_key: Option<&'a str>,
-    pub preview_key: Option<&'a str>,
-    pub playable_key: Option<&'a str>,
+#[derive(Clone, Debug, Default)]
+pub struct ProcessedMedia {
+    pub thumbnail_key: Option<String>,
+    pub preview_key: Option<String>,
+    pub playable_key: Option<String>,
     pub derivative_bytes: i64,
     pub taken_at: Option<i64>,
     pub width: Option<i64>,
     pub height: Option<i64>,
     pub duration_ms: Option<i64>,
+    pub thumbhash: Option<String>,
+    pub camera_make: Option<String>,
+    pub camera_model: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 /// Position in a media list: ordered by taken-at, then id, newest first.
@@ -76,7 +87,8 @@ pub struct MediaCursor {
 
 const MEDIA_COLUMNS: &str = "m.id, m.album_id, m.owner_id, m.kind, m.status, m.filename, m.content_type, \
      m.size_bytes, m.object_key, m.derivative_bytes, m.thumbnail_key, m.preview_key, m.playable_key, m.taken_at, \
-     m.width, m.height, m.duration_ms, m.failure_reason, m.attempts, m.created_at, m.updated_at, m.deleted_at";
+     m.width, m.height, m.duration_ms, m.failure_reason, m.attempts, m.created_at, m.updated_at, m.deleted_at, \
+     m.thumbhash, m.camera_make, m.camera_model, m.latitude, m.longitude";
 
 pub(super) async fn insert_media(tx: &mut Tx, media: &NewMedia<'_>) -> DbResult<()> {
     let now = now_ms();
@@ -239,7 +251,7 @@ impl Db {
 
     /// Records what the thumbnailer made. Idempotent: a second run replaces the derivatives'
     /// byte count instead of adding to it.
-    pub async fn mark_media_ready(&self, id: i64, processed: &ProcessedMedia<'_>) -> DbResult<()> {
+    pub async fn mark_media_ready(&self, id: i64, processed: &ProcessedMedia) -> DbResult<()> {
         let mut tx = self.begin().await?;
         // Touching the row first takes its lock on PostgreSQL, so the read below is not stale.
         sqlx::query("UPDATE media SET updated_at = $1 WHERE id = $2").bind(now_ms()).bind(id).execute(&mut *tx).await?;
@@ -251,16 +263,22 @@ impl Db {
         sqlx::query(
             "UPDATE media SET status = 'ready', thumbnail_key = $1, preview_key = $2, playable_key = $3, \
              derivative_bytes = $4, taken_at = COALESCE($5, taken_at), width = $6, height = $7, duration_ms = $8, \
-             failure_reason = NULL WHERE id = $9",
+             thumbhash = $9, camera_make = $10, camera_model = $11, latitude = $12, longitude = $13, \
+             failure_reason = NULL WHERE id = $14",
         )
-        .bind(processed.thumbnail_key)
-        .bind(processed.preview_key)
-        .bind(processed.playable_key)
+        .bind(processed.thumbnail_key.as_deref())
+        .bind(processed.preview_key.as_deref())
+        .bind(processed.playable_key.as_deref())
         .bind(processed.derivative_bytes)
         .bind(processed.taken_at)
         .bind(processed.width)
         .bind(processed.height)
         .bind(processed.duration_ms)
+        .bind(processed.thumbhash.as_deref())
+        .bind(processed.camera_make.as_deref())
+        .bind(processed.camera_model.as_deref())
+        .bind(processed.latitude)
+        .bind(processed.longitude)
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -1,0 +1,243 @@
+//! Photos: find the real format from the bytes (never the name or the declared type), refuse
+//! decompression bombs from the header alone, decode once at the smallest size that still makes a
+//! sharp preview, then hand the pixels to `raster`.
+
+use std::io::Cursor;
+
+use image::metadata::Orientation;
+use image::{ImageDecoder, ImageReader};
+
+use crate::metadata::{self, Metadata};
+use crate::raster::{self, Derivatives, Rgb};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PhotoError {
+    #[error("this file is not a photo picup can read (JPEG, PNG, WebP, GIF, HEIC)")]
+    Unsupported,
+    #[error("this photo is too large to process ({width} x {height} pixels; the limit is {limit} megapixels)")]
+    TooManyPixels { width: u64, height: u64, limit: u64 },
+    #[error("this photo is damaged or incomplete and cannot be shown ({0})")]
+    Corrupt(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Jpeg,
+    Png,
+    Gif,
+    WebP,
+    Heif,
+}
+
+/// The format the bytes really are.
+pub fn sniff(bytes: &[u8]) -> Option<Format> {
+    match bytes {
+        [0xFF, 0xD8, 0xFF, ..] => Some(Format::Jpeg),
+        [0x89, b'P', b'N', b'G', ..] => Some(Format::Png),
+        [b'G', b'I', b'F', b'8', ..] => Some(Format::Gif),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some(Format::WebP),
+        [_, _, _, _, b'f', b't', b'y', b'p', brand @ ..]
+            if brand.len() >= 4
+                && matches!(
+                    &brand[..4],
+                    b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"hevx" | b"mif1" | b"msf1"
+                ) =>
+        {
+            Some(Format::Heif)
+        }
+        _ => None,
+    }
+}
+
+pub struct Photo {
+    pub derivatives: Derivatives,
+    /// As displayed, after orientation.
+    pub width: u32,
+    pub height: u32,
+    pub metadata: Metadata,
+}
+
+pub fn process(bytes: &[u8], max_megapixels: u64) -> Result<Photo, PhotoError> {
+    let format = sniff(bytes).ok_or(PhotoError::Unsupported)?;
+    let decoded = match format {
+        Format::Jpeg => decode_jpeg(bytes, max_megapixels)?,
+        Format::Heif => decode_heif(bytes, max_megapixels)?,
+        Format::Png | Format::Gif | Format::WebP => decode_with_image(bytes, max_megapixels)?,
+    };
+    let derivatives =
+        raster::derivatives(&decoded.rgb, decoded.orientation).map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let (width, height) = if raster::swaps_axes(decoded.orientation) {
+        (decoded.full_height, decoded.full_width)
+    } else {
+        (decoded.full_width, decoded.full_height)
+    };
+    Ok(Photo { derivatives, width, height, metadata: decoded.metadata })
+}
+
+struct Decoded {
+    rgb: Rgb,
+    /// The stored size of the full image (the decode may be smaller).
+    full_width: u32,
+    full_height: u32,
+    orientation: Orientation,
+    metadata: Metadata,
+}
+
+fn check_pixels(width: u64, height: u64, max_megapixels: u64) -> Result<(), PhotoError> {
+    if width == 0 || height == 0 {
+        return Err(PhotoError::Corrupt("the image has no pixels".into()));
+    }
+    if width * height > max_megapixels * 1_000_000 {
+        return Err(PhotoError::TooManyPixels { width, height, limit: max_megapixels });
+    }
+    Ok(())
+}
+
+/// libjpeg-turbo scales in the DCT domain while decoding: asking for 1/2, 1/4 or 1/8 of the size
+/// skips most of the work. We ask for the smallest size that still covers the preview.
+fn decode_jpeg(bytes: &[u8], max_megapixels: u64) -> Result<Decoded, PhotoError> {
+    let mut decompressor = turbojpeg::Decompressor::new().map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let header = decompressor.read_header(bytes).map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    check_pixels(header.width as u64, header.height as u64, max_megapixels)?;
+    let exif = metadata::exif_from_container(bytes);
+    let orientation = exif.as_ref().map_or(Orientation::NoTransforms, metadata::orientation);
+    let metadata = exif.as_ref().map(metadata::read).unwrap_or_default();
+
+    if matches!(header.colorspace, turbojpeg::Colorspace::CMYK | turbojpeg::Colorspace::YCCK) {
+        // libjpeg-turbo cannot turn CMYK into RGB; the image crate can.
+        let mut decoded = decode_with_image(bytes, max_megapixels)?;
+        decoded.orientation = orientation;
+        decoded.metadata = metadata;
+        return Ok(decoded);
+    }
+
+    let long = header.width.max(header.height);
+    let scale = [8, 4, 2].into_iter().find(|s| long.div_ceil(*s) >= raster::PREVIEW_LONG_SIDE as usize).unwrap_or(1);
+    let (width, height) = (header.width.div_ceil(scale), header.height.div_ceil(scale));
+    let mut pixels = vec![0u8; width * height * 3];
+    let output = turbojpeg::Image {
+        pixels: pixels.as_mut_slice(),
+        width,
+        pitch: width * 3,
+        height,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    decompressor.decompress(bytes, output).map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    Ok(Decoded {
+        rgb: Rgb { width: width as u32, height: height as u32, pixels },
+        full_width: header.width as u32,
+        full_height: header.height as u32,
+        orientation,
+        metadata,
+    })
+}
+
+/// PNG, GIF (first frame) and WebP, and CMYK JPEG.
+fn decode_with_image(bytes: &[u8], max_megapixels: u64) -> Result<Decoded, PhotoError> {
+    let reader =
+        ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let (width, height) = reader.into_dimensions().map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    check_pixels(u64::from(width), u64::from(height), max_megapixels)?;
+
+    let mut reader =
+        ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(max_megapixels * 1_000_000 * 8);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let image = image::DynamicImage::from_decoder(decoder).map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let rgb = flatten_to_rgb(image);
+    let metadata = metadata::exif_from_container(bytes).as_ref().map(metadata::read).unwrap_or_default();
+    Ok(Decoded { full_width: rgb.width, full_height: rgb.height, rgb, orientation, metadata })
+}
+
+/// Transparent pixels are shown over white, as a photo album page would.
+fn flatten_to_rgb(image: image::DynamicImage) -> Rgb {
+    let (width, height) = (image.width(), image.height());
+    if !image.color().has_alpha() {
+        return Rgb { width, height, pixels: image.into_rgb8().into_raw() };
+    }
+    let rgba = image.into_rgba8();
+    let pixels = rgba
+        .pixels()
+        .flat_map(|p| {
+            let alpha = u16::from(p[3]);
+            let over_white = |c: u8| ((u16::from(c) * alpha + 255 * (255 - alpha)) / 255) as u8;
+            [over_white(p[0]), over_white(p[1]), over_white(p[2])]
+        })
+        .collect();
+    Rgb { width, height, pixels }
+}
+
+/// HEIC/HEIF through libheif, which applies the `irot`/`imir` transforms while decoding; the EXIF
+/// orientation describes the same rotation and must not be applied again.
+fn decode_heif(bytes: &[u8], max_megapixels: u64) -> Result<Decoded, PhotoError> {
+    use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma};
+    let corrupt = |e: libheif_rs::HeifError| PhotoError::Corrupt(e.to_string());
+    let heif = LibHeif::new();
+    let context = HeifContext::read_from_bytes(bytes).map_err(corrupt)?;
+    let handle = context.primary_image_handle().map_err(corrupt)?;
+    check_pixels(u64::from(handle.width()), u64::from(handle.height()), max_megapixels)?;
+    let metadata = metadata::heif_exif(&handle).as_ref().map(metadata::read).unwrap_or_default();
+    let image = heif.decode(&handle, ColorSpace::Rgb(RgbChroma::Rgb), None).map_err(corrupt)?;
+    let plane = image.planes().interleaved.ok_or_else(|| PhotoError::Corrupt("no interleaved RGB plane".into()))?;
+    let (width, height) = (plane.width, plane.height);
+    let row = width as usize * 3;
+    let mut pixels = Vec::with_capacity(row * height as usize);
+    for y in 0..height as usize {
+        pixels.extend_from_slice(&plane.data[y * plane.stride..y * plane.stride + row]);
+    }
+    Ok(Decoded {
+        rgb: Rgb { width, height, pixels },
+        full_width: width,
+        full_height: height,
+        orientation: Orientation::NoTransforms,
+        metadata,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_recognised_by_their_bytes() {
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE1]), Some(Format::Jpeg));
+        assert_eq!(sniff(b"\x89PNG\r\n"), Some(Format::Png));
+        assert_eq!(sniff(b"RIFF1234WEBPVP8 "), Some(Format::WebP));
+        assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0"), Some(Format::Heif));
+        assert_eq!(sniff(b"\0\0\0\x18ftypisom\0\0"), None, "an MP4 is not a photo");
+        assert_eq!(sniff(b""), None);
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &byte in bytes {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn a_decompression_bomb_is_refused_from_its_header() {
+        // A valid PNG header claiming 100000 x 100000 pixels, and nothing else.
+        let mut png = Vec::new();
+        png.extend_from_slice(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+        png.extend_from_slice(&100_000u32.to_be_bytes());
+        png.extend_from_slice(&100_000u32.to_be_bytes());
+        png.extend_from_slice(&[8, 2, 0, 0, 0]);
+        let crc = crc32(&png[12..]);
+        png.extend_from_slice(&crc.to_be_bytes());
+        for chunk in [&b"IDAT"[..], &b"IEND"[..]] {
+            png.extend_from_slice(&0u32.to_be_bytes());
+            png.extend_from_slice(chunk);
+            png.extend_from_slice(&crc32(chunk).to_be_bytes());
+        }
+        let result = process(&png, 100);
+        assert!(matches!(result, Err(PhotoError::TooManyPixels { .. })), "{:?}", result.err());
+    }
+}

@@ -1,0 +1,143 @@
+//! Pixels to derivatives: resize (SIMD, fast_image_resize), orient, encode (WebP thumbnail, JPEG
+//! preview) and the ThumbHash placeholder. Shared by photos and video posters.
+
+use base64::Engine;
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::metadata::Orientation;
+use image::{DynamicImage, RgbImage};
+
+pub const THUMBNAIL_LONG_SIDE: u32 = 256;
+pub const PREVIEW_LONG_SIDE: u32 = 1440;
+const THUMBHASH_LONG_SIDE: u32 = 100;
+const QUALITY: i32 = 80;
+
+/// An RGB image as it is stored (before orientation is applied).
+pub struct Rgb {
+    pub width: u32,
+    pub height: u32,
+    pub pixels: Vec<u8>,
+}
+
+pub struct Derivatives {
+    pub thumbnail_webp: Vec<u8>,
+    pub preview_jpeg: Vec<u8>,
+    pub thumbhash: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RasterError(String);
+
+/// Size that fits `long_side` without upscaling, keeping the aspect ratio.
+pub fn fit(width: u32, height: u32, long_side: u32) -> (u32, u32) {
+    let long = width.max(height);
+    if long <= long_side {
+        return (width.max(1), height.max(1));
+    }
+    let scale = f64::from(long_side) / f64::from(long);
+    let scaled = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
+    (scaled(width), scaled(height))
+}
+
+fn resize(source: &Rgb, width: u32, height: u32, filter: FilterType) -> Result<Rgb, RasterError> {
+    if (width, height) == (source.width, source.height) {
+        return Ok(Rgb { width, height, pixels: source.pixels.clone() });
+    }
+    let src = ImageRef::new(source.width, source.height, &source.pixels, PixelType::U8x3)
+        .map_err(|e| RasterError(format!("resize source: {e}")))?;
+    let mut dst = Image::new(width, height, PixelType::U8x3);
+    Resizer::new()
+        .resize(&src, &mut dst, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter)))
+        .map_err(|e| RasterError(format!("resize: {e}")))?;
+    Ok(Rgb { width, height, pixels: dst.into_vec() })
+}
+
+fn orient(image: Rgb, orientation: Orientation) -> Result<Rgb, RasterError> {
+    if orientation == Orientation::NoTransforms {
+        return Ok(image);
+    }
+    let buffer = RgbImage::from_raw(image.width, image.height, image.pixels)
+        .ok_or_else(|| RasterError("pixel buffer has the wrong size".into()))?;
+    let mut dynamic = DynamicImage::ImageRgb8(buffer);
+    dynamic.apply_orientation(orientation);
+    let rgb = dynamic.into_rgb8();
+    Ok(Rgb { width: rgb.width(), height: rgb.height(), pixels: rgb.into_raw() })
+}
+
+/// Does the orientation swap width and height?
+pub fn swaps_axes(orientation: Orientation) -> bool {
+    matches!(
+        orientation,
+        Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH
+    )
+}
+
+/// Makes both outputs from one decoded image: the preview from the decoded pixels, the thumbnail
+/// from the preview (cheaper, and a 1440 px source is plenty for 256 px), then orientation.
+pub fn derivatives(decoded: &Rgb, orientation: Orientation) -> Result<Derivatives, RasterError> {
+    let (pw, ph) = fit(decoded.width, decoded.height, PREVIEW_LONG_SIDE);
+    let preview = resize(decoded, pw, ph, FilterType::CatmullRom)?;
+    let (tw, th) = fit(preview.width, preview.height, THUMBNAIL_LONG_SIDE);
+    let thumbnail = resize(&preview, tw, th, FilterType::Lanczos3)?;
+    let (hw, hh) = fit(thumbnail.width, thumbnail.height, THUMBHASH_LONG_SIDE);
+    let small = resize(&thumbnail, hw, hh, FilterType::Bilinear)?;
+
+    let preview = orient(preview, orientation)?;
+    let thumbnail = orient(thumbnail, orientation)?;
+    let small = orient(small, orientation)?;
+
+    Ok(Derivatives {
+        preview_jpeg: encode_jpeg(&preview)?,
+        thumbnail_webp: encode_webp(&thumbnail),
+        thumbhash: thumbhash(&small),
+    })
+}
+
+pub fn encode_jpeg(image: &Rgb) -> Result<Vec<u8>, RasterError> {
+    let mut compressor = turbojpeg::Compressor::new().map_err(|e| RasterError(format!("jpeg encoder: {e}")))?;
+    compressor.set_quality(QUALITY);
+    compressor.set_subsamp(turbojpeg::Subsamp::Sub2x2);
+    let source = turbojpeg::Image {
+        pixels: image.pixels.as_slice(),
+        width: image.width as usize,
+        pitch: image.width as usize * 3,
+        height: image.height as usize,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    compressor.compress_to_vec(source).map_err(|e| RasterError(format!("jpeg encode: {e}")))
+}
+
+fn encode_webp(image: &Rgb) -> Vec<u8> {
+    webp::Encoder::from_rgb(&image.pixels, image.width, image.height).encode(QUALITY as f32).to_vec()
+}
+
+fn thumbhash(image: &Rgb) -> String {
+    let rgba: Vec<u8> = image.pixels.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+    let hash = thumbhash::rgba_to_thumb_hash(image.width as usize, image.height as usize, &rgba);
+    base64::engine::general_purpose::STANDARD.encode(hash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fitting_never_upscales_and_keeps_the_aspect() {
+        assert_eq!(fit(6000, 4000, 1440), (1440, 960));
+        assert_eq!(fit(4000, 6000, 256), (171, 256));
+        assert_eq!(fit(800, 600, 1440), (800, 600));
+        assert_eq!(fit(10_000, 1, 256), (256, 1));
+    }
+
+    #[test]
+    fn a_rotated_image_comes_out_with_swapped_sides() {
+        let image = Rgb { width: 400, height: 200, pixels: vec![128; 400 * 200 * 3] };
+        let made = derivatives(&image, Orientation::Rotate90).expect("derivatives");
+        let preview = image::load_from_memory(&made.preview_jpeg).expect("decodable jpeg");
+        assert_eq!((preview.width(), preview.height()), (200, 400));
+        let thumb = image::load_from_memory(&made.thumbnail_webp).expect("decodable webp");
+        assert_eq!((thumb.width(), thumb.height()), (128, 256));
+        assert!(!made.thumbhash.is_empty());
+    }
+}
