@@ -15,8 +15,20 @@ pub struct Metadata {
     pub longitude: Option<f64>,
 }
 
+/// A reader that keeps what it could read when part of the EXIF is broken (phones write empty
+/// GPS blocks, cameras odd maker notes): one bad field must not lose the date and camera.
+fn lenient() -> exif::Reader {
+    let mut reader = exif::Reader::new();
+    reader.continue_on_error(true);
+    reader
+}
+
+fn keep_partial(result: Result<Exif, exif::Error>) -> Option<Exif> {
+    result.or_else(|err| err.distill_partial_result(|errors| tracing::debug!(?errors, "partly broken EXIF"))).ok()
+}
+
 pub fn exif_from_container(bytes: &[u8]) -> Option<Exif> {
-    exif::Reader::new().read_from_container(&mut Cursor::new(bytes)).ok()
+    keep_partial(lenient().read_from_container(&mut Cursor::new(bytes)))
 }
 
 /// The EXIF block of a HEIF image: libheif hands it over with a 4-byte offset in front.
@@ -25,7 +37,7 @@ pub fn heif_exif(handle: &libheif_rs::ImageHandle) -> Option<Exif> {
     let count = handle.metadata_block_ids(&mut ids, b"Exif");
     let block = handle.metadata(*ids.get(..count)?.first()?).ok()?;
     let offset = u32::from_be_bytes(block.get(..4)?.try_into().ok()?) as usize;
-    exif::Reader::new().read_raw(block.get(4 + offset..)?.to_vec()).ok()
+    keep_partial(lenient().read_raw(block.get(4 + offset..)?.to_vec()))
 }
 
 /// EXIF orientation 1-8; 0, missing or nonsense mean "as stored".

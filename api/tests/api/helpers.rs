@@ -124,7 +124,8 @@ impl TestApp {
         let base = format!("http://{}", app.addr);
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         // With Redis the thumbnailer is its own process in production; here, its own task.
-        let consumer = if app.services.redis.is_some() {
+        // PICUP_TEST_NO_CONSUMER (a harness knob, not app configuration) leaves the stream alone.
+        let consumer = if app.services.redis.is_some() && !vars.contains_key("PICUP_TEST_NO_CONSUMER") {
             let shutdown = tokio_util::sync::CancellationToken::new();
             let consumer =
                 picup_thumbnailer::consumer::Consumer::new(app.services.clone(), format!("test-{}", app.addr))

@@ -6,6 +6,7 @@ mod albums;
 mod faults;
 mod helpers;
 mod media;
+mod processing;
 mod quota;
 mod uploads;
 mod web;
