@@ -1,0 +1,31 @@
+// The api client: same-origin JSON with the session cookie; every call carries X-Requested-With,
+// which the api requires of cookie sessions that change something (CSRF protection).
+
+export class ApiError extends Error {
+  constructor(status, code, message, fields) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+    this.fields = fields || {};
+  }
+}
+
+export async function api(method, path, body) {
+  const headers = { 'X-Requested-With': 'picup' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method,
+      credentials: 'same-origin',
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new ApiError(0, 'offline', null);
+  }
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, data.code, data.message, data.fields);
+  return data;
+}

@@ -1,0 +1,480 @@
+// The family web album: sign in or join, albums, an album's photos with a viewer, uploads, sharing
+// and the trash. Plain DOM, hash routes (#/albums, #/album/ID, #/trash).
+
+import { api, ApiError } from './api.js';
+import { bytes, currentLanguage, date, setLanguage, t } from './i18n.js';
+import { contentTypeOf, uploadFile } from './upload.js';
+import { thumbHashToDataURL } from '../vendor/thumbhash.js';
+
+const main = document.getElementById('main');
+let me = null;
+let activeUploads = 0;
+
+// ---------- small helpers ----------
+
+function el(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
+    else if (name === 'text') element.textContent = value;
+    else element.setAttribute(name, value === true ? '' : value);
+  }
+  for (const child of children.flat()) if (child != null) element.append(child);
+  return element;
+}
+
+function toast(message) {
+  const box = document.getElementById('toast');
+  box.textContent = message;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { box.textContent = ''; }, 5000);
+}
+
+function explain(err) {
+  if (err instanceof ApiError && err.code === 'offline') return t('offline');
+  return err.message || String(err);
+}
+
+function page(title, ...children) {
+  main.replaceChildren(el('h1', { text: title }), ...children);
+  main.focus();
+  document.title = `${title} · picup`;
+}
+
+function thumbhashBackground(element, hash) {
+  if (!hash) return;
+  try {
+    const raw = Uint8Array.from(atob(hash), (c) => c.charCodeAt(0));
+    element.style.backgroundImage = `url(${thumbHashToDataURL(raw)})`;
+  } catch { /* a placeholder is optional */ }
+}
+
+/** A modal dialog with a form; resolves with the form's values, or null when cancelled. */
+function ask(title, fields, submitLabel) {
+  return new Promise((resolve) => {
+    const form = el('form', { method: 'dialog' },
+      el('h2', { text: title }),
+      ...fields,
+      el('div', { class: 'actions' },
+        el('button', { type: 'submit', value: 'ok', text: submitLabel }),
+        el('button', { type: 'button', class: 'quiet', text: t('cancel'), onclick: () => dialog.close('cancel') })));
+    const dialog = el('dialog', { 'aria-label': title }, form);
+    dialog.addEventListener('close', () => {
+      const values = dialog.returnValue === 'ok' ? Object.fromEntries(new FormData(form)) : null;
+      dialog.remove();
+      resolve(values);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+function confirmAction(message, label) {
+  return ask(message, [], label).then((values) => values !== null);
+}
+
+// ---------- session ----------
+
+async function refreshMe() {
+  me = await api('GET', '/me');
+  const bar = document.getElementById('storage-bar');
+  bar.max = Math.max(me.quota_bytes, 1);
+  bar.value = me.used_bytes + me.reserved_bytes;
+  document.getElementById('storage-text').textContent = t('storage', { used: bytes(me.used_bytes), total: bytes(me.quota_bytes) });
+  for (const id of ['nav', 'storage', 'signout']) document.getElementById(id).hidden = false;
+  return me;
+}
+
+function signedOut() {
+  me = null;
+  for (const id of ['nav', 'storage', 'signout']) document.getElementById(id).hidden = true;
+}
+
+function showSignIn(message) {
+  signedOut();
+  const error = el('p', { class: 'error', role: 'alert', text: message || '' });
+  const form = el('form', { class: 'card', onsubmit: async (event) => {
+    event.preventDefault();
+    const values = Object.fromEntries(new FormData(form));
+    try {
+      await api('POST', '/auth/login', values);
+      await refreshMe();
+      location.hash = '#/albums';
+      route();
+    } catch (err) {
+      error.textContent = err.code === 'invalid_credentials' ? t('wrongLogin') : explain(err);
+    }
+  } },
+  el('label', {}, t('email'), el('input', { name: 'email', type: 'email', autocomplete: 'username', required: true })),
+  el('label', {}, t('password'), el('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
+  error,
+  el('button', { type: 'submit', class: 'big', text: t('signIn') }),
+  el('button', { type: 'button', class: 'quiet', text: t('newHere'), onclick: () => showRegister(null) }));
+  page(t('welcome'), form);
+}
+
+function showRegister(invite) {
+  signedOut();
+  const error = el('p', { class: 'error', role: 'alert' });
+  const form = el('form', { class: 'card', onsubmit: async (event) => {
+    event.preventDefault();
+    const values = Object.fromEntries(new FormData(form));
+    try {
+      await api('POST', '/auth/register', { ...values, invite: invite || undefined });
+      await api('POST', '/auth/login', { email: values.email, password: values.password });
+      history.replaceState(null, '', '/#/albums');
+      await refreshMe();
+      route();
+    } catch (err) {
+      const fields = Object.values(err.fields || {}).flat();
+      error.textContent = fields.length ? fields.join(' ') : explain(err);
+    }
+  } },
+  el('p', { class: 'hint', text: invite ? t('joinHint') : t('firstAccountHint') }),
+  el('label', {}, t('name'), el('input', { name: 'display_name', autocomplete: 'name', required: true })),
+  el('label', {}, t('email'), el('input', { name: 'email', type: 'email', autocomplete: 'username', required: true })),
+  el('label', {}, t('password'), el('input', { name: 'password', type: 'password', autocomplete: 'new-password', minlength: 8, required: true })),
+  error,
+  el('button', { type: 'submit', class: 'big', text: t('createAccount') }),
+  el('button', { type: 'button', class: 'quiet', text: t('haveAccount'), onclick: () => showSignIn() }));
+  page(invite ? t('join') : t('firstAccount'), form);
+}
+
+// ---------- albums ----------
+
+async function showAlbums() {
+  const { items } = await api('GET', '/albums?limit=200');
+  const list = el('ul', { class: 'grid albums' });
+  for (const album of items) {
+    const cover = el('div', { class: 'tile', 'aria-hidden': 'true' });
+    if (album.cover_url) cover.append(el('img', { src: album.cover_url, alt: '' }));
+    else cover.textContent = '🖼';
+    list.append(el('li', {}, el('a', { class: 'album-card', href: `#/album/${album.id}` },
+      cover, el('strong', { text: album.title }), el('span', { class: 'hint', text: t('items', { n: album.media_count }) }))));
+  }
+  const create = el('button', { class: 'big', text: `＋ ${t('newAlbum')}`, onclick: async () => {
+    const values = await ask(t('newAlbum'), [el('label', {}, t('albumTitle'), el('input', { name: 'title', required: true, maxlength: 200 }))], t('create'));
+    if (!values) return;
+    try {
+      const album = await api('POST', '/albums', values);
+      location.hash = `#/album/${album.id}`;
+    } catch (err) { toast(explain(err)); }
+  } });
+  page(t('albums'), el('div', { class: 'actions' }, create), items.length ? list : el('p', { text: t('noAlbums') }));
+}
+
+// ---------- one album ----------
+
+async function showAlbum(albumId) {
+  const album = await api('GET', `/albums/${albumId}`);
+  const items = [];
+  let cursor = null;
+  let loading = false;
+  const grid = el('ul', { class: 'grid', 'aria-label': album.title });
+  const empty = el('p', { text: t('emptyAlbum'), hidden: true });
+  const sentinel = el('div', { 'aria-hidden': 'true' });
+
+  const tileFor = (item, index) => {
+    if (item.status === 'processing') {
+      return el('li', {}, el('div', { class: 'tile processing', role: 'img', 'aria-label': `${item.filename}: ${t('processing')}`, text: t('processing') }));
+    }
+    if (item.status === 'failed') {
+      return el('li', {}, el('div', { class: 'tile failed', role: 'img', 'aria-label': `${item.filename}: ${t('failed')}` },
+        el('span', { text: `${t('failed')}: ${item.failure_reason || ''}` })));
+    }
+    const button = el('button', { class: 'tile', 'aria-label': `${item.filename}, ${t('takenOn', { date: date(item.taken_at) })}`, onclick: () => openViewer(items, index, reload) },
+      el('img', { src: item.urls.thumbnail, alt: '', loading: 'lazy' }),
+      item.kind === 'video' ? el('span', { class: 'badge', text: '▶' }) : null);
+    thumbhashBackground(button, item.thumbhash);
+    return el('li', {}, button);
+  };
+
+  const render = () => {
+    grid.replaceChildren(...items.map(tileFor));
+    empty.hidden = items.length > 0;
+  };
+
+  const loadMore = async () => {
+    if (loading || cursor === undefined) return;
+    loading = true;
+    const page = await api('GET', `/albums/${albumId}/media?limit=60${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...page.items);
+    cursor = page.next_cursor || undefined;
+    loading = false;
+    render();
+  };
+
+  const reload = async () => {
+    items.length = 0;
+    cursor = null;
+    await loadMore();
+  };
+
+  // Poll while something is processing, so thumbnails appear by themselves.
+  const poll = setInterval(async () => {
+    if (!document.body.contains(grid)) { clearInterval(poll); return; }
+    if (items.some((item) => item.status === 'processing') && !loading) {
+      await reload();
+      refreshMe().catch(() => {});
+    }
+  }, 2000);
+
+  new IntersectionObserver((entries) => {
+    if (entries.some((entry) => entry.isIntersecting)) loadMore();
+  }).observe(sentinel);
+
+  const owner = album.role === 'owner';
+  const canAdd = album.role !== 'viewer';
+  const uploads = uploadPanel(albumId, reload);
+  const actions = el('div', { class: 'actions' },
+    canAdd ? uploads.button : null,
+    owner ? el('button', { class: 'quiet', text: t('share'), onclick: () => shareAlbum(album) }) : null,
+    owner ? el('button', { class: 'quiet', text: t('rename'), onclick: async () => {
+      const values = await ask(t('rename'), [el('label', {}, t('albumTitle'), el('input', { name: 'title', value: album.title, required: true, maxlength: 200 }))], t('save'));
+      if (values) { await api('PATCH', `/albums/${albumId}`, values).catch((err) => toast(explain(err))); showAlbum(albumId); }
+    } }) : null,
+    owner ? el('button', { class: 'quiet', text: t('delete'), onclick: async () => {
+      if (await confirmAction(t('confirmDeleteAlbum', { title: album.title }), t('delete'))) {
+        await api('DELETE', `/albums/${albumId}`);
+        location.hash = '#/albums';
+      }
+    } }) : null);
+  page(album.title, actions, canAdd ? uploads.panel : null, empty, grid, sentinel);
+  await loadMore();
+}
+
+function uploadPanel(albumId, onUploaded) {
+  const input = el('input', { type: 'file', multiple: true, accept: 'image/*,video/*,.heic,.heif', class: 'visually-hidden', tabindex: '-1', 'aria-hidden': 'true' });
+  const list = el('ul', { class: 'uploads', 'aria-live': 'polite' });
+  const total = el('progress', { max: 1, value: 0, 'aria-label': 'total' });
+  const totalText = el('span');
+  const totals = el('div', { class: 'total', hidden: true }, totalText, total);
+  const drop = el('div', { class: 'drop' }, el('p', { class: 'hint', text: t('dropHere') }), totals, list);
+  const state = { bytes: 0, sent: new Map(), count: 0, done: 0 };
+
+  const refreshTotal = () => {
+    const sent = [...state.sent.values()].reduce((a, b) => a + b, 0);
+    total.max = Math.max(state.bytes, 1);
+    total.value = sent;
+    totalText.textContent = t('uploading', { done: state.done, count: state.count });
+    totals.hidden = state.count === 0;
+  };
+
+  const start = async (files) => {
+    const accepted = [];
+    for (const file of files) {
+      if (!contentTypeOf(file)) toast(t('notAllowed', { name: file.name }));
+      else accepted.push(file);
+    }
+    if (!accepted.length) return;
+    const fresh = await refreshMe();
+    const need = accepted.reduce((sum, file) => sum + file.size, 0);
+    const free = fresh.quota_bytes - fresh.used_bytes - fresh.reserved_bytes;
+    if (need > free) {
+      toast(t('noSpace', { need: bytes(need), free: bytes(Math.max(free, 0)) }));
+      return;
+    }
+    for (const file of accepted) send(file);
+  };
+
+  const send = async (file, resumeId) => {
+    const key = `${file.name}-${file.size}-${file.lastModified}-${Math.random()}`;
+    if (!resumeId) { state.count += 1; state.bytes += file.size; }
+    activeUploads += 1;
+    const bar = el('progress', { max: Math.max(file.size, 1), value: 0, 'aria-label': file.name });
+    const status = el('span', { text: '0%' });
+    const row = el('li', {}, el('span', { text: file.name }), status, bar);
+    list.append(row);
+    refreshTotal();
+    try {
+      await uploadFile(albumId, file, (sent) => {
+        bar.value = sent;
+        status.textContent = `${Math.floor((100 * sent) / Math.max(file.size, 1))}%`;
+        state.sent.set(key, sent);
+        refreshTotal();
+      }, resumeId);
+      status.textContent = t('uploadDone');
+      state.done += 1;
+      onUploaded();
+    } catch (err) {
+      status.replaceChildren(el('span', { class: 'error', text: `${t('uploadFailed')}: ${explain(err)} ` }),
+        el('button', { class: 'quiet', text: t('retry'), onclick: () => { row.remove(); send(file, err.uploadId); } }));
+    } finally {
+      activeUploads -= 1;
+      refreshTotal();
+      refreshMe().catch(() => {});
+    }
+  };
+
+  input.addEventListener('change', () => { start([...input.files]); input.value = ''; });
+  drop.addEventListener('dragover', (event) => { event.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault();
+    drop.classList.remove('over');
+    start([...event.dataTransfer.files]);
+  });
+  const button = el('button', { class: 'big', text: `＋ ${t('addPhotos')}`, onclick: () => input.click() });
+  return { button, panel: el('section', { 'aria-label': t('addPhotos') }, input, drop) };
+}
+
+// ---------- the viewer ----------
+
+function openViewer(items, start, onChange) {
+  const viewable = items.filter((item) => item.status === 'ready');
+  let index = Math.max(0, viewable.indexOf(items[start]));
+  const stage = el('div', { class: 'stage' });
+  const caption = el('p', { class: 'caption', 'aria-live': 'polite' });
+  const download = el('a', { class: 'button quiet', text: t('download'), target: '_blank', rel: 'noopener' });
+  const dialog = el('dialog', { class: 'viewer', 'aria-label': 'viewer' },
+    stage, caption,
+    el('button', { class: 'close quiet', 'aria-label': t('close'), text: '✕', onclick: () => dialog.close() }),
+    el('div', { class: 'controls' },
+      el('button', { class: 'quiet', text: `‹ ${t('previous')}`, onclick: () => show(index - 1) }),
+      el('button', { class: 'quiet', text: `${t('next')} ›`, onclick: () => show(index + 1) }),
+      download,
+      el('button', { class: 'danger', text: t('delete'), onclick: async () => {
+        const item = viewable[index];
+        if (!(await confirmAction(t('confirmDelete'), t('delete')))) return;
+        try {
+          await api('DELETE', `/media/${item.id}`);
+          dialog.close();
+          onChange();
+        } catch (err) { toast(explain(err)); }
+      } })));
+
+  function show(next) {
+    if (!viewable.length) return;
+    index = (next + viewable.length) % viewable.length;
+    const item = viewable[index];
+    const media = item.kind === 'video'
+      ? el('video', { src: item.urls.playable || item.urls.original, controls: true, playsinline: true, poster: item.urls.preview, 'aria-label': item.filename })
+      : el('img', { src: item.urls.preview || item.urls.original, alt: item.filename });
+    stage.replaceChildren(media);
+    caption.textContent = `${index + 1} / ${viewable.length} · ${item.filename} · ${t('takenOn', { date: date(item.taken_at) })}`;
+    download.href = item.urls.original;
+  }
+
+  let touchX = null;
+  stage.addEventListener('touchstart', (event) => { touchX = event.touches[0].clientX; }, { passive: true });
+  stage.addEventListener('touchend', (event) => {
+    if (touchX === null) return;
+    const dx = event.changedTouches[0].clientX - touchX;
+    if (Math.abs(dx) > 50) show(index + (dx < 0 ? 1 : -1));
+    touchX = null;
+  });
+  dialog.addEventListener('keydown', (event) => {
+    if (event.key === 'ArrowRight') show(index + 1);
+    if (event.key === 'ArrowLeft') show(index - 1);
+  });
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  show(index);
+}
+
+// ---------- sharing ----------
+
+function shareAlbum(album) {
+  const result = el('div', { 'aria-live': 'polite' });
+  const role = el('select', { name: 'role', id: 'share-role' },
+    el('option', { value: 'viewer', text: t('viewer') }), el('option', { value: 'contributor', text: t('contributor') }));
+  const email = el('input', { name: 'email', type: 'email', autocomplete: 'off' });
+  const dialog = el('dialog', { 'aria-label': t('shareTitle') },
+    el('h2', { text: t('shareTitle') }),
+    el('label', {}, t('role'), role),
+    el('div', { class: 'actions' }, el('button', { text: t('makeLink'), onclick: async () => {
+      try {
+        const invite = await api('POST', '/invites', { album_id: album.id, role: role.value });
+        const link = el('input', { value: invite.url, readonly: true, 'aria-label': 'invite link', id: 'invite-link' });
+        result.replaceChildren(el('p', { class: 'hint', text: t('linkHint') }), link,
+          el('button', { class: 'quiet', text: t('copy'), onclick: async () => {
+            link.select();
+            try { await navigator.clipboard.writeText(invite.url); } catch { document.execCommand('copy'); }
+            toast(t('copied'));
+          } }));
+      } catch (err) { toast(explain(err)); }
+    } })),
+    result,
+    el('h2', { text: t('addMember') }),
+    el('label', {}, t('email'), email),
+    el('div', { class: 'actions' },
+      el('button', { class: 'quiet', text: t('add'), onclick: async () => {
+        try {
+          await api('POST', `/albums/${album.id}/members`, { email: email.value, role: role.value });
+          toast(t('added'));
+        } catch (err) { toast(Object.values(err.fields || {}).flat().join(' ') || explain(err)); }
+      } }),
+      el('button', { class: 'quiet', text: t('close'), onclick: () => dialog.close() })));
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+}
+
+// ---------- trash ----------
+
+async function showTrash() {
+  const { items } = await api('GET', '/trash?limit=200');
+  const list = el('ul', { class: 'grid' });
+  for (const item of items) {
+    const picture = el('div', { class: 'tile', role: 'img', 'aria-label': item.filename });
+    if (item.urls.thumbnail) picture.append(el('img', { src: item.urls.thumbnail, alt: '' }));
+    else picture.textContent = item.filename;
+    list.append(el('li', {}, picture, el('button', { class: 'quiet', text: t('restore'), 'aria-label': `${t('restore')}: ${item.filename}`, onclick: async () => {
+      await api('POST', `/media/${item.id}/restore`).catch((err) => toast(explain(err)));
+      toast(t('restored'));
+      showTrash();
+    } })));
+  }
+  const empty = el('button', { class: 'danger', text: t('emptyTrash'), disabled: !items.length, onclick: async () => {
+    if (!(await confirmAction(t('confirmEmpty'), t('emptyTrash')))) return;
+    await api('DELETE', '/trash');
+    showTrash();
+    setTimeout(() => refreshMe().catch(() => {}), 1500);
+  } });
+  page(t('trash'), el('div', { class: 'actions' }, empty), items.length ? list : el('p', { text: t('trashEmpty') }));
+}
+
+// ---------- routing ----------
+
+async function route() {
+  const invite = new URLSearchParams(location.search).get('invite');
+  if (invite) return showRegister(invite);
+  try {
+    if (!me) await refreshMe();
+  } catch (err) {
+    if (err.status === 401) return showSignIn();
+    return page('picup', el('p', { class: 'error', role: 'alert', text: explain(err) }));
+  }
+  const [, view, id] = location.hash.split('/');
+  try {
+    if (view === 'album' && id) await showAlbum(id);
+    else if (view === 'trash') await showTrash();
+    else await showAlbums();
+  } catch (err) {
+    if (err.status === 401) return showSignIn();
+    toast(explain(err));
+  }
+}
+
+document.getElementById('lang').value = currentLanguage();
+setLanguage(currentLanguage());
+document.getElementById('lang').addEventListener('change', (event) => {
+  setLanguage(event.target.value);
+  if (me) refreshMe().catch(() => {});
+  route();
+});
+document.getElementById('signout').addEventListener('click', async () => {
+  await api('POST', '/auth/logout').catch(() => {});
+  location.hash = '';
+  showSignIn();
+});
+window.addEventListener('hashchange', route);
+window.addEventListener('beforeunload', (event) => {
+  if (activeUploads > 0) {
+    event.preventDefault();
+    event.returnValue = t('leaveWarning');
+  }
+});
+route();

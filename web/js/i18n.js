@@ -1,0 +1,83 @@
+// Korean and English. The browser's language decides at first; the choice is remembered.
+
+const STRINGS = {
+  en: {
+    skip: 'Skip to content', albums: 'Albums', trash: 'Trash', language: 'Language', signOut: 'Sign out',
+    signIn: 'Sign in', email: 'Email', password: 'Password', name: 'Your name', welcome: 'Welcome to picup',
+    firstAccount: 'Create the family album', firstAccountHint: 'You are the first person here: this account will look after the family album.',
+    createAccount: 'Create my account', haveAccount: 'I already have an account', newHere: 'This is my first time here',
+    join: 'Join the family album', joinHint: 'A family member invited you. Choose your name and a password.',
+    newAlbum: 'New album', albumTitle: 'Album name', create: 'Create', cancel: 'Cancel', save: 'Save',
+    rename: 'Rename', delete: 'Delete', share: 'Share', addPhotos: 'Add photos and videos',
+    dropHere: 'or drop photos and videos here', emptyAlbum: 'No photos yet. Press the big button to add some.',
+    noAlbums: 'No albums yet. Make the first one!', items: '{n} photos and videos',
+    processing: 'Getting ready…', failed: 'Could not show this file', confirmDeleteAlbum: 'Delete the album "{title}"? Its photos go to the trash for 30 days.',
+    confirmDelete: 'Move this to the trash? You can bring it back for 30 days.', confirmEmpty: 'Delete everything in the trash for good? This cannot be undone.',
+    trashEmpty: 'The trash is empty.', restore: 'Restore', emptyTrash: 'Empty the trash', restored: 'Brought back.',
+    storage: '{used} of {total} used', previous: 'Previous', next: 'Next', close: 'Close', download: 'Download original',
+    uploading: 'Uploading {done} of {count}', uploadDone: 'Done', uploadFailed: 'Failed', retry: 'Try again',
+    leaveWarning: 'Photos are still uploading. Leave anyway?', notAllowed: '"{name}" cannot be added: picup takes photos and videos only.',
+    noSpace: 'Not enough space: these files need {need} but only {free} is free. Empty the trash or ask the family admin for more space.',
+    shareTitle: 'Share this album', role: 'They can', viewer: 'look at photos', contributor: 'look and add photos',
+    makeLink: 'Make an invite link', copy: 'Copy link', copied: 'Copied!', linkHint: 'Send this link to a family member. It works once, for 14 days.',
+    addMember: 'Or add someone who already has an account', add: 'Add', added: 'Added.',
+    offline: 'Cannot reach picup. Check the internet connection and try again.', wrongLogin: 'Wrong email or password.',
+    takenOn: 'Taken {date}', loadMore: 'Show more',
+  },
+  ko: {
+    skip: '본문으로 건너뛰기', albums: '앨범', trash: '휴지통', language: '언어', signOut: '로그아웃',
+    signIn: '로그인', email: '이메일', password: '비밀번호', name: '이름', welcome: 'picup에 오신 것을 환영합니다',
+    firstAccount: '가족 앨범 만들기', firstAccountHint: '처음 오신 분입니다. 이 계정이 가족 앨범을 관리합니다.',
+    createAccount: '계정 만들기', haveAccount: '이미 계정이 있어요', newHere: '처음 왔어요',
+    join: '가족 앨범에 참여하기', joinHint: '가족이 초대했어요. 이름과 비밀번호를 정해 주세요.',
+    newAlbum: '새 앨범', albumTitle: '앨범 이름', create: '만들기', cancel: '취소', save: '저장',
+    rename: '이름 바꾸기', delete: '삭제', share: '공유', addPhotos: '사진과 동영상 추가',
+    dropHere: '또는 여기에 사진과 동영상을 끌어다 놓으세요', emptyAlbum: '아직 사진이 없어요. 큰 버튼을 눌러 추가하세요.',
+    noAlbums: '아직 앨범이 없어요. 첫 앨범을 만들어 보세요!', items: '사진과 동영상 {n}개',
+    processing: '준비 중…', failed: '이 파일을 표시할 수 없어요', confirmDeleteAlbum: '"{title}" 앨범을 삭제할까요? 사진은 30일 동안 휴지통에 보관돼요.',
+    confirmDelete: '휴지통으로 옮길까요? 30일 안에 되살릴 수 있어요.', confirmEmpty: '휴지통을 완전히 비울까요? 되돌릴 수 없어요.',
+    trashEmpty: '휴지통이 비어 있어요.', restore: '되살리기', emptyTrash: '휴지통 비우기', restored: '되살렸어요.',
+    storage: '{total} 중 {used} 사용', previous: '이전', next: '다음', close: '닫기', download: '원본 내려받기',
+    uploading: '{count}개 중 {done}개 올리는 중', uploadDone: '완료', uploadFailed: '실패', retry: '다시 시도',
+    leaveWarning: '아직 사진을 올리는 중이에요. 그래도 나갈까요?', notAllowed: '"{name}" 파일은 추가할 수 없어요. 사진과 동영상만 올릴 수 있어요.',
+    noSpace: '저장 공간이 부족해요. 이 파일들에 {need}가 필요하지만 {free}만 남았어요. 휴지통을 비우거나 가족 관리자에게 공간을 요청하세요.',
+    shareTitle: '앨범 공유', role: '할 수 있는 일', viewer: '사진 보기', contributor: '사진 보기와 추가',
+    makeLink: '초대 링크 만들기', copy: '링크 복사', copied: '복사했어요!', linkHint: '가족에게 이 링크를 보내세요. 14일 동안 한 번 쓸 수 있어요.',
+    addMember: '또는 이미 계정이 있는 가족 추가', add: '추가', added: '추가했어요.',
+    offline: 'picup에 연결할 수 없어요. 인터넷 연결을 확인하고 다시 시도하세요.', wrongLogin: '이메일 또는 비밀번호가 틀렸어요.',
+    takenOn: '{date} 촬영', loadMore: '더 보기',
+  },
+};
+
+let language = localStorage.getItem('picup.lang') || ((navigator.language || 'en').toLowerCase().startsWith('ko') ? 'ko' : 'en');
+
+export function currentLanguage() {
+  return language;
+}
+
+export function setLanguage(next) {
+  language = STRINGS[next] ? next : 'en';
+  localStorage.setItem('picup.lang', language);
+  document.documentElement.lang = language;
+  for (const element of document.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
+}
+
+export function t(key, params = {}) {
+  const text = STRINGS[language][key] ?? STRINGS.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => params[name] ?? '');
+}
+
+export function bytes(n) {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+export function date(iso) {
+  return new Date(iso).toLocaleDateString(language === 'ko' ? 'ko-KR' : 'en', { year: 'numeric', month: 'long', day: 'numeric' });
+}

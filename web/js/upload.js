@@ -1,0 +1,91 @@
+// Uploads go from the browser straight to the object store with the presigned URLs the api
+// hands out: one PUT for small files, parts (each retried) for big ones, then "complete".
+
+import { api } from './api.js';
+
+export const ALLOWED_TYPES = {
+  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', heic: 'image/heic', heif: 'image/heif',
+  gif: 'image/gif', mp4: 'video/mp4', mov: 'video/quicktime', webm: 'video/webm',
+};
+
+/** The content type picup takes for this file, or null. Phones often leave HEIC's type empty. */
+export function contentTypeOf(file) {
+  const type = (file.type || '').toLowerCase();
+  if (Object.values(ALLOWED_TYPES).includes(type)) return type;
+  const extension = file.name.split('.').pop().toLowerCase();
+  return ALLOWED_TYPES[extension] || null;
+}
+
+const PART_ATTEMPTS = 4;
+const PARALLEL_PARTS = 3;
+
+/** PUT a body with progress events; resolves with the ETag. */
+function put(url, headers, body, onProgress) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open('PUT', url);
+    for (const [name, value] of Object.entries(headers || {})) request.setRequestHeader(name, value);
+    request.upload.onprogress = (event) => onProgress(event.loaded);
+    request.onload = () => (request.status >= 200 && request.status < 300
+      ? resolve(request.getResponseHeader('ETag'))
+      : reject(new Error(`storage answered ${request.status}`)));
+    request.onerror = () => reject(new Error('network error'));
+    request.send(body);
+  });
+}
+
+async function withRetries(attempts, run) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+    }
+  }
+}
+
+/**
+ * Uploads one file into an album. `onProgress(sentBytes)` reports progress. Resolves with the
+ * media item. `existing` resumes an earlier reservation (a retried upload).
+ */
+export async function uploadFile(albumId, file, onProgress, existing) {
+  const contentType = contentTypeOf(file);
+  const reservation = existing
+    ? await api('GET', `/uploads/${existing}`)
+    : await api('POST', `/albums/${albumId}/uploads`, { filename: file.name, size: file.size, content_type: contentType });
+  try {
+    return await send(reservation, file, onProgress);
+  } catch (err) {
+    err.uploadId = reservation.id; // a retry resumes this reservation instead of making another
+    throw err;
+  }
+}
+
+async function send(reservation, file, onProgress) {
+  if (reservation.method === 'PUT') {
+    await withRetries(2, () => put(reservation.url, reservation.headers, file, onProgress));
+    const done = await api('POST', `/uploads/${reservation.id}/complete`, {});
+    return { media: done.media, uploadId: reservation.id };
+  }
+  const sent = new Map();
+  const report = () => onProgress([...sent.values()].reduce((a, b) => a + b, 0));
+  const queue = [...reservation.parts];
+  const completed = [];
+  const worker = async () => {
+    while (queue.length) {
+      const part = queue.shift();
+      const start = (part.part_number - 1) * reservation.part_size;
+      const chunk = file.slice(start, start + part.size);
+      const etag = await withRetries(PART_ATTEMPTS, () => put(part.url, {}, chunk, (loaded) => {
+        sent.set(part.part_number, loaded);
+        report();
+      }));
+      completed.push({ part_number: part.part_number, etag: etag || '' });
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL_PARTS }, worker));
+  completed.sort((a, b) => a.part_number - b.part_number);
+  const done = await api('POST', `/uploads/${reservation.id}/complete`, { parts: completed });
+  return { media: done.media, uploadId: reservation.id };
+}

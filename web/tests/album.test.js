@@ -1,0 +1,250 @@
+// The family web album in a real browser: Debian's Chromium driven by playwright-core against a
+// real picup-api (embedded defaults) on free ports. Screenshots go to output/.
+//
+// Needs target/debug/picup-api (cargo build -p picup-api) and /usr/bin/chromium.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..');
+const corpus = join(repo, '..', 'shared', 'corpus');
+const output = join(here, 'output');
+const binary = process.env.PICUP_API_BIN || join(repo, 'target', 'debug', 'picup-api');
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let server;
+let dataDir;
+let base;
+let browser;
+let page;
+const screenshots = [];
+const PASSWORD = 'a long family password';
+
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function shot(name, target = page) {
+  const path = join(output, `${name}.png`);
+  await target.screenshot({ path, fullPage: true });
+  screenshots.push(path);
+}
+
+/** Files to upload: corpus photos and a video when present, else JPEGs the browser draws. */
+async function samplePhotos(count) {
+  const names = ['orientation/Landscape_6.jpg', 'jpeg/canon_hdr_NO.jpg', 'jpeg/portrait-orientation-6.jpg'];
+  if (names.every((name) => existsSync(join(corpus, name)))) {
+    return names.slice(0, count).map((name) => ({ name: name.split('/').pop(), mimeType: 'image/jpeg', buffer: readFileSync(join(corpus, name)) }));
+  }
+  const files = [];
+  for (let i = 0; i < count; i += 1) {
+    const dataUrl = await page.evaluate((hue) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 800;
+      canvas.height = 600;
+      const context = canvas.getContext('2d');
+      context.fillStyle = `hsl(${hue}, 70%, 50%)`;
+      context.fillRect(0, 0, 800, 600);
+      context.fillStyle = '#fff';
+      context.fillRect(100, 100, 300, 200);
+      return canvas.toDataURL('image/jpeg', 0.9);
+    }, i * 100);
+    files.push({ name: `drawn-${i}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(dataUrl.split(',')[1], 'base64') });
+  }
+  return files;
+}
+
+function sampleVideo() {
+  const path = join(corpus, 'video', 'mp42-hvc1.mp4');
+  return existsSync(path) ? { name: 'recital.mp4', mimeType: 'video/mp4', buffer: readFileSync(path) } : null;
+}
+
+async function axeCheck(label) {
+  const context = await browser.newContext({ bypassCSP: true, storageState: await page.context().storageState() });
+  const checked = await context.newPage();
+  await checked.goto(page.url());
+  await checked.waitForLoadState('networkidle');
+  await checked.addScriptTag({ path: join(here, 'node_modules', 'axe-core', 'axe.min.js') });
+  const result = await checked.evaluate(() => globalThis.axe.run());
+  await context.close();
+  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(serious.map((v) => `${v.id}: ${v.help}`), [], `${label}: accessibility`);
+}
+
+async function tiles() {
+  return page.locator('main .grid li').count();
+}
+
+async function waitForThumbnails(count) {
+  await page.waitForFunction((n) => {
+    const images = [...document.querySelectorAll('main .grid .tile img')];
+    return images.length >= n && images.every((img) => img.complete && img.naturalWidth > 0);
+  }, count, { timeout: 60_000 });
+}
+
+before(async () => {
+  mkdirSync(output, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'picup-web-'));
+  const [port, s3Port] = [await freePort(), await freePort()];
+  base = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, PICUP_HTTP_ADDR: `127.0.0.1:${port}`, PICUP_EMBEDDED_S3_ADDR: `127.0.0.1:${s3Port}`,
+    PICUP_PUBLIC_URL: base, PICUP_DATA_DIR: dataDir, PICUP_WEB_DIR: join(repo, 'web'), RUST_LOG: 'warn' };
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  server = spawn(binary, [], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  for (let i = 0; i < 100; i += 1) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch { /* not up yet */ }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
+  page = await browser.newPage({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  console.log(`screenshots:\n${screenshots.join('\n')}`);
+});
+
+test('the first person creates the family album', async () => {
+  await page.goto(base);
+  await page.getByRole('button', { name: 'This is my first time here' }).click();
+  await page.getByLabel('Your name').fill('Grandma');
+  await page.getByLabel('Email').fill('grandma@family.test');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await shot('01-create-account');
+  await page.getByRole('button', { name: 'Create my account' }).click();
+  await page.getByRole('heading', { name: 'Albums' }).waitFor();
+  await axeCheck('albums page');
+  await shot('02-albums-empty');
+});
+
+test('she makes an album and adds photos and a video', async () => {
+  await page.getByRole('button', { name: /New album/ }).click();
+  await page.getByLabel('Album name').fill('Jeju 2019');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('heading', { name: 'Jeju 2019' }).waitFor();
+  const files = await samplePhotos(3);
+  const video = sampleVideo();
+  if (video) files.push(video);
+  await page.locator('input[type=file]').setInputFiles(files);
+  await page.getByText(`Uploading ${files.length} of ${files.length}`).waitFor({ timeout: 60_000 });
+  await waitForThumbnails(files.length);
+  assert.equal(await tiles(), files.length);
+  await axeCheck('album page');
+  await shot('03-album-with-photos');
+});
+
+test('the viewer shows a photo and pages with the arrow keys and buttons', async () => {
+  await page.locator('main .grid .tile').first().click();
+  const viewer = page.getByRole('dialog', { name: 'viewer' });
+  await viewer.waitFor();
+  await viewer.locator('.stage img, .stage video').waitFor();
+  const count = await tiles();
+  await assert.doesNotReject(viewer.getByText(`1 / ${count}`).waitFor());
+  await page.keyboard.press('ArrowRight');
+  await viewer.getByText(`2 / ${count}`).waitFor();
+  await page.waitForFunction(() => [...document.querySelectorAll('dialog .stage img')].every((img) => img.complete && img.naturalWidth > 0));
+  await shot('04-viewer');
+  await viewer.getByRole('button', { name: /Previous/ }).click();
+  await viewer.getByText(`1 / ${count}`).waitFor();
+  assert.ok(await viewer.getByRole('link', { name: 'Download original' }).getAttribute('href'));
+  await viewer.getByRole('button', { name: 'Close' }).click();
+});
+
+test('a deleted photo goes to the trash and comes back', async () => {
+  const before = await tiles();
+  await page.locator('main .grid .tile').first().click();
+  const viewer = page.getByRole('dialog', { name: 'viewer' });
+  await viewer.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog').last().getByRole('button', { name: 'Delete' }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before - 1);
+  await page.getByRole('link', { name: 'Trash' }).click();
+  await page.getByRole('heading', { name: 'Trash' }).waitFor();
+  await axeCheck('trash page');
+  await shot('05-trash');
+  await page.getByRole('button', { name: /^Restore/ }).first().click();
+  await page.getByText('The trash is empty.').waitFor();
+  await page.getByRole('link', { name: 'Albums' }).click();
+  await page.getByRole('link', { name: /Jeju 2019/ }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before);
+});
+
+test('an interrupted upload can be retried', async () => {
+  let failing = true;
+  await page.route('**/picup/originals/**', (route) => (failing ? route.abort('connectionreset') : route.continue()));
+  const [photo] = await samplePhotos(1);
+  const before = await tiles();
+  await page.locator('input[type=file]').setInputFiles([{ ...photo, name: 'retry-me.jpg' }]);
+  const retry = page.getByRole('button', { name: 'Try again' });
+  await retry.waitFor({ timeout: 30_000 });
+  await shot('06-upload-failed');
+  failing = false;
+  await retry.click();
+  await page.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before + 1, { timeout: 30_000 });
+  await page.unroute('**/picup/originals/**');
+});
+
+test('she shares the album and her grandson joins with the link', async () => {
+  await page.getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Share this album' });
+  await dialog.getByLabel('They can').selectOption('contributor');
+  await dialog.getByRole('button', { name: 'Make an invite link' }).click();
+  const link = await dialog.getByLabel('invite link').inputValue();
+  assert.match(link, /\?invite=/);
+  await shot('07-share');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await shot('08-signed-out');
+
+  await page.goto(link);
+  await page.getByRole('heading', { name: 'Join the family album' }).waitFor();
+  await page.getByLabel('Your name').fill('Minjun');
+  await page.getByLabel('Email').fill('minjun@family.test');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create my account' }).click();
+  await page.getByRole('link', { name: /Jeju 2019/ }).waitFor();
+  await shot('09-grandson-sees-shared-album');
+  await page.getByRole('link', { name: /Jeju 2019/ }).click();
+  await waitForThumbnails(1);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+});
+
+test('in Korean, on a phone', async () => {
+  const phone = await browser.newPage({ locale: 'ko-KR', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await phone.goto(base);
+  await phone.getByRole('button', { name: '로그인' }).waitFor();
+  await phone.getByLabel('이메일').fill('grandma@family.test');
+  await phone.getByLabel('비밀번호').fill(PASSWORD);
+  await phone.getByRole('button', { name: '로그인' }).click();
+  await phone.getByRole('heading', { name: '앨범' }).waitFor();
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling on a phone (overflow ${overflow}px)`);
+  await shot('10-phone-albums-ko', phone);
+  await phone.getByRole('link', { name: /Jeju 2019/ }).click();
+  await phone.getByRole('button', { name: /사진과 동영상 추가/ }).waitFor();
+  await phone.waitForFunction(() => document.querySelectorAll('main .grid .tile img').length > 0
+    && [...document.querySelectorAll('main .grid .tile img')].every((img) => img.complete && img.naturalWidth > 0));
+  await shot('11-phone-album-ko', phone);
+  await phone.close();
+});
