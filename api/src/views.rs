@@ -174,7 +174,7 @@ pub struct Page<T> {
 }
 
 async fn view_url(state: &AppState, key: &str, kind: ObjectKind) -> ApiResult<String> {
-    Ok(state.services.storage.presign_get(key, state.config().limits.view_url_ttl, kind).await?)
+    Ok(state.services.view_urls.url(key, kind).await?)
 }
 
 pub fn rfc3339(ms: i64) -> String {

@@ -31,6 +31,10 @@ pub struct Config {
     pub limits: Limits,
     pub rate_limits: RateLimits,
     pub thumbnailer: ThumbnailerConfig,
+    /// CloudFront for view URLs and invalidations; None serves presigned S3 URLs.
+    pub cdn: Option<CdnConfig>,
+    /// The reconcile-quota job corrects drift instead of only reporting it.
+    pub reconcile_fix: bool,
     /// Trust `X-Forwarded-For` from the load balancer for the client address.
     pub trust_proxy: bool,
     pub log_json: bool,
@@ -109,6 +113,29 @@ pub struct ThumbnailerConfig {
     pub claim_idle: Duration,
     /// The ffmpeg program used for browser-playable copies.
     pub ffmpeg: String,
+}
+
+#[derive(Clone)]
+pub struct CdnConfig {
+    pub domain: String,
+    pub key_pair_id: String,
+    pub private_key_pem: String,
+    /// For invalidations; without it deleted objects stay cached until they expire.
+    pub distribution_id: Option<String>,
+    /// Limits view URLs to a source range (custom policy). Off by default: phones change networks.
+    pub ip_range: Option<String>,
+}
+
+impl std::fmt::Debug for CdnConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CdnConfig")
+            .field("domain", &self.domain)
+            .field("key_pair_id", &self.key_pair_id)
+            .field("private_key_pem", &"***")
+            .field("distribution_id", &self.distribution_id)
+            .field("ip_range", &self.ip_range)
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -248,6 +275,39 @@ impl Config {
             ffmpeg: vars.string("PICUP_FFMPEG").unwrap_or_else(|| "ffmpeg".into()),
         };
 
+        let cdn = match vars.string("PICUP_CLOUDFRONT_DOMAIN") {
+            None => None,
+            Some(domain) => {
+                let key_pair_id = vars.string("PICUP_CLOUDFRONT_KEY_PAIR_ID").ok_or_else(|| {
+                    ConfigError::new("PICUP_CLOUDFRONT_KEY_PAIR_ID", "is needed with PICUP_CLOUDFRONT_DOMAIN")
+                })?;
+                let private_key_pem = match (
+                    vars.string("PICUP_CLOUDFRONT_PRIVATE_KEY"),
+                    vars.string("PICUP_CLOUDFRONT_PRIVATE_KEY_FILE"),
+                ) {
+                    (Some(pem), _) => pem,
+                    (None, Some(path)) => std::fs::read_to_string(&path).map_err(|e| {
+                        ConfigError::new("PICUP_CLOUDFRONT_PRIVATE_KEY_FILE", format!("cannot read {path}: {e}"))
+                    })?,
+                    (None, None) => {
+                        return Err(ConfigError::new(
+                            "PICUP_CLOUDFRONT_PRIVATE_KEY",
+                            "set it (PEM) or PICUP_CLOUDFRONT_PRIVATE_KEY_FILE with PICUP_CLOUDFRONT_DOMAIN",
+                        ));
+                    }
+                };
+                crate::cdn::CloudFrontSigner::new(&domain, &key_pair_id, &private_key_pem, None)
+                    .map_err(|e| ConfigError::new("PICUP_CLOUDFRONT_PRIVATE_KEY", e.to_string()))?;
+                Some(CdnConfig {
+                    domain,
+                    key_pair_id,
+                    private_key_pem,
+                    distribution_id: vars.string("PICUP_CLOUDFRONT_DISTRIBUTION_ID"),
+                    ip_range: vars.string("PICUP_CLOUDFRONT_IP_RANGE"),
+                })
+            }
+        };
+
         Ok(Config {
             http_addr,
             public_url,
@@ -260,6 +320,8 @@ impl Config {
             limits,
             rate_limits,
             thumbnailer,
+            cdn,
+            reconcile_fix: vars.parse("PICUP_RECONCILE_FIX", false)?,
             trust_proxy: vars.parse("PICUP_TRUST_PROXY", false)?,
             log_json: vars.parse("PICUP_LOG_JSON", false)?,
         })

@@ -1,6 +1,7 @@
 //! What picup's processes share: configuration, the database, object storage, the per-user
 //! lock and events.
 
+pub mod cdn;
 pub mod config;
 pub mod db;
 pub mod embedded_s3;
@@ -10,6 +11,7 @@ pub mod lock;
 pub mod services;
 pub mod storage;
 pub mod telemetry;
+pub mod view_urls;
 
 /// Milliseconds since the Unix epoch: how picup stores time in both databases.
 pub fn now_ms() -> i64 {

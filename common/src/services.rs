@@ -8,11 +8,13 @@ use anyhow::Context;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::cdn::{CloudFrontInvalidator, CloudFrontSigner, Invalidator};
 use crate::config::{Config, StorageConfig};
 use crate::db::Db;
 use crate::events::{EventBus, LocalEvents};
 use crate::lock::UserLocks;
 use crate::storage::Storage;
+use crate::view_urls::ViewUrls;
 
 #[derive(Clone)]
 pub struct Services {
@@ -26,6 +28,9 @@ pub struct Services {
     pub storage_origin: Option<String>,
     /// Wakes the in-process purge job when someone empties their trash.
     pub purge_requested: Arc<Notify>,
+    pub view_urls: ViewUrls,
+    /// CloudFront invalidations, when a distribution is configured.
+    pub invalidator: Option<Arc<dyn Invalidator>>,
 }
 
 impl Services {
@@ -87,9 +92,44 @@ impl Services {
             }
         };
 
-        let storage_origin = Some(origin_of(&storage_origin));
+        let (signer, invalidator) = match &config.cdn {
+            Some(cdn) => {
+                let signer =
+                    CloudFrontSigner::new(&cdn.domain, &cdn.key_pair_id, &cdn.private_key_pem, cdn.ip_range.clone())?;
+                let invalidator: Option<Arc<dyn Invalidator>> = match &cdn.distribution_id {
+                    Some(id) => Some(Arc::new(CloudFrontInvalidator::new(id).await)),
+                    None => None,
+                };
+                (Some(signer), invalidator)
+            }
+            None => (None, None),
+        };
+        let storage_origin = Some(match &signer {
+            Some(signer) => origin_of(&signer.resource_url("")),
+            None => origin_of(&storage_origin),
+        });
+        let view_urls = ViewUrls::new(
+            storage.clone(),
+            signer,
+            config.limits.view_url_ttl,
+            redis.clone().map(|connection| (connection, config.redis_prefix.clone())),
+        );
         let purge_requested = Arc::new(Notify::new());
-        Ok((Services { config, db, storage, locks, events, redis, storage_origin, purge_requested }, local_events))
+        Ok((
+            Services {
+                config,
+                db,
+                storage,
+                locks,
+                events,
+                redis,
+                storage_origin,
+                purge_requested,
+                view_urls,
+                invalidator,
+            },
+            local_events,
+        ))
     }
 
     /// Checks every backend a request depends on, for `/readyz`.

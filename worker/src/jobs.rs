@@ -12,17 +12,28 @@ pub enum Job {
     RelayOutbox,
     SweepUploads,
     PurgeTrash,
+    InvalidateCdn,
+    ReconcileQuota,
     RedriveProcessing,
 }
 
 impl Job {
-    pub const ALL: [Job; 4] = [Job::RelayOutbox, Job::SweepUploads, Job::PurgeTrash, Job::RedriveProcessing];
+    pub const ALL: [Job; 6] = [
+        Job::RelayOutbox,
+        Job::SweepUploads,
+        Job::PurgeTrash,
+        Job::InvalidateCdn,
+        Job::ReconcileQuota,
+        Job::RedriveProcessing,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Job::RelayOutbox => "relay-outbox",
             Job::SweepUploads => "sweep-uploads",
             Job::PurgeTrash => "purge-trash",
+            Job::InvalidateCdn => "invalidate-cdn",
+            Job::ReconcileQuota => "reconcile-quota",
             Job::RedriveProcessing => "redrive-processing",
         }
     }
@@ -37,6 +48,8 @@ impl Job {
             Job::RelayOutbox => relay_outbox(services).await?,
             Job::SweepUploads => sweep_uploads(services).await?,
             Job::PurgeTrash => purge_trash(services).await?,
+            Job::InvalidateCdn => invalidate_cdn(services).await?,
+            Job::ReconcileQuota => reconcile_quota(services).await?,
             Job::RedriveProcessing => redrive_processing(services).await?,
         };
         if done > 0 {
@@ -106,11 +119,70 @@ pub async fn purge_trash(services: &Services) -> anyhow::Result<u64> {
             for key in media.object_keys() {
                 services.storage.delete(key).await.with_context(|| format!("deleting {key}"))?;
             }
-            if services.db.delete_purged_media(media).await? {
+            if services.db.delete_purged_media(media, services.view_urls.uses_cdn()).await? {
                 purged += 1;
             }
         }
     }
+}
+
+/// CloudFront takes at most 3000 paths per invalidation; batches stay well under.
+const INVALIDATION_BATCH: i64 = 1000;
+/// A claimed batch is someone else's for this long (longer than a CreateInvalidation call).
+const INVALIDATION_LEASE_MS: i64 = 5 * 60 * 1000;
+
+/// Sends queued paths to CloudFront in de-duplicated batches (the queue's key is the path). When
+/// CloudFront says too many invalidations are in progress, the batch waits and is tried again.
+pub async fn invalidate_cdn(services: &Services) -> anyhow::Result<u64> {
+    let Some(invalidator) = &services.invalidator else {
+        return Ok(0);
+    };
+    let mut sent = 0;
+    loop {
+        let paths = services.db.claim_invalidations(INVALIDATION_BATCH, INVALIDATION_LEASE_MS).await?;
+        if paths.is_empty() {
+            return Ok(sent);
+        }
+        match invalidator.invalidate(&paths).await {
+            Ok(()) => {
+                services.db.finish_invalidations(&paths).await?;
+                sent += paths.len() as u64;
+            }
+            Err(err) => {
+                let backoff_ms =
+                    if matches!(err, picup_common::cdn::InvalidateError::Throttled) { 60_000 } else { 5 * 60_000 };
+                services.db.postpone_invalidations(&paths, now_ms() + backoff_ms).await?;
+                tracing::warn!(error = %err, paths = paths.len(), backoff_ms, "invalidation postponed");
+                return Ok(sent);
+            }
+        }
+    }
+}
+
+/// Recomputes every user's used and reserved bytes from the rows and reports drift; corrects it
+/// when PICUP_RECONCILE_FIX is set. Returns how many users drifted.
+pub async fn reconcile_quota(services: &Services) -> anyhow::Result<u64> {
+    let mut drifted = 0;
+    for audit in services.db.quota_audit().await?.into_iter().filter(|a| a.drifted()) {
+        drifted += 1;
+        tracing::warn!(
+            user_id = audit.user_id,
+            used = audit.used_bytes,
+            actual_used = audit.actual_used,
+            reserved = audit.reserved_bytes,
+            actual_reserved = audit.actual_reserved,
+            fixed = services.config.reconcile_fix,
+            "quota drift"
+        );
+        if services.config.reconcile_fix {
+            // Under the user's lock, so no reservation or completion moves the counters meanwhile.
+            let guard = services.locks.acquire(audit.user_id, services.config.limits.lock_wait).await?;
+            let fixed = services.db.fix_quota(audit.user_id).await;
+            guard.release().await;
+            fixed?;
+        }
+    }
+    Ok(drifted)
 }
 
 /// Media processing for longer than this have lost their event or their thumbnailer.

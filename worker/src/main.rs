@@ -56,8 +56,13 @@ async fn main() -> ExitCode {
                 picup_common::shutdown_signal().await;
                 loop_shutdown.cancel();
             });
-            picup_worker::run_loop(services, shutdown).await;
-            ExitCode::SUCCESS
+            match picup_worker::run_scheduled(services, shutdown).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    tracing::error!(error = format!("{err:#}"), "scheduler failed");
+                    ExitCode::FAILURE
+                }
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod albums;
 mod faults;
 mod helpers;
+mod jobs;
 mod media;
 mod processing;
 mod quota;

@@ -219,8 +219,9 @@ impl Db {
     }
 
     /// Deletes a purged media row and gives its bytes back to its owner, once: a second call for
-    /// the same row finds nothing and changes nothing.
-    pub async fn delete_purged_media(&self, media: &Media) -> DbResult<bool> {
+    /// the same row finds nothing and changes nothing. With a CDN, the object paths are queued for
+    /// invalidation in the same transaction.
+    pub async fn delete_purged_media(&self, media: &Media, queue_invalidations: bool) -> DbResult<bool> {
         let mut tx = self.begin().await?;
         let (original, derivatives): (i64, i64) = match sqlx::query_as(
             "DELETE FROM media WHERE id = $1 AND deleted_at IS NOT NULL RETURNING size_bytes, derivative_bytes",
@@ -237,6 +238,17 @@ impl Db {
             .bind(media.owner_id)
             .execute(&mut *tx)
             .await?;
+        if queue_invalidations {
+            for key in media.object_keys() {
+                // A path already queued stays queued once.
+                sqlx::query("DELETE FROM cdn_invalidations WHERE path = $1").bind(key).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO cdn_invalidations (path, created_at) VALUES ($1, $2)")
+                    .bind(key)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         // An album deleted with its media goes once nothing of it is left in the trash.
         sqlx::query(
             "DELETE FROM albums WHERE id = $1 AND deleted_at IS NOT NULL \

@@ -5,6 +5,7 @@
 
 mod albums;
 mod invites;
+mod maintenance;
 mod media;
 mod outbox;
 mod sessions;
@@ -19,6 +20,7 @@ use sqlx::{Any, AnyPool, Transaction};
 
 pub use albums::{Album, AlbumAccess, Role};
 pub use invites::Invite;
+pub use maintenance::QuotaAudit;
 pub use media::{Media, MediaCursor, NewMedia, ProcessedMedia};
 pub use outbox::OutboxEvent;
 pub use uploads::{NewUpload, Upload};
