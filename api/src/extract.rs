@@ -45,3 +45,11 @@ impl From<QueryRejection> for ApiError {
         ApiError::bad_request("invalid_query", rejection.body_text())
     }
 }
+
+/// A JSON body that may be left out entirely (an empty body means the defaults).
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))
+}

@@ -31,11 +31,7 @@ async fn create_invite(
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
     // The body is optional: an empty one invites into the family without an album.
-    let request: InviteRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        InviteRequest::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?
-    };
+    let request: InviteRequest = crate::extract::optional_json(&body)?;
     let album = match &request.album_id {
         Some(id) => {
             let access = state.services.db.album_access(parse_id(id)?, user.id).await?;

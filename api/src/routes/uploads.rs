@@ -225,11 +225,7 @@ async fn complete(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
-    let request: CompleteRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        CompleteRequest::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?
-    };
+    let request: CompleteRequest = crate::extract::optional_json(&body)?;
     let id = parse_id(&id)?;
     let services = &state.services;
     let guard = services.locks.acquire(user.id, state.config().limits.lock_wait).await?;
