@@ -188,10 +188,19 @@ pub async fn reconcile_quota(services: &Services) -> anyhow::Result<u64> {
 /// Media processing for longer than this have lost their event or their thumbnailer.
 const STUCK_AFTER_MS: i64 = 15 * 60 * 1000;
 
+/// Re-sends `media.uploaded` for media stuck in processing, batch by batch; each is touched so
+/// it waits another `STUCK_AFTER_MS` before it is re-sent again.
 pub async fn redrive_processing(services: &Services) -> anyhow::Result<u64> {
-    let stuck = services.db.stuck_media(now_ms() - STUCK_AFTER_MS, BATCH).await?;
-    for &media_id in &stuck {
-        services.events.publish(&Event::MediaUploaded { media_id }).await.context("broker unavailable")?;
+    let mut redriven = 0;
+    loop {
+        let stuck = services.db.stuck_media(now_ms() - STUCK_AFTER_MS, BATCH).await?;
+        if stuck.is_empty() {
+            return Ok(redriven);
+        }
+        for &media_id in &stuck {
+            services.events.publish(&Event::MediaUploaded { media_id }).await.context("broker unavailable")?;
+        }
+        services.db.touch_media(&stuck).await?;
+        redriven += stuck.len() as u64;
     }
-    Ok(stuck.len() as u64)
 }

@@ -325,6 +325,17 @@ impl Db {
         Ok(())
     }
 
+    /// Marks media as just re-sent, so the next re-drive waits for them again.
+    pub async fn touch_media(&self, ids: &[i64]) -> DbResult<()> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        for id in ids {
+            sqlx::query("UPDATE media SET updated_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Media still processing since before `updated_before`: their event was lost or their
     /// processor died.
     pub async fn stuck_media(&self, updated_before: i64, limit: i64) -> DbResult<Vec<i64>> {
