@@ -291,13 +291,9 @@ impl Storage {
 
     /// Aborting an upload that is already gone is not an error.
     pub async fn abort_multipart(&self, key: &str, upload_id: &str) -> StorageResult<()> {
-        match self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(upload_id).send().await {
-            Ok(_) => Ok(()),
-            Err(err) => match StorageError::from_sdk(&err) {
-                StorageError::NotFound => Ok(()),
-                other => Err(other),
-            },
-        }
+        missing_is_fine(
+            self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(upload_id).send().await,
+        )
     }
 
     pub async fn head(&self, key: &str) -> StorageResult<ObjectInfo> {
@@ -314,13 +310,7 @@ impl Storage {
 
     /// Deleting a missing object is not an error (S3 says the same).
     pub async fn delete(&self, key: &str) -> StorageResult<()> {
-        match self.client.delete_object().bucket(&self.bucket).key(key).send().await {
-            Ok(_) => Ok(()),
-            Err(err) => match StorageError::from_sdk(&err) {
-                StorageError::NotFound => Ok(()),
-                other => Err(other),
-            },
-        }
+        missing_is_fine(self.client.delete_object().bucket(&self.bucket).key(key).send().await)
     }
 
     /// Removes whatever an unfinished upload left: its multipart parts and any object.
@@ -392,6 +382,17 @@ impl Storage {
             .await
             .map_err(|e| StorageError::Presign(e.to_string()))?;
         Ok(presigned.uri().to_owned())
+    }
+}
+
+/// For deletes and aborts: the thing being gone already is what we wanted.
+fn missing_is_fine<T, E>(result: Result<T, SdkError<E, aws_sdk_s3::config::http::HttpResponse>>) -> StorageResult<()>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result.map_err(|e| StorageError::from_sdk(&e)) {
+        Ok(_) | Err(StorageError::NotFound) => Ok(()),
+        Err(other) => Err(other),
     }
 }
 

@@ -327,6 +327,17 @@ fn corpus_file(relative: &str) -> Option<Vec<u8>> {
     std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus").join(relative)).ok()
 }
 
+/// A corpus file a test needs; None (the test returns) only when the corpus is absent and
+/// PICUP_REQUIRE_CORPUS is not set: CI sets it, so there a missing corpus fails instead of skipping.
+pub fn required_corpus_file(relative: &str) -> Option<Vec<u8>> {
+    let bytes = corpus_file(relative);
+    assert!(
+        bytes.is_some() || std::env::var("PICUP_REQUIRE_CORPUS").is_err(),
+        "PICUP_REQUIRE_CORPUS is set but {relative} is missing"
+    );
+    bytes
+}
+
 /// A real photo from the shared corpus when this checkout has one beside it, else a small JPEG
 /// made here.
 pub fn sample_photo() -> Vec<u8> {

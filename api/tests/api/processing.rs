@@ -64,9 +64,7 @@ async fn photos_are_listed_by_when_they_were_taken() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let album = app.album(&admin, "Dates").await;
-    let Some(old) =
-        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/jpeg/canon_hdr_NO.jpg")).ok()
-    else {
+    let Some(old) = crate::helpers::required_corpus_file("jpeg/canon_hdr_NO.jpg") else {
         return; // needs a photo with an EXIF date; the thumbnailer's own tests cover parsing
     };
     let old_id = app.upload(&admin, &album, &old, "image/jpeg").await["id"].clone();
@@ -158,8 +156,7 @@ async fn an_item_that_keeps_failing_ends_in_the_dead_letter_stream() {
 
 #[tokio::test]
 async fn an_hevc_phone_video_gets_a_poster_and_a_browser_playable_copy() {
-    let Ok(video) = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/video/quicktime-hvc1.mov"))
-    else {
+    let Some(video) = crate::helpers::required_corpus_file("video/quicktime-hvc1.mov") else {
         return; // the thumbnailer's own tests cover posters on videos made without the corpus
     };
     let app = TestApp::spawn().await;

@@ -1,4 +1,4 @@
-use super::users::{User, user_by_id};
+use super::users::{USER_COLUMNS_QUALIFIED, User};
 use super::{Db, DbResult};
 use crate::now_ms;
 
@@ -16,13 +16,12 @@ impl Db {
     }
 
     pub async fn session_user(&self, token_hash: &str) -> DbResult<User> {
-        let (user_id,): (i64,) =
-            sqlx::query_as("SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-                .bind(token_hash)
-                .bind(now_ms())
-                .fetch_one(self.pool())
-                .await?;
-        user_by_id(self.pool(), user_id).await
+        // One round trip: this runs on every authenticated request.
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+            USER_COLUMNS_QUALIFIED
+        ));
+        Ok(sqlx::query_as(sql).bind(token_hash).bind(now_ms()).fetch_one(self.pool()).await?)
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> DbResult<()> {

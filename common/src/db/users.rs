@@ -33,6 +33,9 @@ pub struct NewUser<'a> {
     pub quota_bytes: i64,
 }
 
+pub(super) const USER_COLUMNS_QUALIFIED: &str = "u.id, u.email, u.display_name, u.password_hash, u.is_admin, \
+     u.quota_bytes, u.used_bytes, u.reserved_bytes, u.failed_logins, u.login_blocked_until, u.created_at";
+
 const USER_COLUMNS: &str = "id, email, display_name, password_hash, is_admin, quota_bytes, used_bytes, \
      reserved_bytes, failed_logins, login_blocked_until, created_at";
 
