@@ -15,6 +15,8 @@ use crate::state::AppState;
 
 pub struct RunningApp {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served, when `PICUP_METRICS_ADDR` is set.
+    pub metrics_addr: Option<SocketAddr>,
     pub services: Services,
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
@@ -46,6 +48,15 @@ pub async fn start(config: Config) -> anyhow::Result<RunningApp> {
         }
     }));
 
+    let metrics_addr = match services.config.metrics_addr {
+        Some(addr) => {
+            let (bound, task) = picup_common::metrics::serve(services.metrics.clone(), addr, shutdown.clone()).await?;
+            tasks.push(task);
+            Some(bound)
+        }
+        None => None,
+    };
+
     let router = crate::routes::router(state, &services.config.web_dir);
     let listener = TcpListener::bind(http_addr)
         .await
@@ -61,7 +72,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningApp> {
         }
     }));
     tracing::info!(%addr, standalone, "picup api listening");
-    Ok(RunningApp { addr, services, shutdown, tasks })
+    Ok(RunningApp { addr, metrics_addr, services, shutdown, tasks })
 }
 
 impl RunningApp {

@@ -57,6 +57,11 @@ impl ApiError {
         ApiError::Conflict { code, message: message.into() }
     }
 
+    /// The stable code clients (and metrics) see.
+    pub fn code(&self) -> &'static str {
+        self.status_and_code().1
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),

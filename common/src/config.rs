@@ -38,6 +38,10 @@ pub struct Config {
     /// Trust `X-Forwarded-For` from the load balancer for the client address.
     pub trust_proxy: bool,
     pub log_json: bool,
+    /// Where `GET /metrics` is served (Prometheus); None serves no metrics.
+    pub metrics_addr: Option<SocketAddr>,
+    /// A Prometheus Pushgateway that one-shot worker runs push their metrics to.
+    pub pushgateway_url: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -324,6 +328,8 @@ impl Config {
             reconcile_fix: vars.parse("PICUP_RECONCILE_FIX", false)?,
             trust_proxy: vars.parse("PICUP_TRUST_PROXY", false)?,
             log_json: vars.parse("PICUP_LOG_JSON", false)?,
+            metrics_addr: vars.optional("PICUP_METRICS_ADDR")?,
+            pushgateway_url: vars.string("PICUP_PUSHGATEWAY_URL"),
         })
     }
 
@@ -354,9 +360,16 @@ impl Vars<'_> {
     where
         T::Err: std::fmt::Display,
     {
+        Ok(self.optional(name)?.unwrap_or(default))
+    }
+
+    fn optional<T: std::str::FromStr>(&self, name: &'static str) -> Result<Option<T>, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
         match self.string(name) {
-            None => Ok(default),
-            Some(raw) => raw.parse().map_err(|e| ConfigError::new(name, format!("cannot read {raw:?}: {e}"))),
+            None => Ok(None),
+            Some(raw) => raw.parse().map(Some).map_err(|e| ConfigError::new(name, format!("cannot read {raw:?}: {e}"))),
         }
     }
 

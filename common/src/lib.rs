@@ -8,6 +8,7 @@ pub mod embedded_s3;
 pub mod events;
 pub mod id;
 pub mod lock;
+pub mod metrics;
 pub mod services;
 pub mod storage;
 pub mod telemetry;

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use tokio::sync::OwnedMutexGuard;
 
+use crate::metrics::{Metrics, OperationLabels};
+
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     #[error("timed out waiting for the lock")]
@@ -21,6 +23,7 @@ pub enum LockError {
 pub struct UserLocks {
     local: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
     redis: Option<RedisLock>,
+    metrics: Arc<Metrics>,
 }
 
 #[derive(Clone)]
@@ -41,20 +44,40 @@ pub struct UserLockGuard {
 const REDIS_LOCK_TTL: Duration = Duration::from_secs(60);
 
 impl UserLocks {
-    pub fn local() -> Self {
-        UserLocks { local: Arc::default(), redis: None }
+    pub fn local(metrics: Arc<Metrics>) -> Self {
+        UserLocks { local: Arc::default(), redis: None, metrics }
     }
 
-    pub fn redis(url: &str, prefix: &str, health: redis::aio::ConnectionManager) -> anyhow::Result<Self> {
+    pub fn redis(
+        url: &str,
+        prefix: &str,
+        health: redis::aio::ConnectionManager,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<Self> {
         let client = redis::Client::open(url)?;
         let mut manager = rslock::LockManager::from_clients(vec![client]);
         // We retry ourselves, with a deadline; rslock's own `acquire` would loop forever.
         manager.set_retry(1, Duration::from_millis(5));
-        Ok(UserLocks { local: Arc::default(), redis: Some(RedisLock { manager, prefix: prefix.to_owned(), health }) })
+        let redis = Some(RedisLock { manager, prefix: prefix.to_owned(), health });
+        Ok(UserLocks { local: Arc::default(), redis, metrics })
     }
 
     /// Waits at most `wait` for the user's lock.
     pub async fn acquire(&self, user_id: i64, wait: Duration) -> Result<UserLockGuard, LockError> {
+        let started = std::time::Instant::now();
+        let acquired = self.acquire_until(user_id, wait).await;
+        self.metrics.lock_wait_seconds.observe(started.elapsed().as_secs_f64());
+        if let Err(err) = &acquired {
+            let outcome = match err {
+                LockError::Timeout => "timeout",
+                LockError::Unavailable(_) => "unavailable",
+            };
+            self.metrics.lock_failures.get_or_create(&OperationLabels { operation: "acquire", outcome }).inc();
+        }
+        acquired
+    }
+
+    async fn acquire_until(&self, user_id: i64, wait: Duration) -> Result<UserLockGuard, LockError> {
         let deadline = tokio::time::Instant::now() + wait;
         let mutex = {
             let mut map = self.local.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -120,7 +143,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_held_lock_makes_the_next_caller_time_out() {
-        let locks = UserLocks::local();
+        let locks = UserLocks::local(Metrics::new());
         let held = locks.acquire(1, Duration::from_secs(1)).await.expect("free lock");
         let waited = locks.acquire(1, Duration::from_millis(50)).await;
         assert!(matches!(waited, Err(LockError::Timeout)));

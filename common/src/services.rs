@@ -13,6 +13,7 @@ use crate::config::{Config, StorageConfig};
 use crate::db::Db;
 use crate::events::{EventBus, LocalEvents};
 use crate::lock::UserLocks;
+use crate::metrics::Metrics;
 use crate::storage::Storage;
 use crate::view_urls::ViewUrls;
 
@@ -31,6 +32,7 @@ pub struct Services {
     pub view_urls: ViewUrls,
     /// CloudFront invalidations, when a distribution is configured.
     pub invalidator: Option<Arc<dyn Invalidator>>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Services {
@@ -71,6 +73,7 @@ impl Services {
             storage.ensure_bucket().await.context("cannot create the embedded bucket")?;
         }
 
+        let metrics = Metrics::new();
         let (locks, events, redis, local_events) = match &config.redis_url {
             Some(url) => {
                 let client = redis::Client::open(url.as_str()).context("REDIS_URL is not a valid Redis URL")?;
@@ -82,13 +85,13 @@ impl Services {
                 let connection = redis::aio::ConnectionManager::new_with_config(client, manager_config)
                     .await
                     .context("cannot reach Redis (REDIS_URL)")?;
-                let locks = UserLocks::redis(url, &config.redis_prefix, connection.clone())?;
+                let locks = UserLocks::redis(url, &config.redis_prefix, connection.clone(), metrics.clone())?;
                 let events = EventBus::redis(connection.clone(), &config.redis_prefix).await;
                 (locks, events, Some(connection), None)
             }
             None => {
                 let (events, receiver) = EventBus::local();
-                (UserLocks::local(), events, None, Some(receiver))
+                (UserLocks::local(metrics.clone()), events, None, Some(receiver))
             }
         };
 
@@ -127,6 +130,7 @@ impl Services {
                 purge_requested,
                 view_urls,
                 invalidator,
+                metrics,
             },
             local_events,
         ))

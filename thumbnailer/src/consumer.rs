@@ -8,13 +8,18 @@ use std::time::Duration;
 use picup_common::events::{Event, media_stream};
 use picup_common::services::Services;
 use redis::AsyncCommands;
-use redis::streams::{StreamAutoClaimOptions, StreamAutoClaimReply, StreamReadOptions, StreamReadReply};
+use redis::streams::{
+    StreamAutoClaimOptions, StreamAutoClaimReply, StreamInfoGroupsReply, StreamReadOptions, StreamReadReply,
+};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::job::{self, Outcome};
 
 pub const GROUP: &str = "thumbnailers";
+
+/// How often the queue gauges are refreshed.
+const LAG_CHECK_EVERY: Duration = Duration::from_secs(15);
 
 pub fn dead_letter_stream(prefix: &str) -> String {
     format!("{}:dead", media_stream(prefix))
@@ -51,7 +56,12 @@ impl Consumer {
         let this = Arc::new(self);
         let slots = Arc::new(Semaphore::new(this.services.config.thumbnailer.concurrency));
         tracing::info!(consumer = %this.name, stream = %this.stream, "thumbnailer consuming");
+        let mut next_lag_check = tokio::time::Instant::now();
         while !shutdown.is_cancelled() {
+            if tokio::time::Instant::now() >= next_lag_check {
+                this.measure_lag().await;
+                next_lag_check += LAG_CHECK_EVERY;
+            }
             let batch = tokio::select! {
                 () = shutdown.cancelled() => break,
                 batch = this.next_batch(slots.available_permits().max(1)) => batch,
@@ -135,6 +145,21 @@ impl Consumer {
         }
     }
 
+    /// Reads the group's lag and pending count into the queue gauges.
+    async fn measure_lag(&self) {
+        let mut conn = self.connection.clone();
+        match conn.xinfo_groups::<_, StreamInfoGroupsReply>(&self.stream).await {
+            Ok(reply) => {
+                if let Some(group) = reply.groups.iter().find(|g| g.name == GROUP) {
+                    let metrics = &self.services.metrics;
+                    metrics.queue_lag.set(i64::try_from(group.lag.unwrap_or_default()).unwrap_or(i64::MAX));
+                    metrics.queue_pending.set(i64::try_from(group.pending).unwrap_or(i64::MAX));
+                }
+            }
+            Err(err) => tracing::debug!(error = %err, "cannot read the queue's lag"),
+        }
+    }
+
     async fn ack(&self, id: &str) {
         let mut conn = self.connection.clone();
         let acked: redis::RedisResult<i64> = conn.xack(&self.stream, GROUP, &[id]).await;
@@ -146,6 +171,7 @@ impl Consumer {
     async fn dead_letter(&self, id: &str, reason: &str) {
         let mut conn = self.connection.clone();
         let dead = dead_letter_stream(&self.services.config.redis_prefix);
+        self.services.metrics.dead_letters.inc();
         let added: redis::RedisResult<String> = conn.xadd(&dead, "*", &[("message_id", id), ("reason", reason)]).await;
         if let Err(err) = added {
             tracing::warn!(message_id = id, error = %err, "cannot write to the dead-letter stream");

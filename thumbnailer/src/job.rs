@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use picup_common::db::{Media, ProcessedMedia};
+use picup_common::metrics::KindLabels;
 use picup_common::services::Services;
 use picup_common::storage::ObjectKind;
 
@@ -45,12 +46,21 @@ pub async fn process(services: &Services, media_id: i64) -> anyhow::Result<Outco
         "video" => tokio::time::timeout(settings.item_timeout, process_video(services, &media)).await,
         _ => tokio::time::timeout(settings.item_timeout, process_photo(services, &media)).await,
     };
+    let kind = if media.kind == "video" { "video" } else { "photo" };
+    let observe = |outcome| {
+        let labels = KindLabels { kind, outcome };
+        services.metrics.thumbnail_seconds.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
+    };
     let processed = match made {
         Err(_) => Err(Rejected("this file took too long to process".into())),
-        Ok(Err(Problem::Transient(err))) => return Err(err),
+        Ok(Err(Problem::Transient(err))) => {
+            observe("retry");
+            return Err(err);
+        }
         Ok(Err(Problem::Rejected(rejected))) => Err(rejected),
         Ok(Ok(processed)) => Ok(processed),
     };
+    observe(if processed.is_ok() { "ready" } else { "failed" });
     match processed {
         Ok(processed) => {
             services.db.mark_media_ready(media_id, &processed).await?;
@@ -121,7 +131,14 @@ async fn process_video(services: &Services, media: &Media) -> Result<ProcessedMe
     let mut processed = store_derivatives(services, media, &video.derivatives).await?;
     if !video.browser_playable {
         let playable = folder.path().join("playable.mp4");
-        match make_playable(&services.config.thumbnailer.ffmpeg, &original, &playable, video.is_h264).await {
+        let started = std::time::Instant::now();
+        let made = make_playable(&services.config.thumbnailer.ffmpeg, &original, &playable, video.is_h264).await;
+        let labels = KindLabels {
+            kind: if video.is_h264 { "remux" } else { "encode" },
+            outcome: if made.is_ok() { "ok" } else { "failed" },
+        };
+        services.metrics.transcode_seconds.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
+        match made {
             Ok(()) => {
                 let bytes = tokio::fs::read(&playable).await.map_err(|e| Problem::Transient(e.into()))?;
                 let key = ObjectKind::Playable.key(media.owner_id, media.id, "video/mp4");

@@ -25,6 +25,9 @@ async fn main() -> ExitCode {
     let shutdown = CancellationToken::new();
     let result = async {
         let (services, _) = Services::connect(config, shutdown.clone()).await?;
+        if let Some(addr) = services.config.metrics_addr {
+            picup_common::metrics::serve(services.metrics.clone(), addr, shutdown.clone()).await?;
+        }
         let name =
             format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "thumbnailer".into()), std::process::id());
         let consumer = Consumer::new(services, name).await?;

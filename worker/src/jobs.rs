@@ -44,18 +44,29 @@ impl Job {
 
     /// Runs the job until there is nothing left to do; returns how many items it handled.
     pub async fn run(self, services: &Services) -> anyhow::Result<u64> {
-        let done = match self {
-            Job::RelayOutbox => relay_outbox(services).await?,
-            Job::SweepUploads => sweep_uploads(services).await?,
-            Job::PurgeTrash => purge_trash(services).await?,
-            Job::InvalidateCdn => invalidate_cdn(services).await?,
-            Job::ReconcileQuota => reconcile_quota(services).await?,
-            Job::RedriveProcessing => redrive_processing(services).await?,
+        let started = std::time::Instant::now();
+        let result = match self {
+            Job::RelayOutbox => relay_outbox(services).await,
+            Job::SweepUploads => sweep_uploads(services).await,
+            Job::PurgeTrash => purge_trash(services).await,
+            Job::InvalidateCdn => invalidate_cdn(services).await,
+            Job::ReconcileQuota => reconcile_quota(services).await,
+            Job::RedriveProcessing => redrive_processing(services).await,
         };
-        if done > 0 {
-            tracing::info!(job = self.name(), items = done, "job done");
+        let (outcome, items) = match &result {
+            Ok(done) => ("ok", *done),
+            Err(_) => ("failed", 0),
+        };
+        services.metrics.observe_job(self.name(), outcome, items, started.elapsed());
+        if self == Job::RelayOutbox
+            && let Ok(backlog) = services.db.count_unpublished().await
+        {
+            services.metrics.outbox_backlog.set(backlog);
         }
-        Ok(done)
+        if items > 0 {
+            tracing::info!(job = self.name(), items, "job done");
+        }
+        result
     }
 }
 

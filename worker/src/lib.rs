@@ -54,6 +54,16 @@ pub fn schedule(job: jobs::Job) -> String {
     })
 }
 
+/// A one-shot run (a CronJob) ends before Prometheus could scrape it, so it pushes its metrics
+/// to the Pushgateway when one is configured. A failed push is logged, not fatal: the job's work
+/// is done either way.
+pub async fn push_metrics(services: &Services, job: jobs::Job) {
+    let Some(gateway) = &services.config.pushgateway_url else { return };
+    if let Err(err) = picup_common::metrics::push(&services.metrics, gateway, "picup-worker", job.name()).await {
+        tracing::warn!(job = job.name(), error = format!("{err:#}"), "cannot push metrics");
+    }
+}
+
 /// `picup-worker` without a job name: every job on its cron schedule until SIGTERM.
 pub async fn run_scheduled(services: Services, shutdown: CancellationToken) -> anyhow::Result<()> {
     use tokio_cron_scheduler::{Job as CronJob, JobScheduler};

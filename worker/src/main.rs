@@ -43,14 +43,24 @@ async fn main() -> ExitCode {
         }
     };
     match job {
-        Some(job) => match job.run(&services).await {
-            Ok(_) => ExitCode::SUCCESS,
-            Err(err) => {
-                tracing::error!(job = job.name(), error = format!("{err:#}"), "job failed");
-                ExitCode::FAILURE
+        Some(job) => {
+            let ran = job.run(&services).await;
+            picup_worker::push_metrics(&services, job).await;
+            match ran {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(err) => {
+                    tracing::error!(job = job.name(), error = format!("{err:#}"), "job failed");
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
         None => {
+            if let Some(addr) = services.config.metrics_addr
+                && let Err(err) = picup_common::metrics::serve(services.metrics.clone(), addr, shutdown.clone()).await
+            {
+                tracing::error!(error = format!("{err:#}"), "cannot start");
+                return ExitCode::FAILURE;
+            }
             let loop_shutdown = shutdown.clone();
             tokio::spawn(async move {
                 picup_common::shutdown_signal().await;

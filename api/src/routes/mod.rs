@@ -11,13 +11,14 @@ mod trash;
 mod uploads;
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use picup_common::metrics::{RouteLabels, status_class};
 use serde::Deserialize;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -49,6 +50,7 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), crate::rate_limit::limit_per_ip))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(log_internal_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), record_latency))
         .layer(TraceLayer::new_for_http())
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -88,6 +90,22 @@ async fn log_internal_errors(request: Request, next: Next) -> Response {
             tracing::warn!(%method, %path, error = %detail, "request refused: backend unavailable");
         }
     }
+    response
+}
+
+/// Request latency by route pattern (static files and unknown paths share one series).
+async fn record_latency(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map_or("other", MatchedPath::as_str).to_owned();
+    let method = match *request.method() {
+        Method::GET | Method::HEAD | Method::POST | Method::PUT | Method::PATCH | Method::DELETE | Method::OPTIONS => {
+            request.method().as_str().to_owned()
+        }
+        _ => "other".to_owned(),
+    };
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let labels = RouteLabels { method, route, status: status_class(response.status().as_u16()) };
+    state.services.metrics.http_request_seconds.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
     response
 }
 

@@ -156,6 +156,7 @@ async fn reserve(
     }
     .await;
     guard.release().await;
+    count_quota(&state, "reserve", &reserved);
     let upload = reserved?;
     tracing::info!(upload_id = upload.id, size = upload.size_bytes, multipart, "upload reserved");
     Ok((StatusCode::CREATED, axum::Json(upload_instructions(&state, &upload).await?)))
@@ -231,6 +232,7 @@ async fn complete(
     let guard = services.locks.acquire(user.id, state.config().limits.lock_wait).await?;
     let completed = complete_locked(&state, &user, id, request).await;
     guard.release().await;
+    count_quota(&state, "complete", &completed);
     let (media, created) = completed?;
 
     if created {
@@ -246,6 +248,8 @@ async fn complete(
                 tracing::warn!(error = %err, media_id = media.id, "event not published now; the outbox relay will")
             }
         }
+        services.metrics.uploads_completed.inc();
+        services.metrics.upload_bytes.inc_by(u64::try_from(media.size_bytes).unwrap_or_default());
         tracing::info!(media_id = media.id, size = media.size_bytes, "upload completed");
     }
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
@@ -347,6 +351,14 @@ async fn complete_locked(
     Ok((media, true))
 }
 
+fn count_quota<T>(state: &AppState, operation: &'static str, result: &ApiResult<T>) {
+    let outcome = match result {
+        Ok(_) => "ok",
+        Err(err) => err.code(),
+    };
+    state.services.metrics.count_quota(operation, outcome);
+}
+
 fn not_found_is_empty(err: StorageError) -> Result<Vec<(i32, String)>, StorageError> {
     if err.is_not_found() { Ok(Vec::new()) } else { Err(err) }
 }
@@ -368,6 +380,7 @@ async fn abort(
     }
     .await;
     guard.release().await;
+    count_quota(&state, "release", &aborted);
     aborted?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -20,6 +20,8 @@ pub const PASSWORD: &str = "a long family password";
 
 pub struct TestApp {
     pub base: String,
+    /// Where `/metrics` is served, when the test set `PICUP_METRICS_ADDR`.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     pub client: reqwest::Client,
     pub services: Services,
     app: Option<RunningApp>,
@@ -137,6 +139,7 @@ impl TestApp {
         };
         TestApp {
             base,
+            metrics_addr: app.metrics_addr,
             client,
             services: app.services.clone(),
             app: Some(app),

@@ -7,6 +7,7 @@ mod faults;
 mod helpers;
 mod jobs;
 mod media;
+mod metrics;
 mod processing;
 mod quota;
 mod uploads;

@@ -36,6 +36,10 @@ impl Db {
             .await?)
     }
 
+    pub async fn count_unpublished(&self) -> DbResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL").fetch_one(self.pool()).await?)
+    }
+
     pub async fn mark_published(&self, id: i64) -> DbResult<()> {
         sqlx::query("UPDATE outbox SET published_at = $1 WHERE id = $2")
             .bind(now_ms())
