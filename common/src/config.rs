@@ -188,7 +188,7 @@ impl Config {
         }
 
         let database_url = vars
-            .string("DATABASE_URL")
+            .secret("DATABASE_URL", "DATABASE_URL_FILE")?
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("picup.db").display()));
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres://")
@@ -200,7 +200,7 @@ impl Config {
             ));
         }
 
-        let redis_url = vars.string("REDIS_URL");
+        let redis_url = vars.secret("REDIS_URL", "REDIS_URL_FILE")?;
         if let Some(url) = &redis_url
             && !(url.starts_with("redis://") || url.starts_with("rediss://"))
         {
@@ -215,7 +215,7 @@ impl Config {
             Some(bucket) => {
                 let credentials = match (
                     vars.string("PICUP_S3_ACCESS_KEY_ID"),
-                    vars.string("PICUP_S3_SECRET_ACCESS_KEY"),
+                    vars.secret("PICUP_S3_SECRET_ACCESS_KEY", "PICUP_S3_SECRET_ACCESS_KEY_FILE")?,
                 ) {
                     (Some(id), Some(secret)) => Some((id, secret)),
                     (None, None) => None,
@@ -285,21 +285,14 @@ impl Config {
                 let key_pair_id = vars.string("PICUP_CLOUDFRONT_KEY_PAIR_ID").ok_or_else(|| {
                     ConfigError::new("PICUP_CLOUDFRONT_KEY_PAIR_ID", "is needed with PICUP_CLOUDFRONT_DOMAIN")
                 })?;
-                let private_key_pem = match (
-                    vars.string("PICUP_CLOUDFRONT_PRIVATE_KEY"),
-                    vars.string("PICUP_CLOUDFRONT_PRIVATE_KEY_FILE"),
-                ) {
-                    (Some(pem), _) => pem,
-                    (None, Some(path)) => std::fs::read_to_string(&path).map_err(|e| {
-                        ConfigError::new("PICUP_CLOUDFRONT_PRIVATE_KEY_FILE", format!("cannot read {path}: {e}"))
-                    })?,
-                    (None, None) => {
-                        return Err(ConfigError::new(
+                let private_key_pem = vars
+                    .secret("PICUP_CLOUDFRONT_PRIVATE_KEY", "PICUP_CLOUDFRONT_PRIVATE_KEY_FILE")?
+                    .ok_or_else(|| {
+                        ConfigError::new(
                             "PICUP_CLOUDFRONT_PRIVATE_KEY",
                             "set it (PEM) or PICUP_CLOUDFRONT_PRIVATE_KEY_FILE with PICUP_CLOUDFRONT_DOMAIN",
-                        ));
-                    }
-                };
+                        )
+                    })?;
                 crate::cdn::CloudFrontSigner::new(&domain, &key_pair_id, &private_key_pem, None)
                     .map_err(|e| ConfigError::new("PICUP_CLOUDFRONT_PRIVATE_KEY", e.to_string()))?;
                 Some(CdnConfig {
@@ -354,6 +347,21 @@ struct Vars<'a>(&'a dyn Fn(&str) -> Option<String>);
 impl Vars<'_> {
     fn string(&self, name: &str) -> Option<String> {
         (self.0)(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    /// A secret, given in the variable itself or, for secrets mounted as files (Kubernetes,
+    /// Docker), in the file the `_FILE` variable names.
+    fn secret(&self, name: &'static str, file_name: &'static str) -> Result<Option<String>, ConfigError> {
+        if let Some(value) = self.string(name) {
+            return Ok(Some(value));
+        }
+        match self.string(file_name) {
+            None => Ok(None),
+            Some(path) => match std::fs::read_to_string(&path) {
+                Ok(value) => Ok(Some(value.trim().to_owned()).filter(|v| !v.is_empty())),
+                Err(e) => Err(ConfigError::new(file_name, format!("cannot read {path}: {e}"))),
+            },
+        }
     }
 
     fn parse<T: std::str::FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
@@ -435,6 +443,18 @@ mod tests {
         ])
         .expect("valid");
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn secrets_can_come_from_mounted_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = dir.path().join("database-url");
+        std::fs::write(&database, "postgres://picup:s3cret@db/picup\n").expect("write");
+        let path = database.display().to_string();
+        let from_file = config(&[("DATABASE_URL_FILE", &path)]).expect("valid");
+        assert_eq!(from_file.database_url, "postgres://picup:s3cret@db/picup");
+        let err = config(&[("REDIS_URL_FILE", "/nonexistent/redis-url")]).expect_err("unreadable file");
+        assert_eq!(err.var, "REDIS_URL_FILE");
     }
 }
 

@@ -42,6 +42,10 @@ impl Services {
         config: Config,
         shutdown: CancellationToken,
     ) -> anyhow::Result<(Services, Option<LocalEvents>)> {
+        // TLS to PostgreSQL (RDS) and Redis (ElastiCache) goes through rustls, which needs one
+        // process-wide crypto provider when several are compiled in (the AWS SDK brings its own).
+        // Installing it twice is harmless, so every process and test can call this.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create PICUP_DATA_DIR {}", config.data_dir.display()))?;
 

@@ -65,8 +65,10 @@ impl Backends {
                     .execute(&mut admin)
                     .await
                     .expect("create test database");
-                let base = server.rsplit_once('/').map(|(base, _)| base.to_owned()).unwrap_or(server);
-                format!("{base}/{name}")
+                // Keep the server's options (`?sslmode=require`) on the test database's URL.
+                let (address, options) = server.split_once('?').unwrap_or((server.as_str(), ""));
+                let base = address.rsplit_once('/').map_or(address, |(base, _)| base);
+                if options.is_empty() { format!("{base}/{name}") } else { format!("{base}/{name}?{options}") }
             }
             Err(_) => format!("sqlite://{}?mode=rwc", data_dir.path().join("picup.db").display()),
         };
