@@ -33,7 +33,7 @@ module "picup" {
   web_origin                = var.web_origin
   cdn_domain                = var.cdn_domain
   cdn_certificate_arn       = var.cdn_certificate_arn
-  cdn_public_key_pem        = file(var.cdn_public_key_file)
+  cdn_public_keys           = { for name, path in var.cdn_public_key_files : name => file(path) }
   vpc_id                    = var.vpc_id
   private_subnet_ids        = var.private_subnet_ids
   cluster_security_group_id = var.cluster_security_group_id

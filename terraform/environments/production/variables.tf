@@ -15,9 +15,9 @@ variable "cdn_certificate_arn" {
   type = string
 }
 
-variable "cdn_public_key_file" {
-  description = "PEM public key file (openssl rsa -pubout) of the key picup-api signs with."
-  type        = string
+variable "cdn_public_key_files" {
+  description = "PEM public key files (openssl rsa -pubout) CloudFront trusts, by name; two only while rotating."
+  type        = map(string)
 }
 
 variable "vpc_id" {

@@ -10,19 +10,16 @@ resource "aws_cloudfront_origin_access_control" "media" {
 }
 
 resource "aws_cloudfront_public_key" "signer" {
-  name        = "${var.name}-signer"
+  for_each    = var.cdn_public_keys
+  name        = "${var.name}-signer-${each.key}"
   comment     = "picup-api signs view URLs with the private half (PICUP_CLOUDFRONT_PRIVATE_KEY)"
-  encoded_key = var.cdn_public_key_pem
-  # A new key gets a new id; rotate by adding the new key to the group first (README).
-  lifecycle {
-    create_before_destroy = true
-  }
+  encoded_key = each.value
 }
 
 resource "aws_cloudfront_key_group" "signers" {
   name    = "${var.name}-signers"
   comment = "Keys whose signatures CloudFront accepts for picup media"
-  items   = [aws_cloudfront_public_key.signer.id]
+  items   = [for key in aws_cloudfront_public_key.signer : key.id]
 }
 
 # Originals and derivatives never change under a key, so they are cached for a year. The cache

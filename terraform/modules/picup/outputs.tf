@@ -18,9 +18,9 @@ output "cdn_target" {
   value       = aws_cloudfront_distribution.media.domain_name
 }
 
-output "cdn_key_pair_id" {
-  description = "PICUP_CLOUDFRONT_KEY_PAIR_ID"
-  value       = aws_cloudfront_public_key.signer.id
+output "cdn_key_pair_ids" {
+  description = "PICUP_CLOUDFRONT_KEY_PAIR_ID for each of cdn_public_keys"
+  value       = { for name, key in aws_cloudfront_public_key.signer : name => key.id }
 }
 
 output "cdn_distribution_id" {

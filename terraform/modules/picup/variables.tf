@@ -26,9 +26,13 @@ variable "cdn_certificate_arn" {
   type        = string
 }
 
-variable "cdn_public_key_pem" {
-  description = "The public half of the key picup-api signs CloudFront URLs with (PICUP_CLOUDFRONT_PRIVATE_KEY). Rotation: README, operations guide."
-  type        = string
+variable "cdn_public_keys" {
+  description = "The public keys (PEM) CloudFront accepts signatures from, by a name you choose (e.g. the month it was made). picup-api signs with one of them; two are listed only while rotating (README, operations guide)."
+  type        = map(string)
+  validation {
+    condition     = length(var.cdn_public_keys) >= 1 && length(var.cdn_public_keys) <= 5
+    error_message = "List one to five keys (CloudFront's limit per key group is five)."
+  }
 }
 
 variable "cdn_price_class" {
