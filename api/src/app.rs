@@ -29,7 +29,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningApp> {
     let (services, local_events) = Services::connect(config, shutdown.clone()).await?;
     services.db.migrate().await.context("cannot migrate the database")?;
 
-    let state = AppState::new(services.clone());
+    let state = AppState::new(services.clone(), shutdown.clone());
     let mut tasks = Vec::new();
     if standalone {
         if let Some(events) = local_events {
@@ -37,6 +37,8 @@ pub async fn start(config: Config) -> anyhow::Result<RunningApp> {
         }
         tasks.push(tokio::spawn(picup_worker::run_loop(services.clone(), shutdown.clone())));
     }
+    tasks.push(tokio::spawn(services.notifier.clone().listen(shutdown.clone())));
+    tasks.push(tokio::spawn(picup_common::activity::run_fan_out(services.clone(), shutdown.clone())));
     let limiters = state.limiters.clone();
     let idle_shutdown = shutdown.clone();
     tasks.push(tokio::spawn(async move {

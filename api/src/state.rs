@@ -3,6 +3,8 @@ use std::sync::Arc;
 use picup_common::config::Config;
 use picup_common::services::Services;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::rate_limit::RateLimiters;
 
 /// Everything a handler needs; cheap to clone.
@@ -10,12 +12,14 @@ use crate::rate_limit::RateLimiters;
 pub struct AppState {
     pub services: Services,
     pub limiters: Arc<RateLimiters>,
+    /// Cancelled when the process stops; long-lived responses (event streams) end with it.
+    pub shutdown: CancellationToken,
 }
 
 impl AppState {
-    pub fn new(services: Services) -> Self {
+    pub fn new(services: Services, shutdown: CancellationToken) -> Self {
         let limiters = Arc::new(RateLimiters::new(&services.config.rate_limits));
-        AppState { services, limiters }
+        AppState { services, limiters, shutdown }
     }
 
     pub fn config(&self) -> &Config {

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use picup_common::db::{Album, Media, User};
+use picup_common::db::{Album, Comment, FeedItem, Media, Person, User};
 use picup_common::id_string;
 use picup_common::storage::ObjectKind;
 use serde::Serialize;
@@ -107,6 +107,10 @@ pub struct MediaView {
     pub camera: Option<Camera>,
     pub location: Option<Location>,
     pub urls: MediaUrls,
+    pub like_count: i64,
+    pub comment_count: i64,
+    /// Whether the person asking liked it.
+    pub liked: bool,
 }
 
 #[derive(Serialize)]
@@ -158,11 +162,25 @@ impl MediaView {
                 .then(|| Camera { make: media.camera_make.clone(), model: media.camera_model.clone() }),
             location: media.latitude.zip(media.longitude).map(|(latitude, longitude)| Location { latitude, longitude }),
             urls,
+            like_count: media.like_count,
+            comment_count: media.comment_count,
+            liked: false,
         })
     }
 
     pub async fn many(state: &AppState, media: &[Media]) -> ApiResult<Vec<Self>> {
         futures::future::try_join_all(media.iter().map(|m| MediaView::new(state, m))).await
+    }
+
+    /// Media as `viewer_id` sees them: with whether they liked each.
+    pub async fn for_viewer(state: &AppState, media: &[Media], viewer_id: i64) -> ApiResult<Vec<Self>> {
+        let ids: Vec<i64> = media.iter().map(|m| m.id).collect();
+        let liked = state.services.db.liked_by(&ids, viewer_id).await?;
+        let mut views = Self::many(state, media).await?;
+        for view in &mut views {
+            view.liked = liked.contains(&view.id);
+        }
+        Ok(views)
     }
 }
 
@@ -184,4 +202,97 @@ pub fn rfc3339(ms: i64) -> String {
         UNIX_EPOCH.checked_sub(Duration::from_millis(ms.unsigned_abs())).unwrap_or(UNIX_EPOCH)
     };
     humantime::format_rfc3339_millis(time).to_string()
+}
+
+#[derive(Serialize)]
+pub struct PersonView {
+    #[serde(with = "id_string")]
+    pub id: i64,
+    pub display_name: String,
+    /// When they liked it, or when they were followed.
+    pub at: String,
+}
+
+impl From<&Person> for PersonView {
+    fn from(person: &Person) -> Self {
+        PersonView { id: person.id, display_name: person.display_name.clone(), at: rfc3339(person.at) }
+    }
+}
+
+/// A comment: plain text, which the web album always shows as text (never as HTML).
+#[derive(Serialize)]
+pub struct CommentView {
+    #[serde(with = "id_string")]
+    pub id: i64,
+    #[serde(with = "id_string")]
+    pub media_id: i64,
+    #[serde(with = "id_string")]
+    pub author_id: i64,
+    pub author_name: String,
+    pub body: String,
+    pub created_at: String,
+    pub edited_at: Option<String>,
+}
+
+impl From<&Comment> for CommentView {
+    fn from(comment: &Comment) -> Self {
+        CommentView {
+            id: comment.id,
+            media_id: comment.media_id,
+            author_id: comment.author_id,
+            author_name: comment.author_name.clone(),
+            body: comment.body.clone(),
+            created_at: rfc3339(comment.created_at),
+            edited_at: comment.edited_at.map(rfc3339),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct FeedItemView {
+    #[serde(with = "id_string")]
+    pub id: i64,
+    /// `photos_added`, `like`, `comment` or `member_joined`.
+    pub kind: String,
+    #[serde(with = "id_string")]
+    pub actor_id: i64,
+    pub actor_name: String,
+    #[serde(with = "id_string")]
+    pub album_id: i64,
+    pub album_title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    pub thumbnail_url: Option<String>,
+    /// How many photos a `photos_added` item stands for.
+    pub count: i64,
+    pub unread: bool,
+    pub at: String,
+}
+
+impl FeedItemView {
+    pub async fn many(state: &AppState, items: &[FeedItem]) -> ApiResult<Vec<Self>> {
+        futures::future::try_join_all(items.iter().map(|item| async move {
+            let thumbnail_url = match &item.thumbnail_key {
+                Some(key) => Some(view_url(state, key, ObjectKind::Thumbnail).await?),
+                None => None,
+            };
+            Ok(FeedItemView {
+                id: item.id,
+                kind: item.kind.clone(),
+                actor_id: item.actor_id,
+                actor_name: item.actor_name.clone(),
+                album_id: item.album_id,
+                album_title: item.album_title.clone(),
+                media_id: item.media_id.map(|id| id.to_string()),
+                comment: item.comment_body.clone(),
+                thumbnail_url,
+                count: item.item_count,
+                unread: item.notify == 1 && item.read_at.is_none(),
+                at: rfc3339(item.updated_at),
+            })
+        }))
+        .await
+    }
 }

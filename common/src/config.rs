@@ -117,6 +117,8 @@ pub struct ThumbnailerConfig {
     pub claim_idle: Duration,
     /// The ffmpeg program used for browser-playable copies.
     pub ffmpeg: String,
+    /// Memory (heap and private mappings) one ffmpeg run may use; it runs under `prlimit --data`.
+    pub ffmpeg_max_memory_bytes: u64,
 }
 
 #[derive(Clone)]
@@ -277,6 +279,7 @@ impl Config {
             max_attempts: vars.positive("PICUP_MAX_ATTEMPTS", 3)?,
             claim_idle: vars.seconds("PICUP_CLAIM_IDLE_SECS", 40 * 60)?,
             ffmpeg: vars.string("PICUP_FFMPEG").unwrap_or_else(|| "ffmpeg".into()),
+            ffmpeg_max_memory_bytes: vars.positive("PICUP_FFMPEG_MAX_MEMORY_BYTES", 2 * GIB as u64)?,
         };
 
         let cdn = match vars.string("PICUP_CLOUDFRONT_DOMAIN") {

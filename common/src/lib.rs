@@ -1,6 +1,7 @@
 //! What picup's processes share: configuration, the database, object storage, the per-user
 //! lock and events.
 
+pub mod activity;
 pub mod cdn;
 pub mod config;
 pub mod db;
@@ -9,6 +10,7 @@ pub mod events;
 pub mod id;
 pub mod lock;
 pub mod metrics;
+pub mod notifier;
 pub mod services;
 pub mod storage;
 pub mod telemetry;

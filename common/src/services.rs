@@ -14,6 +14,7 @@ use crate::db::Db;
 use crate::events::{EventBus, LocalEvents};
 use crate::lock::UserLocks;
 use crate::metrics::Metrics;
+use crate::notifier::Notifier;
 use crate::storage::Storage;
 use crate::view_urls::ViewUrls;
 
@@ -33,6 +34,10 @@ pub struct Services {
     /// CloudFront invalidations, when a distribution is configured.
     pub invalidator: Option<Arc<dyn Invalidator>>,
     pub metrics: Arc<Metrics>,
+    /// Real-time signals to open browsers.
+    pub notifier: Notifier,
+    /// Wakes the fan-out loop when a request recorded an activity (a like, a comment...).
+    pub activity_recorded: Arc<Notify>,
 }
 
 impl Services {
@@ -78,7 +83,7 @@ impl Services {
         }
 
         let metrics = Metrics::new();
-        let (locks, events, redis, local_events) = match &config.redis_url {
+        let (locks, events, redis, local_events, notifier) = match &config.redis_url {
             Some(url) => {
                 let client = redis::Client::open(url.as_str()).context("REDIS_URL is not a valid Redis URL")?;
                 // Bounded waits: a Redis that hangs must not hang requests (they answer 503).
@@ -91,11 +96,12 @@ impl Services {
                     .context("cannot reach Redis (REDIS_URL)")?;
                 let locks = UserLocks::redis(url, &config.redis_prefix, connection.clone(), metrics.clone())?;
                 let events = EventBus::redis(connection.clone(), &config.redis_prefix).await;
-                (locks, events, Some(connection), None)
+                let notifier = Notifier::redis(url, &config.redis_prefix, connection.clone());
+                (locks, events, Some(connection), None, notifier)
             }
             None => {
                 let (events, receiver) = EventBus::local();
-                (UserLocks::local(metrics.clone()), events, None, Some(receiver))
+                (UserLocks::local(metrics.clone()), events, None, Some(receiver), Notifier::local())
             }
         };
 
@@ -135,6 +141,8 @@ impl Services {
                 view_urls,
                 invalidator,
                 metrics,
+                notifier,
+                activity_recorded: Arc::new(Notify::new()),
             },
             local_events,
         ))

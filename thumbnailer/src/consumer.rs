@@ -28,15 +28,26 @@ pub fn dead_letter_stream(prefix: &str) -> String {
 pub struct Consumer {
     services: Services,
     connection: redis::aio::ConnectionManager,
+    /// Only for the blocking read: a multiplexed connection answers in order, so a read that
+    /// waits 2 s for new events would hold up every other command sent on it (acks, locks).
+    reader: redis::aio::ConnectionManager,
     stream: String,
     name: String,
 }
 
+/// How long one read waits for new events.
+const READ_BLOCK_MS: usize = 2000;
+
 impl Consumer {
     pub async fn new(services: Services, name: String) -> anyhow::Result<Consumer> {
         let connection = services.redis.clone().ok_or_else(|| anyhow::anyhow!("the Redis consumer needs REDIS_URL"))?;
+        let url = services.config.redis_url.clone().unwrap_or_default();
+        let reader_config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(3)))
+            .set_response_timeout(Some(Duration::from_millis(READ_BLOCK_MS as u64) + Duration::from_secs(3)));
+        let reader = redis::aio::ConnectionManager::new_with_config(redis::Client::open(url)?, reader_config).await?;
         let stream = media_stream(&services.config.redis_prefix);
-        let consumer = Consumer { services, connection, stream, name };
+        let consumer = Consumer { services, connection, reader, stream, name };
         consumer.create_group().await?;
         Ok(consumer)
     }
@@ -116,8 +127,9 @@ impl Consumer {
             tracing::info!(count = messages.len(), "took over messages from a stopped thumbnailer");
             return Ok(messages);
         }
-        let options = StreamReadOptions::default().group(GROUP, &self.name).count(count).block(2000);
-        let reply: Option<StreamReadReply> = conn.xread_options(&[&self.stream], &[">"], &options).await?;
+        let options = StreamReadOptions::default().group(GROUP, &self.name).count(count).block(READ_BLOCK_MS);
+        let mut reader = self.reader.clone();
+        let reply: Option<StreamReadReply> = reader.xread_options(&[&self.stream], &[">"], &options).await?;
         for key in reply.map(|r| r.keys).unwrap_or_default() {
             messages.extend(key.ids.into_iter().map(|m| (m.id.clone(), decode(&m.map))));
         }

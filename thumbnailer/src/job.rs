@@ -7,6 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::Context;
+use picup_common::config::ThumbnailerConfig;
 use picup_common::db::{Media, ProcessedMedia};
 use picup_common::metrics::KindLabels;
 use picup_common::services::Services;
@@ -132,7 +133,7 @@ async fn process_video(services: &Services, media: &Media) -> Result<ProcessedMe
     if !video.browser_playable {
         let playable = folder.path().join("playable.mp4");
         let started = std::time::Instant::now();
-        let made = make_playable(&services.config.thumbnailer.ffmpeg, &original, &playable, video.is_h264).await;
+        let made = make_playable(&services.config.thumbnailer, &original, &playable, video.is_h264).await;
         let labels = KindLabels {
             kind: if video.is_h264 { "remux" } else { "encode" },
             outcome: if made.is_ok() { "ok" } else { "failed" },
@@ -180,8 +181,18 @@ async fn store_derivatives(
 
 /// An H.264/AAC MP4 with the index up front (`faststart`), at most 1080p. H.264 that only sits
 /// in the wrong container is copied, not re-encoded.
-async fn make_playable(ffmpeg: &str, input: &Path, output: &Path, is_h264: bool) -> anyhow::Result<()> {
-    let mut command = tokio::process::Command::new(ffmpeg);
+///
+/// ffmpeg runs under `prlimit --data` (util-linux): a video made to exhaust memory makes ffmpeg
+/// fail, not the machine or the thumbnailer. (Setting the limit in-process would need `unsafe`.)
+pub async fn make_playable(
+    settings: &ThumbnailerConfig,
+    input: &Path,
+    output: &Path,
+    is_h264: bool,
+) -> anyhow::Result<()> {
+    let ffmpeg = &settings.ffmpeg;
+    let mut command = tokio::process::Command::new("prlimit");
+    command.arg(format!("--data={}", settings.ffmpeg_max_memory_bytes)).arg("--").arg(ffmpeg);
     command.args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i"]).arg(input);
     command.args(["-map", "0:v:0", "-map", "0:a:0?", "-threads", "2"]);
     if is_h264 {
@@ -202,7 +213,7 @@ async fn make_playable(ffmpeg: &str, input: &Path, output: &Path, is_h264: bool)
     }
     command.args(["-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4"]).arg(output);
     command.stdout(Stdio::null()).stderr(Stdio::piped()).kill_on_drop(true);
-    let child = command.spawn().with_context(|| format!("cannot run {ffmpeg} (PICUP_FFMPEG)"))?;
+    let child = command.spawn().context("cannot run prlimit (util-linux) to start ffmpeg")?;
     // The item's own timeout bounds this; kill_on_drop ends ffmpeg if we give up.
     let result = tokio::time::timeout(Duration::from_secs(60 * 60), child.wait_with_output())
         .await

@@ -15,16 +15,18 @@ pub enum Job {
     InvalidateCdn,
     ReconcileQuota,
     RedriveProcessing,
+    FanOutActivity,
 }
 
 impl Job {
-    pub const ALL: [Job; 6] = [
+    pub const ALL: [Job; 7] = [
         Job::RelayOutbox,
         Job::SweepUploads,
         Job::PurgeTrash,
         Job::InvalidateCdn,
         Job::ReconcileQuota,
         Job::RedriveProcessing,
+        Job::FanOutActivity,
     ];
 
     pub fn name(self) -> &'static str {
@@ -35,6 +37,7 @@ impl Job {
             Job::InvalidateCdn => "invalidate-cdn",
             Job::ReconcileQuota => "reconcile-quota",
             Job::RedriveProcessing => "redrive-processing",
+            Job::FanOutActivity => "fan-out-activity",
         }
     }
 
@@ -52,6 +55,8 @@ impl Job {
             Job::InvalidateCdn => invalidate_cdn(services).await,
             Job::ReconcileQuota => reconcile_quota(services).await,
             Job::RedriveProcessing => redrive_processing(services).await,
+            // The api fans out as activities happen; this catches what a stopped api left.
+            Job::FanOutActivity => picup_common::activity::fan_out_pending(services).await,
         };
         let (outcome, items) = match &result {
             Ok(done) => ("ok", *done),

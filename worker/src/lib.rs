@@ -49,6 +49,7 @@ pub fn schedule(job: jobs::Job) -> String {
             jobs::Job::InvalidateCdn => "*/30 * * * * *",
             jobs::Job::ReconcileQuota => "0 17 3 * * *",
             jobs::Job::RedriveProcessing => "0 */5 * * * *",
+            jobs::Job::FanOutActivity => "0 * * * * *",
         }
         .to_owned()
     })

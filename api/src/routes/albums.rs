@@ -128,5 +128,6 @@ async fn add_member(
         DbError::Conflict => ApiError::field("email", "that is the album's owner"),
         other => other.into(),
     })?;
+    state.services.activity_recorded.notify_one();
     Ok(StatusCode::NO_CONTENT)
 }

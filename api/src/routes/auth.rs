@@ -105,6 +105,7 @@ async fn register(
         }
     }
     tx.commit().await.map_err(DbError::from)?;
+    state.services.activity_recorded.notify_one();
     tracing::info!(user_id = user.id, admin = user.is_admin(), "account created");
     Ok((StatusCode::CREATED, axum::Json(json!({ "user": UserView::from(&user) }))))
 }

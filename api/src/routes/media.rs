@@ -20,7 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/media/{id}/restore", post(restore_media))
 }
 
-fn parse_cursor(cursor: &str) -> ApiResult<MediaCursor> {
+pub fn parse_cursor(cursor: &str) -> ApiResult<MediaCursor> {
     let invalid = || ApiError::bad_request("invalid_cursor", "the cursor is not one this server gave out");
     let (taken_at, id) = cursor.split_once('.').ok_or_else(invalid)?;
     Ok(MediaCursor { taken_at: taken_at.parse().map_err(|_| invalid())?, id: id.parse().map_err(|_| invalid())? })
@@ -42,7 +42,7 @@ async fn list_media(
     } else {
         None
     };
-    Ok(axum::Json(Page { items: MediaView::many(&state, &media).await?, next_cursor }))
+    Ok(axum::Json(Page { items: MediaView::for_viewer(&state, &media, user.id).await?, next_cursor }))
 }
 
 async fn get_media(
@@ -51,7 +51,8 @@ async fn get_media(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<MediaView>> {
     let (media, _) = state.services.db.media_for_user(parse_id(&id)?, user.id).await?;
-    Ok(axum::Json(MediaView::new(&state, &media).await?))
+    let mut views = MediaView::for_viewer(&state, std::slice::from_ref(&media), user.id).await?;
+    Ok(axum::Json(views.remove(0)))
 }
 
 /// The uploader and the album's owner may delete; other members may only look.

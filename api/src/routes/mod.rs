@@ -1,5 +1,6 @@
 //! The HTTP surface: `/api/v1` resources, health checks, and the web album's static files.
 
+mod activity;
 mod admin;
 mod albums;
 pub mod auth;
@@ -7,6 +8,8 @@ mod health;
 mod invites;
 mod media;
 mod openapi;
+mod search;
+mod social;
 mod trash;
 mod uploads;
 
@@ -39,6 +42,9 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .merge(media::router())
         .merge(trash::router())
         .merge(admin::router())
+        .merge(social::router())
+        .merge(activity::router())
+        .merge(search::router())
         .merge(openapi::router())
         .fallback(|| async { ApiError::NotFound });
 

@@ -248,6 +248,7 @@ async fn complete(
                 tracing::warn!(error = %err, media_id = media.id, "event not published now; the outbox relay will")
             }
         }
+        services.activity_recorded.notify_one();
         services.metrics.uploads_completed.inc();
         services.metrics.upload_bytes.inc_by(u64::try_from(media.size_bytes).unwrap_or_default());
         tracing::info!(media_id = media.id, size = media.size_bytes, "upload completed");

@@ -227,6 +227,28 @@ impl TestApp {
         User { token: self.login(email).await, id: id_of(&body["user"]) }
     }
 
+    /// Many family members fast: the user row, a session and the album membership are written
+    /// straight to the database (registration's slow password hashing is tested elsewhere).
+    pub async fn seeded_member(&self, album: &str, name: &str, role: picup_common::db::Role) -> User {
+        let db = &self.services.db;
+        let email = format!("{name}@family.test");
+        let mut tx = db.begin().await.expect("tx");
+        let new = picup_common::db::NewUser {
+            email: &email,
+            display_name: name,
+            password_hash: "seeded: no password",
+            quota_bytes: 1 << 30,
+        };
+        let user = db.create_user(&mut tx, &new).await.expect("user");
+        tx.commit().await.expect("commit");
+        let token = picup_api::auth::new_token();
+        let expires = picup_common::now_ms() + 3_600_000;
+        db.create_session(&picup_api::auth::hash_token(&token), user.id, expires).await.expect("session");
+        db.add_album_member(album.parse().expect("album id"), user.id, role).await.expect("member");
+        self.services.activity_recorded.notify_one();
+        User { token, id: user.id.to_string() }
+    }
+
     pub async fn album(&self, user: &User, title: &str) -> String {
         let (status, body) = self.post("/albums", &user.token, json!({ "title": title })).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");

@@ -2,6 +2,7 @@
 //! embedded S3 by default; `.ci/run` runs them again on PostgreSQL and Redis.
 
 mod accounts;
+mod activity;
 mod albums;
 mod faults;
 mod helpers;

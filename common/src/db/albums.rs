@@ -1,3 +1,4 @@
+use super::feed::{ActivityKind, NewActivity, record_activity};
 use super::{Db, DbError, DbResult, Tx};
 use crate::now_ms;
 
@@ -144,7 +145,7 @@ impl Db {
         if owner_id == user_id {
             return Err(DbError::Conflict);
         }
-        sqlx::query("DELETE FROM album_members WHERE album_id = $1 AND user_id = $2")
+        let replaced = sqlx::query("DELETE FROM album_members WHERE album_id = $1 AND user_id = $2")
             .bind(album_id)
             .bind(user_id)
             .execute(&mut **tx)
@@ -156,6 +157,10 @@ impl Db {
             .bind(now_ms())
             .execute(&mut **tx)
             .await?;
+        if replaced.rows_affected() == 0 {
+            let activity = NewActivity::new(ActivityKind::MemberJoined, user_id, album_id);
+            record_activity(tx, self.next_id(), &activity).await?;
+        }
         Ok(())
     }
 }

@@ -30,6 +30,8 @@ pub struct Media {
     pub camera_model: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    pub like_count: i64,
+    pub comment_count: i64,
 }
 
 impl Media {
@@ -85,10 +87,10 @@ pub struct MediaCursor {
     pub id: i64,
 }
 
-const MEDIA_COLUMNS: &str = "m.id, m.album_id, m.owner_id, m.kind, m.status, m.filename, m.content_type, \
+pub(super) const MEDIA_COLUMNS: &str = "m.id, m.album_id, m.owner_id, m.kind, m.status, m.filename, m.content_type, \
      m.size_bytes, m.object_key, m.derivative_bytes, m.thumbnail_key, m.preview_key, m.playable_key, m.taken_at, \
      m.width, m.height, m.duration_ms, m.failure_reason, m.attempts, m.created_at, m.updated_at, m.deleted_at, \
-     m.thumbhash, m.camera_make, m.camera_model, m.latitude, m.longitude";
+     m.thumbhash, m.camera_make, m.camera_model, m.latitude, m.longitude, m.like_count, m.comment_count";
 
 pub(super) async fn insert_media(tx: &mut Tx, media: &NewMedia<'_>) -> DbResult<()> {
     let now = now_ms();

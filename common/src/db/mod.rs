@@ -4,11 +4,14 @@
 //! the same statements decode the same way on both backends.
 
 mod albums;
+mod feed;
 mod invites;
 mod maintenance;
 mod media;
 mod outbox;
+mod search;
 mod sessions;
+mod social;
 pub mod uploads;
 mod users;
 
@@ -19,10 +22,13 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool, Transaction};
 
 pub use albums::{Album, AlbumAccess, Role};
+pub use feed::{ActivityKind, FANOUT_MEMBER_LIMIT, FeedCursor, FeedItem};
 pub use invites::Invite;
 pub use maintenance::QuotaAudit;
 pub use media::{Media, MediaCursor, NewMedia, ProcessedMedia};
 pub use outbox::OutboxEvent;
+pub use search::{SearchQuery, SearchWord};
+pub use social::{Comment, Person};
 pub use uploads::{NewUpload, Upload};
 pub use users::{NewUser, User};
 

@@ -1,3 +1,4 @@
+use super::feed::{ActivityKind, NewActivity, record_activity};
 use super::media::{Media, NewMedia, insert_media};
 use super::outbox::insert_outbox;
 use super::{Db, DbError, DbResult};
@@ -134,6 +135,8 @@ impl Db {
         .await?;
         insert_media(&mut tx, media).await?;
         insert_outbox(&mut tx, self.next_id(), &Event::MediaUploaded { media_id: media.id }).await?;
+        let activity = NewActivity::new(ActivityKind::PhotosAdded, upload.user_id, upload.album_id).media(media.id);
+        record_activity(&mut tx, self.next_id(), &activity).await?;
         tx.commit().await?;
         self.media(media.id).await
     }

@@ -5,6 +5,7 @@
 
 mod corpus;
 mod inputs;
+mod playable;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,48 @@
+//! Browser-playable copies: ffmpeg makes an H.264 MP4 of a VP9 video, and a memory limit stops an
+//! ffmpeg that would need more, with a reason instead of a dead machine.
+
+use std::path::Path;
+use std::process::Command;
+
+use picup_common::config::{Config, ThumbnailerConfig};
+use picup_thumbnailer::job::make_playable;
+use picup_thumbnailer::video;
+
+/// Two seconds of 720p VP9 made by ffmpeg itself (no corpus needed).
+fn vp9_clip(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("clip.webm");
+    let made = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-t", "2"])
+        .args(["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "1M"])
+        .arg(&path)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(made.success(), "ffmpeg made the VP9 clip");
+    path
+}
+
+fn settings(max_memory_bytes: u64) -> ThumbnailerConfig {
+    let mut settings = Config::from_lookup(|_| None).expect("defaults").thumbnailer;
+    settings.ffmpeg_max_memory_bytes = max_memory_bytes;
+    settings
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(future)
+}
+
+#[test]
+fn a_vp9_video_gets_an_h264_copy_and_a_memory_starved_ffmpeg_fails_cleanly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clip = vp9_clip(dir.path());
+
+    let copy = dir.path().join("play.mp4");
+    block_on(make_playable(&settings(2 << 30), &clip, &copy, false)).expect("a playable copy");
+    let made = video::poster(&copy, 100).expect("the copy is a video");
+    assert!(made.browser_playable && made.is_h264, "H.264 in MP4");
+    assert_eq!((made.width, made.height), (1280, 720));
+
+    let starved = dir.path().join("starved.mp4");
+    let err = block_on(make_playable(&settings(8 << 20), &clip, &starved, false)).expect_err("8 MiB is too little");
+    assert!(format!("{err:#}").contains("ffmpeg failed"), "{err:#}");
+}
