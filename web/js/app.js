@@ -1,78 +1,16 @@
 // The family web album: sign in or join, albums, an album's photos with a viewer, uploads, sharing
 // and the trash. Plain DOM, hash routes (#/albums, #/album/ID, #/trash).
 
-import { api, ApiError } from './api.js';
+import { api } from './api.js';
+import { ask, confirmAction, el, explain, page, thumbhashBackground, toast } from './dom.js';
 import { bytes, currentLanguage, date, setLanguage, t } from './i18n.js';
 import { contentTypeOf, uploadFile } from './upload.js';
-import { thumbHashToDataURL } from '../vendor/thumbhash.js';
+import { openViewer } from './viewer.js';
+import { showNews, showSearch, startBell } from './activity.js';
 
-const main = document.getElementById('main');
 let me = null;
+let stopBell = null;
 let activeUploads = 0;
-
-// ---------- small helpers ----------
-
-function el(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
-    else if (name === 'text') element.textContent = value;
-    else element.setAttribute(name, value === true ? '' : value);
-  }
-  for (const child of children.flat()) if (child != null) element.append(child);
-  return element;
-}
-
-function toast(message) {
-  const box = document.getElementById('toast');
-  box.textContent = message;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { box.textContent = ''; }, 5000);
-}
-
-function explain(err) {
-  if (err instanceof ApiError && err.code === 'offline') return t('offline');
-  return err.message || String(err);
-}
-
-function page(title, ...children) {
-  main.replaceChildren(el('h1', { text: title }), ...children);
-  main.focus();
-  document.title = `${title} · picup`;
-}
-
-function thumbhashBackground(element, hash) {
-  if (!hash) return;
-  try {
-    const raw = Uint8Array.from(atob(hash), (c) => c.charCodeAt(0));
-    element.style.backgroundImage = `url(${thumbHashToDataURL(raw)})`;
-  } catch { /* a placeholder is optional */ }
-}
-
-/** A modal dialog with a form; resolves with the form's values, or null when cancelled. */
-function ask(title, fields, submitLabel) {
-  return new Promise((resolve) => {
-    const form = el('form', { method: 'dialog' },
-      el('h2', { text: title }),
-      ...fields,
-      el('div', { class: 'actions' },
-        el('button', { type: 'submit', value: 'ok', text: submitLabel }),
-        el('button', { type: 'button', class: 'quiet', text: t('cancel'), onclick: () => dialog.close('cancel') })));
-    const dialog = el('dialog', { 'aria-label': title }, form);
-    dialog.addEventListener('close', () => {
-      const values = dialog.returnValue === 'ok' ? Object.fromEntries(new FormData(form)) : null;
-      dialog.remove();
-      resolve(values);
-    });
-    document.body.append(dialog);
-    dialog.showModal();
-  });
-}
-
-function confirmAction(message, label) {
-  return ask(message, [], label).then((values) => values !== null);
-}
 
 // ---------- session ----------
 
@@ -82,13 +20,15 @@ async function refreshMe() {
   bar.max = Math.max(me.quota_bytes, 1);
   bar.value = me.used_bytes + me.reserved_bytes;
   document.getElementById('storage-text').textContent = t('storage', { used: bytes(me.used_bytes), total: bytes(me.quota_bytes) });
-  for (const id of ['nav', 'storage', 'signout']) document.getElementById(id).hidden = false;
+  for (const id of ['nav', 'storage', 'signout', 'search', 'bell']) document.getElementById(id).hidden = false;
+  if (!stopBell) stopBell = startBell(document.getElementById('bell'));
   return me;
 }
 
 function signedOut() {
   me = null;
-  for (const id of ['nav', 'storage', 'signout']) document.getElementById(id).hidden = true;
+  for (const id of ['nav', 'storage', 'signout', 'search', 'bell']) document.getElementById(id).hidden = true;
+  if (stopBell) { stopBell(); stopBell = null; }
 }
 
 function showSignIn(message) {
@@ -319,61 +259,6 @@ function uploadPanel(albumId, onUploaded) {
   return { button, panel: el('section', { 'aria-label': t('addPhotos') }, input, drop) };
 }
 
-// ---------- the viewer ----------
-
-function openViewer(items, start, onChange) {
-  const viewable = items.filter((item) => item.status === 'ready');
-  let index = Math.max(0, viewable.indexOf(items[start]));
-  const stage = el('div', { class: 'stage' });
-  const caption = el('p', { class: 'caption', 'aria-live': 'polite' });
-  const download = el('a', { class: 'button quiet', text: t('download'), target: '_blank', rel: 'noopener' });
-  const dialog = el('dialog', { class: 'viewer', 'aria-label': 'viewer' },
-    stage, caption,
-    el('button', { class: 'close quiet', 'aria-label': t('close'), text: '✕', onclick: () => dialog.close() }),
-    el('div', { class: 'controls' },
-      el('button', { class: 'quiet', text: `‹ ${t('previous')}`, onclick: () => show(index - 1) }),
-      el('button', { class: 'quiet', text: `${t('next')} ›`, onclick: () => show(index + 1) }),
-      download,
-      el('button', { class: 'danger', text: t('delete'), onclick: async () => {
-        const item = viewable[index];
-        if (!(await confirmAction(t('confirmDelete'), t('delete')))) return;
-        try {
-          await api('DELETE', `/media/${item.id}`);
-          dialog.close();
-          onChange();
-        } catch (err) { toast(explain(err)); }
-      } })));
-
-  function show(next) {
-    if (!viewable.length) return;
-    index = (next + viewable.length) % viewable.length;
-    const item = viewable[index];
-    const media = item.kind === 'video'
-      ? el('video', { src: item.urls.playable || item.urls.original, controls: true, playsinline: true, poster: item.urls.preview, 'aria-label': item.filename })
-      : el('img', { src: item.urls.preview || item.urls.original, alt: item.filename });
-    stage.replaceChildren(media);
-    caption.textContent = `${index + 1} / ${viewable.length} · ${item.filename} · ${t('takenOn', { date: date(item.taken_at) })}`;
-    download.href = item.urls.original;
-  }
-
-  let touchX = null;
-  stage.addEventListener('touchstart', (event) => { touchX = event.touches[0].clientX; }, { passive: true });
-  stage.addEventListener('touchend', (event) => {
-    if (touchX === null) return;
-    const dx = event.changedTouches[0].clientX - touchX;
-    if (Math.abs(dx) > 50) show(index + (dx < 0 ? 1 : -1));
-    touchX = null;
-  });
-  dialog.addEventListener('keydown', (event) => {
-    if (event.key === 'ArrowRight') show(index + 1);
-    if (event.key === 'ArrowLeft') show(index - 1);
-  });
-  dialog.addEventListener('close', () => dialog.remove());
-  document.body.append(dialog);
-  dialog.showModal();
-  show(index);
-}
-
 // ---------- sharing ----------
 
 function shareAlbum(album) {
@@ -451,6 +336,8 @@ async function route() {
   try {
     if (view === 'album' && id) await showAlbum(id);
     else if (view === 'trash') await showTrash();
+    else if (view === 'news') await showNews(me);
+    else if (view === 'search' && id) await showSearch(decodeURIComponent(id));
     else await showAlbums();
   } catch (err) {
     if (err.status === 401) return showSignIn();
@@ -469,6 +356,11 @@ document.getElementById('signout').addEventListener('click', async () => {
   await api('POST', '/auth/logout').catch(() => {});
   location.hash = '';
   showSignIn();
+});
+document.getElementById('search').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const query = document.getElementById('search-input').value.trim();
+  if (query) location.hash = `#/search/${encodeURIComponent(query)}`;
 });
 window.addEventListener('hashchange', route);
 window.addEventListener('beforeunload', (event) => {

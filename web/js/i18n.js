@@ -23,6 +23,13 @@ const STRINGS = {
     addMember: 'Or add someone who already has an account', add: 'Add', added: 'Added.',
     offline: 'Cannot reach picup. Check the internet connection and try again.', wrongLogin: 'Wrong email or password.',
     takenOn: 'Taken {date}', loadMore: 'Show more',
+    news: "What's new", search: 'Search', searchHint: 'Jeju, 2019, grandma…', searchFor: 'Search: {q}',
+    searchResults: 'Photos found', noResults: 'Nothing found. Try part of a word, a year like 2019, or an album name.',
+    like: 'Like', likes: 'Likes: {n}', commentCount: 'Comments: {n}', albumHit: 'Album: {title}', comments: 'Comments', writeComment: 'Write a comment',
+    send: 'Send', notifications: 'Notifications: {n} new', newPhotos: '{who} added {n} photos to {album}',
+    likedYours: '{who} liked your photo in {album}', commentedYours: '{who} commented on your photo in {album}',
+    joined: '{who} joined {album}', noNews: 'Nothing new yet. New photos, likes and comments show up here.',
+    follow: 'Follow {who}', following: 'Following',
   },
   ko: {
     skip: '본문으로 건너뛰기', albums: '앨범', trash: '휴지통', language: '언어', signOut: '로그아웃',
@@ -46,6 +53,13 @@ const STRINGS = {
     addMember: '또는 이미 계정이 있는 가족 추가', add: '추가', added: '추가했어요.',
     offline: 'picup에 연결할 수 없어요. 인터넷 연결을 확인하고 다시 시도하세요.', wrongLogin: '이메일 또는 비밀번호가 틀렸어요.',
     takenOn: '{date} 촬영', loadMore: '더 보기',
+    news: '새 소식', search: '찾기', searchHint: '제주, 2019, 할머니…', searchFor: '찾기: {q}',
+    searchResults: '찾은 사진', noResults: '찾지 못했어요. 낱말의 일부나 2019 같은 연도, 앨범 이름으로 찾아보세요.',
+    like: '좋아요', likes: '좋아요 {n}', commentCount: '댓글 {n}', albumHit: '앨범: {title}', comments: '댓글', writeComment: '댓글 쓰기',
+    send: '보내기', notifications: '알림: 새 소식 {n}개', newPhotos: '{who}님이 {album}에 사진 {n}장을 올렸어요',
+    likedYours: '{who}님이 {album}의 내 사진을 좋아해요', commentedYours: '{who}님이 {album}의 내 사진에 댓글을 남겼어요',
+    joined: '{who}님이 {album}에 들어왔어요', noNews: '아직 새 소식이 없어요. 새 사진, 좋아요, 댓글이 여기에 나타나요.',
+    follow: '{who}님 소식 받기', following: '소식 받는 중',
   },
 };
 
@@ -60,6 +74,7 @@ export function setLanguage(next) {
   localStorage.setItem('picup.lang', language);
   document.documentElement.lang = language;
   for (const element of document.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
+  for (const element of document.querySelectorAll('[data-i18n-placeholder]')) element.placeholder = t(element.dataset.i18nPlaceholder);
 }
 
 export function t(key, params = {}) {

@@ -230,6 +230,77 @@ test('she shares the album and her grandson joins with the link', async () => {
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
 });
 
+test('the grandson likes and comments; grandma hears it at once, and HTML in a comment stays text', async () => {
+  await page.getByLabel('Email').fill('grandma@family.test');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Albums' }).waitFor();
+  const bell = page.locator('#bell');
+  await page.waitForFunction(() => document.getElementById('bell').dataset.unread !== undefined);
+  const before = Number(await bell.getAttribute('data-unread'));
+
+  const grandson = await browser.newPage({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+  await grandson.goto(base);
+  await grandson.getByLabel('Email').fill('minjun@family.test');
+  await grandson.getByLabel('Password').fill(PASSWORD);
+  await grandson.getByRole('button', { name: 'Sign in' }).click();
+  await grandson.getByRole('link', { name: /Jeju 2019/ }).click();
+  await grandson.locator('main .grid .tile').first().click();
+  const viewer = grandson.getByRole('dialog', { name: 'viewer' });
+  const like = viewer.getByRole('button', { name: /^Like/ });
+  await like.click();
+  await grandson.waitForFunction(() => document.querySelector('dialog button.like').getAttribute('aria-pressed') === 'true');
+  assert.match(await like.textContent(), /Likes: 1/);
+  await viewer.getByRole('button', { name: /^Comments/ }).click();
+  const attack = '<img src=x onerror="window.__pwned = 1"><b>bold</b> 정말 예쁘다';
+  await viewer.getByLabel('Write a comment').fill(attack);
+  await viewer.getByRole('button', { name: 'Send' }).click();
+  await viewer.locator('.comment-body').last().waitFor();
+  assert.equal(await viewer.locator('.comment-body').last().textContent(), attack, 'shown exactly as typed');
+  assert.equal(await viewer.locator('.comments b, .comments img').count(), 0, 'no HTML was made from it');
+  assert.equal(await grandson.evaluate(() => window.__pwned), undefined);
+  await shot('10-grandson-likes-and-comments', grandson);
+  await grandson.close();
+
+  await page.waitForFunction((n) => Number(document.getElementById('bell').dataset.unread) === n, before + 2, { timeout: 15_000 });
+  await shot('11-bell-rings');
+  await bell.click();
+  await page.getByRole('heading', { name: "What's new" }).waitFor();
+  await page.getByText('Minjun liked your photo in Jeju 2019').waitFor();
+  const quoted = page.locator('.news .comment-body').first();
+  assert.equal(await quoted.textContent(), attack);
+  assert.equal(await page.locator('.news b, .news li img[src="x"]').count(), 0);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  await page.waitForFunction(() => document.getElementById('bell').dataset.unread === '0');
+  await axeCheck('what is new page');
+  await shot('12-whats-new');
+});
+
+test('she finds photos by part of a word, a comment, or the album name', async () => {
+  await page.getByLabel('Search', { exact: true }).fill('jeju');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByRole('heading', { name: 'Search: jeju' }).waitFor();
+  await page.getByRole('link', { name: /Jeju 2019/ }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('main .grid .tile').length > 0);
+  await axeCheck('search page');
+  await shot('13-search');
+  await page.getByLabel('Search', { exact: true }).fill('예쁘');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByRole('heading', { name: 'Search: 예쁘' }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('main .grid .tile').length === 1);
+  await page.locator('main .grid .tile').first().click();
+  const viewer = page.getByRole('dialog', { name: 'viewer' });
+  await viewer.getByRole('button', { name: 'Comments: 1' }).click();
+  await viewer.locator('.comment-body').first().waitFor();
+  assert.equal(await viewer.locator('.comment-body').count(), 1);
+  await viewer.getByRole('button', { name: 'Close' }).click();
+  await page.getByLabel('Search', { exact: true }).fill('nothing like this');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByText(/Nothing found/).waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+});
+
 test('in Korean, on a phone', async () => {
   const phone = await browser.newPage({ locale: 'ko-KR', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await phone.goto(base);
@@ -240,11 +311,11 @@ test('in Korean, on a phone', async () => {
   await phone.getByRole('heading', { name: '앨범' }).waitFor();
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no sideways scrolling on a phone (overflow ${overflow}px)`);
-  await shot('10-phone-albums-ko', phone);
+  await shot('14-phone-albums-ko', phone);
   await phone.getByRole('link', { name: /Jeju 2019/ }).click();
   await phone.getByRole('button', { name: /사진과 동영상 추가/ }).waitFor();
   await phone.waitForFunction(() => document.querySelectorAll('main .grid .tile img').length > 0
     && [...document.querySelectorAll('main .grid .tile img')].every((img) => img.complete && img.naturalWidth > 0));
-  await shot('11-phone-album-ko', phone);
+  await shot('15-phone-album-ko', phone);
   await phone.close();
 });
