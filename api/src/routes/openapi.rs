@@ -42,6 +42,17 @@ pub fn document() -> Value {
             "/media/{id}": { "get": op("One media item with view URLs", "200"), "delete": op("Move to the trash", "204") },
             "/media/{id}/restore": { "post": op("Restore from the trash", "200") },
             "/trash": { "get": op("The user's trash", "200"), "delete": op("Empty the trash; the space is freed by the purge job", "200") },
+            "/media/{id}/like": { "put": op("Like (idempotent); returns like_count", "200"), "delete": op("Take a like back (idempotent)", "200") },
+            "/media/{id}/likes": { "get": op("Who liked it, most recent first (cursor pages)", "200") },
+            "/media/{id}/comments": { "get": op("Comments, oldest first (cursor pages)", "200"), "post": with_body(op("Comment (plain text, at most 2000 characters)", "201"), "Comment") },
+            "/comments/{id}": { "patch": with_body(op("Edit your comment", "200"), "Comment"), "delete": op("Delete a comment (its author or the album's owner)", "204") },
+            "/users/{id}/follow": { "put": op("Follow a family member: their new photos come into your feed", "204"), "delete": op("Unfollow", "204") },
+            "/following": { "get": op("The people you follow", "200") },
+            "/feed": { "get": op("What's new: new photos in shared albums, likes and comments on yours, new members (cursor pages)", "200") },
+            "/notifications": { "get": op("Notifications with unread_count (cursor pages)", "200") },
+            "/notifications/read": { "post": op("Mark notifications read: the given ids, or all", "200") },
+            "/notifications/stream": { "get": op("Server-Sent Events: `unread` with {unread_count} now and whenever it changes", "200") },
+            "/search": { "get": op("Search titles, file names, cameras, comments and dates (q), with from, to, camera and area=south,west,north,east", "200") },
             "/admin/users": { "get": op("All accounts (admin)", "200") },
             "/admin/users/{id}/quota": { "put": with_body(op("Set a user's quota (admin)", "200"), "Quota") },
             "/openapi.json": { "get": op("This document", "200") }
@@ -58,6 +69,7 @@ pub fn document() -> Value {
                 "Member": { "type": "object", "required": ["email", "role"], "properties": { "email": { "type": "string" }, "role": { "enum": ["viewer", "contributor"] } } },
                 "Reserve": { "type": "object", "required": ["filename", "size", "content_type"], "properties": {
                     "filename": { "type": "string" }, "size": { "type": "integer", "minimum": 1 }, "content_type": { "type": "string" } } },
+                "Comment": { "type": "object", "required": ["body"], "properties": { "body": { "type": "string", "minLength": 1, "maxLength": 2000 } } },
                 "Quota": { "type": "object", "required": ["quota_bytes"], "properties": { "quota_bytes": { "type": "integer", "minimum": 0 } } }
             }
         }

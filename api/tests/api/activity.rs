@@ -357,9 +357,34 @@ async fn search_finds_parts_of_korean_and_english_words_dates_and_never_what_one
     assert!(ids(&search(&format!("{}년", year - 20)).await).is_empty());
     let (status, _) = app.get("/search?q=", &cousin.token).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, body) = app.get("/search?area=10,20,30,40", &cousin.token).await;
+    // Places and cameras, as the thumbnailer records them from EXIF.
+    let id: i64 = in_jeju.parse().expect("id");
+    let media = app.services.db.media(id).await.expect("media");
+    let processed = picup_common::db::ProcessedMedia {
+        thumbnail_key: media.thumbnail_key,
+        preview_key: media.preview_key,
+        playable_key: media.playable_key,
+        derivative_bytes: media.derivative_bytes,
+        width: media.width,
+        height: media.height,
+        thumbhash: media.thumbhash,
+        camera_make: Some("Canon".into()),
+        camera_model: Some("EOS R6".into()),
+        latitude: Some(33.36),
+        longitude: Some(126.53),
+        ..Default::default()
+    };
+    app.services.db.mark_media_ready(id, &processed).await.expect("record GPS and camera");
+    let (status, body) = app.get("/search?area=33.1,126.1,33.6,127.0", &cousin.token).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(ids(&body).is_empty(), "the sample photo has no GPS");
+    assert_eq!(ids(&body), vec![in_jeju.clone()], "a box around Jeju");
+    let (_, body) = app.get("/search?area=37.4,126.8,37.7,127.2", &cousin.token).await;
+    assert!(ids(&body).is_empty(), "a box around Seoul");
+    let (_, body) = app.get("/search?camera=eos", &cousin.token).await;
+    assert_eq!(ids(&body), vec![in_jeju.clone()]);
+    assert_eq!(ids(&search("canon").await), vec![in_jeju.clone()], "cameras are words too");
+    let (status, _) = app.get("/search?area=north,pole", &cousin.token).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     app.stop().await;
 }
 
