@@ -7,7 +7,6 @@ pub mod metadata;
 pub mod photo;
 pub mod raster;
 pub mod video;
-pub mod ycbcr;
 
 use std::sync::Arc;
 use std::time::Duration;

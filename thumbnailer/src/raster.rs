@@ -53,32 +53,6 @@ fn resize(source: &Rgb, width: u32, height: u32, filter: FilterType) -> Result<R
     Ok(Rgb { width, height, pixels: dst.into_vec() })
 }
 
-/// Resizes one 8-bit plane whose rows are `stride` bytes apart (a decoder's Y, Cb or Cr plane).
-pub fn resize_plane(
-    data: &[u8],
-    stride: usize,
-    (source_width, source_height): (u32, u32),
-    (width, height): (u32, u32),
-) -> Result<Vec<u8>, RasterError> {
-    let row = source_width as usize;
-    let rows = source_height as usize;
-    if stride < row || data.len() < stride * rows.saturating_sub(1) + row {
-        return Err(RasterError("a plane is smaller than its size says".into()));
-    }
-    let packed: Vec<u8> = if stride == row {
-        data[..row * rows].to_vec()
-    } else {
-        data.chunks(stride).take(rows).flat_map(|line| &line[..row]).copied().collect()
-    };
-    let src = ImageRef::new(source_width, source_height, &packed, PixelType::U8)
-        .map_err(|e| RasterError(format!("resize source: {e}")))?;
-    let mut dst = Image::new(width, height, PixelType::U8);
-    Resizer::new()
-        .resize(&src, &mut dst, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom)))
-        .map_err(|e| RasterError(format!("resize: {e}")))?;
-    Ok(dst.into_vec())
-}
-
 fn orient(image: Rgb, orientation: Orientation) -> Result<Rgb, RasterError> {
     if orientation == Orientation::NoTransforms {
         return Ok(image);
