@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Query, optional_json};
-use crate::routes::PageQuery;
+use crate::routes::{PageQuery, next_page, pair_cursor};
 use crate::state::AppState;
 use crate::views::{FeedItemView, Page};
 
@@ -28,27 +28,17 @@ pub fn router() -> Router<AppState> {
         .route("/notifications/stream", get(stream))
 }
 
-fn parse_cursor(cursor: &str) -> ApiResult<FeedCursor> {
-    let invalid = || ApiError::bad_request("invalid_cursor", "the cursor is not one this server gave out");
-    let (updated_at, id) = cursor.split_once('.').ok_or_else(invalid)?;
-    Ok(FeedCursor { updated_at: updated_at.parse().map_err(|_| invalid())?, id: id.parse().map_err(|_| invalid())? })
-}
-
 async fn page(
     state: &AppState,
     user_id: i64,
     page: &PageQuery,
     notifications_only: bool,
 ) -> ApiResult<Page<FeedItemView>> {
-    let before = page.cursor.as_deref().map(parse_cursor).transpose()?;
+    let before = page.cursor.as_deref().map(pair_cursor).transpose()?;
+    let before = before.map(|(updated_at, id)| FeedCursor { updated_at, id });
     let limit = page.limit();
     let mut items = state.services.db.feed(user_id, before, limit + 1, notifications_only).await?;
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(usize::try_from(limit).unwrap_or_default());
-        items.last().map(|last| format!("{}.{}", last.updated_at, last.id))
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut items, limit, |last| format!("{}.{}", last.updated_at, last.id));
     Ok(Page { items: FeedItemView::many(state, &items).await?, next_cursor })
 }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::routes::{PageQuery, parse_id};
+use crate::routes::{PageQuery, id_cursor, next_page, parse_id};
 use crate::state::AppState;
 use crate::views::{AlbumView, Page};
 
@@ -48,17 +48,12 @@ async fn list_albums(
     CurrentUser(user): CurrentUser,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<AlbumView>>> {
-    let before = page.cursor.as_deref().map(parse_cursor).transpose()?;
+    let before = page.cursor.as_deref().map(id_cursor).transpose()?;
     let limit = page.limit();
-    let albums = state.services.db.list_albums(user.id, before, limit + 1).await?;
-    let next_cursor = (albums.len() as i64 > limit).then(|| albums[limit as usize - 1].id.to_string());
-    let albums = &albums[..albums.len().min(limit as usize)];
+    let mut albums = state.services.db.list_albums(user.id, before, limit + 1).await?;
+    let next_cursor = next_page(&mut albums, limit, |last| last.id.to_string());
     let items = futures::future::try_join_all(albums.iter().map(|album| AlbumView::new(&state, album))).await?;
     Ok(axum::Json(Page { items, next_cursor }))
-}
-
-fn parse_cursor(cursor: &str) -> ApiResult<i64> {
-    cursor.parse().map_err(|_| ApiError::bad_request("invalid_cursor", "the cursor is not one this server gave out"))
 }
 
 async fn get_album(

@@ -9,7 +9,7 @@ use picup_common::db::{MediaCursor, Role};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Path, Query};
-use crate::routes::{PageQuery, parse_id};
+use crate::routes::{PageQuery, next_page, pair_cursor, parse_id};
 use crate::state::AppState;
 use crate::views::{MediaView, Page};
 
@@ -20,10 +20,9 @@ pub fn router() -> Router<AppState> {
         .route("/media/{id}/restore", post(restore_media))
 }
 
-pub fn parse_cursor(cursor: &str) -> ApiResult<MediaCursor> {
-    let invalid = || ApiError::bad_request("invalid_cursor", "the cursor is not one this server gave out");
-    let (taken_at, id) = cursor.split_once('.').ok_or_else(invalid)?;
-    Ok(MediaCursor { taken_at: taken_at.parse().map_err(|_| invalid())?, id: id.parse().map_err(|_| invalid())? })
+pub fn media_cursor(cursor: &str) -> ApiResult<MediaCursor> {
+    let (taken_at, id) = pair_cursor(cursor)?;
+    Ok(MediaCursor { taken_at, id })
 }
 
 async fn list_media(
@@ -33,15 +32,10 @@ async fn list_media(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<MediaView>>> {
     let access = state.services.db.album_access(parse_id(&album_id)?, user.id).await?;
-    let after = page.cursor.as_deref().map(parse_cursor).transpose()?;
+    let after = page.cursor.as_deref().map(media_cursor).transpose()?;
     let limit = page.limit();
     let mut media = state.services.db.list_media(access.album.id, after, limit + 1).await?;
-    let next_cursor = if media.len() as i64 > limit {
-        media.truncate(limit as usize);
-        media.last().map(|last| format!("{}.{}", last.taken_at, last.id))
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut media, limit, |last| format!("{}.{}", last.taken_at, last.id));
     Ok(axum::Json(Page { items: MediaView::for_viewer(&state, &media, user.id).await?, next_cursor }))
 }
 

@@ -127,6 +127,31 @@ impl PageQuery {
     }
 }
 
+fn invalid_cursor() -> ApiError {
+    ApiError::bad_request("invalid_cursor", "the cursor is not one this server gave out")
+}
+
+/// A cursor that is one id.
+pub fn id_cursor(cursor: &str) -> ApiResult<i64> {
+    cursor.parse().map_err(|_| invalid_cursor())
+}
+
+/// A cursor of two numbers, `first.second` (a time and an id).
+pub fn pair_cursor(cursor: &str) -> ApiResult<(i64, i64)> {
+    let (first, second) = cursor.split_once('.').ok_or_else(invalid_cursor)?;
+    Ok((first.parse().map_err(|_| invalid_cursor())?, second.parse().map_err(|_| invalid_cursor())?))
+}
+
+/// Cuts rows fetched with `limit + 1` down to `limit`; when there were more, the cursor of the
+/// last row kept.
+pub fn next_page<T>(rows: &mut Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> Option<String> {
+    if rows.len() as i64 <= limit {
+        return None;
+    }
+    rows.truncate(usize::try_from(limit).unwrap_or_default());
+    rows.last().map(cursor)
+}
+
 /// Ids travel as strings; one that does not parse names nothing.
 pub fn parse_id(raw: &str) -> ApiResult<i64> {
     raw.parse().map_err(|_| ApiError::NotFound)

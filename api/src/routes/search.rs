@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
-use crate::routes::media::parse_cursor;
+use crate::routes::media::media_cursor;
+use crate::routes::next_page;
 use crate::state::AppState;
 use crate::views::MediaView;
 
@@ -73,16 +74,11 @@ async fn search(
     {
         return Err(ApiError::field("q", "type something to look for"));
     }
-    let after = params.cursor.as_deref().map(parse_cursor).transpose()?;
+    let after = params.cursor.as_deref().map(media_cursor).transpose()?;
     let limit = params.limit.unwrap_or(50).clamp(1, 200);
     let db = &state.services.db;
     let mut media = db.search_media(user.id, &query, after, limit + 1).await?;
-    let next_cursor = if media.len() as i64 > limit {
-        media.truncate(usize::try_from(limit).unwrap_or_default());
-        media.last().map(|last| format!("{}.{}", last.taken_at, last.id))
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut media, limit, |last| format!("{}.{}", last.taken_at, last.id));
     let albums = if after.is_none() {
         db.search_albums(user.id, &query.words, 20)
             .await?

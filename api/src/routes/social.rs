@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::routes::{PageQuery, parse_id};
+use crate::routes::{PageQuery, id_cursor, next_page, pair_cursor, parse_id};
 use crate::state::AppState;
 use crate::views::{CommentView, Page, PersonView};
 
@@ -63,12 +63,6 @@ async fn unlike(
     Ok(axum::Json(json!({ "liked": false, "like_count": like_count })))
 }
 
-fn parse_pair_cursor(cursor: &str) -> ApiResult<(i64, i64)> {
-    let invalid = || ApiError::bad_request("invalid_cursor", "the cursor is not one this server gave out");
-    let (at, id) = cursor.split_once('.').ok_or_else(invalid)?;
-    Ok((at.parse().map_err(|_| invalid())?, id.parse().map_err(|_| invalid())?))
-}
-
 async fn likers(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -76,20 +70,11 @@ async fn likers(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<PersonView>>> {
     let (media, _) = visible_media(&state, user.id, &id).await?;
-    let before = page.cursor.as_deref().map(parse_pair_cursor).transpose()?;
+    let before = page.cursor.as_deref().map(pair_cursor).transpose()?;
     let limit = page.limit();
     let mut people = state.services.db.likers(media.id, before, limit + 1).await?;
     let next_cursor = next_page(&mut people, limit, |p| format!("{}.{}", p.at, p.id));
     Ok(axum::Json(Page { items: people.iter().map(PersonView::from).collect(), next_cursor }))
-}
-
-/// Cuts a fetched `limit + 1` rows to `limit` and gives the cursor of the last, if more remain.
-fn next_page<T>(rows: &mut Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> Option<String> {
-    if rows.len() as i64 <= limit {
-        return None;
-    }
-    rows.truncate(usize::try_from(limit).unwrap_or_default());
-    rows.last().map(cursor)
 }
 
 async fn comments(
@@ -99,7 +84,7 @@ async fn comments(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<CommentView>>> {
     let (media, _) = visible_media(&state, user.id, &id).await?;
-    let after = page.cursor.as_deref().map(parse_id).transpose()?;
+    let after = page.cursor.as_deref().map(id_cursor).transpose()?;
     let limit = page.limit();
     let mut comments = state.services.db.comments(media.id, after, limit + 1).await?;
     let next_cursor = next_page(&mut comments, limit, |c| c.id.to_string());

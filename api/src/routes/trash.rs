@@ -6,9 +6,9 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::Query;
-use crate::routes::PageQuery;
+use crate::routes::{PageQuery, id_cursor, next_page};
 use crate::state::AppState;
 use crate::views::{MediaView, Page};
 
@@ -21,22 +21,10 @@ async fn list_trash(
     CurrentUser(user): CurrentUser,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<MediaView>>> {
-    let before = page
-        .cursor
-        .as_deref()
-        .map(|c| {
-            c.parse::<i64>()
-                .map_err(|_| ApiError::bad_request("invalid_cursor", "the cursor is not one this server gave out"))
-        })
-        .transpose()?;
+    let before = page.cursor.as_deref().map(id_cursor).transpose()?;
     let limit = page.limit();
     let mut media = state.services.db.list_trash(user.id, before, limit + 1).await?;
-    let next_cursor = if media.len() as i64 > limit {
-        media.truncate(limit as usize);
-        media.last().map(|m| m.id.to_string())
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut media, limit, |last| last.id.to_string());
     Ok(axum::Json(Page { items: MediaView::many(&state, &media).await?, next_cursor }))
 }
 
