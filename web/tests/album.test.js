@@ -22,6 +22,8 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let server;
+let serverLog = '';
+const secrets = new Set();
 let dataDir;
 let base;
 let browser;
@@ -103,10 +105,12 @@ before(async () => {
   const [port, s3Port] = [await freePort(), await freePort()];
   base = `http://127.0.0.1:${port}`;
   const env = { ...process.env, PICUP_HTTP_ADDR: `127.0.0.1:${port}`, PICUP_EMBEDDED_S3_ADDR: `127.0.0.1:${s3Port}`,
-    PICUP_PUBLIC_URL: base, PICUP_DATA_DIR: dataDir, PICUP_WEB_DIR: join(repo, 'web'), RUST_LOG: 'warn' };
+    PICUP_PUBLIC_URL: base, PICUP_DATA_DIR: dataDir, PICUP_WEB_DIR: join(repo, 'web'), RUST_LOG: 'debug' };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
-  server = spawn(binary, [], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  server = spawn(binary, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout.on('data', (chunk) => { serverLog += chunk; });
+  server.stderr.on('data', (chunk) => { serverLog += chunk; });
   for (let i = 0; i < 100; i += 1) {
     try {
       if ((await fetch(`${base}/healthz`)).ok) break;
@@ -210,6 +214,7 @@ test('she shares the album and her grandson joins with the link', async () => {
   await dialog.getByRole('button', { name: 'Make an invite link' }).click();
   const link = await dialog.getByLabel('invite link').inputValue();
   assert.match(link, /\?invite=/);
+  secrets.add(new URL(link).searchParams.get('invite'));
   await shot('07-share');
   await dialog.getByRole('button', { name: 'Close' }).click();
   await page.getByRole('button', { name: 'Sign out' }).click();
@@ -260,6 +265,7 @@ test('the grandson likes and comments; grandma hears it at once, and HTML in a c
   assert.equal(await viewer.locator('.comments b, .comments img').count(), 0, 'no HTML was made from it');
   assert.equal(await grandson.evaluate(() => window.__pwned), undefined);
   await shot('10-grandson-likes-and-comments', grandson);
+  for (const cookie of [...await grandson.context().cookies(), ...await page.context().cookies()]) secrets.add(cookie.value);
   await grandson.close();
 
   await page.waitForFunction((n) => Number(document.getElementById('bell').dataset.unread) === n, before + 2, { timeout: 15_000 });
@@ -299,6 +305,18 @@ test('she finds photos by part of a word, a comment, or the album name', async (
   await page.getByText(/Nothing found/).waitFor();
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
+});
+
+test('no password, session token, invite or storage key ever reaches the logs', async () => {
+  secrets.add(PASSWORD);
+  // The embedded store's secret key (the key id is public: it is in every presigned URL).
+  secrets.add(readFileSync(join(dataDir, 'embedded-s3-credentials'), 'utf8').trim().split(':')[1]);
+  assert.ok(serverLog.length > 10_000, `the server logged the whole run at debug level (${serverLog.length} bytes)`);
+  assert.ok(secrets.size >= 4, `secrets to look for: ${secrets.size}`);
+  for (const secret of secrets) {
+    const at = serverLog.indexOf(secret);
+    assert.ok(secret.length >= 8 && at < 0, `a secret (${secret.slice(0, 3)}…) appears in the logs: ${serverLog.slice(Math.max(0, at - 300), at).replaceAll(secret, '<secret>')}`);
+  }
 });
 
 test('in Korean, on a phone', async () => {

@@ -57,7 +57,10 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(log_internal_errors))
         .layer(middleware::from_fn_with_state(state.clone(), record_latency))
-        .layer(TraceLayer::new_for_http())
+        // The path only: query strings can carry secrets (`/?invite=...`) and must not be logged.
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
