@@ -87,7 +87,9 @@ export function startBell(bell) {
     bell.setAttribute('aria-label', t('notifications', { n: count }));
     bell.dataset.unread = String(count);
   };
-  show(0);
+  // Until the server says, the count is unknown (not zero).
+  bell.setAttribute('aria-label', t('notifications', { n: '…' }));
+  delete bell.dataset.unread;
   const events = new EventSource('/api/v1/notifications/stream');
   events.addEventListener('unread', (event) => show(JSON.parse(event.data).unread_count));
   return () => events.close();
