@@ -155,6 +155,11 @@ pub fn next_page<T>(rows: &mut Vec<T>, limit: i64, cursor: impl Fn(&T) -> String
     rows.last().map(cursor)
 }
 
+/// The OpenAPI document of `/api/v1` (also served at `/api/v1/openapi.json`).
+pub fn openapi_document() -> serde_json::Value {
+    openapi::document()
+}
+
 /// Ids travel as strings; one that does not parse names nothing.
 pub fn parse_id(raw: &str) -> ApiResult<i64> {
     raw.parse().map_err(|_| ApiError::NotFound)

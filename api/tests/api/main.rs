@@ -4,6 +4,7 @@
 mod accounts;
 mod activity;
 mod albums;
+mod authorization;
 mod faults;
 mod helpers;
 mod jobs;
