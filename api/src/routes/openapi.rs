@@ -21,6 +21,20 @@ fn with_body(mut operation: Value, schema: &str) -> Value {
 }
 
 pub fn document() -> Value {
+    let mut document = paths();
+    // Every `{id}` in a path is a string id.
+    if let Some(paths) = document["paths"].as_object_mut() {
+        for (path, item) in paths.iter_mut() {
+            if path.contains("{id}") {
+                item["parameters"] =
+                    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);
+            }
+        }
+    }
+    document
+}
+
+fn paths() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": { "title": "picup", "version": env!("CARGO_PKG_VERSION"),
