@@ -124,6 +124,8 @@ impl From<DbError> for ApiError {
             DbError::NotFound => ApiError::NotFound,
             DbError::Conflict => ApiError::conflict("conflict", "that already exists"),
             DbError::Sqlx(sqlx::Error::PoolTimedOut) => ApiError::Unavailable("database pool timed out".into()),
+            DbError::Sqlx(sqlx::Error::Io(err)) => ApiError::Unavailable(format!("database connection: {err}")),
+            DbError::Sqlx(sqlx::Error::PoolClosed) => ApiError::Unavailable("database pool closed".into()),
             other => ApiError::Internal(other.into()),
         }
     }

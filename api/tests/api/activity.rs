@@ -360,6 +360,17 @@ async fn search_finds_parts_of_korean_and_english_words_dates_and_never_what_one
     // Places and cameras, as the thumbnailer records them from EXIF.
     let id: i64 = in_jeju.parse().expect("id");
     let media = app.services.db.media(id).await.expect("media");
+    // Photos without GPS first, on every pooled connection: a photo with GPS after them must still
+    // be recorded (a NULL once fixed the statement's parameter type on PostgreSQL).
+    let without_gps = picup_common::db::ProcessedMedia {
+        thumbnail_key: media.thumbnail_key.clone(),
+        preview_key: media.preview_key.clone(),
+        derivative_bytes: media.derivative_bytes,
+        ..Default::default()
+    };
+    for _ in 0..20 {
+        app.services.db.mark_media_ready(id, &without_gps).await.expect("record a photo without GPS");
+    }
     let processed = picup_common::db::ProcessedMedia {
         thumbnail_key: media.thumbnail_key,
         preview_key: media.preview_key,

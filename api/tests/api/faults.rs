@@ -119,3 +119,99 @@ async fn a_dead_redis_refuses_quota_changes_with_a_503_while_viewing_and_liking_
     assert_eq!(app.me(&admin).await["used_bytes"], app.stored_bytes(&settled).await, "counted once");
     app.stop().await;
 }
+
+/// A TCP forwarder to the test's PostgreSQL; stopping it is the database going away (open
+/// connections cut, new ones refused), starting it again on the same port is the restart.
+struct DatabaseLink {
+    port: u16,
+    stop: tokio_util::sync::CancellationToken,
+}
+
+impl DatabaseLink {
+    async fn open(port: u16, target: std::net::SocketAddr) -> DatabaseLink {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind the link");
+        let port = listener.local_addr().expect("addr").port();
+        let stop = tokio_util::sync::CancellationToken::new();
+        let accepting = stop.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut inbound, _) = tokio::select! {
+                    () = accepting.cancelled() => break,
+                    accepted = listener.accept() => match accepted { Ok(pair) => pair, Err(_) => continue },
+                };
+                let connection = accepting.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else { return };
+                    tokio::select! {
+                        () = connection.cancelled() => {}
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                    }
+                });
+            }
+        });
+        DatabaseLink { port, stop }
+    }
+
+    fn cut(&self) {
+        self.stop.cancel();
+    }
+}
+
+#[tokio::test]
+async fn a_database_restart_gets_fast_503s_and_the_pool_recovers_by_itself() {
+    let Ok(server) = std::env::var("PICUP_TEST_DATABASE_URL") else {
+        // SQLite is a file in the process; it does not go away on its own.
+        return;
+    };
+    let backends = crate::helpers::Backends::fresh().await;
+    let target = {
+        let authority = server.split("://").nth(1).and_then(|rest| rest.split('/').next()).expect("host:port");
+        let host_port = authority.rsplit('@').next().expect("host:port");
+        tokio::net::lookup_host(host_port).await.expect("resolve").next().expect("an address")
+    };
+    let link = DatabaseLink::open(0, target).await;
+    let proxied = backends.database_url.replacen(&target.port().to_string(), &link.port.to_string(), 1);
+    let proxied = proxied.replacen("localhost", "127.0.0.1", 1);
+    let app = TestApp::spawn_on(&backends, &[("DATABASE_URL", &proxied)]).await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Restart").await;
+    let photo = sample_photo();
+    app.upload(&admin, &album, &photo, "image/jpeg").await;
+    let settled = app.settle(&admin, &album).await;
+    let used = app.me(&admin).await["used_bytes"].as_i64().expect("used");
+
+    link.cut();
+    let started = std::time::Instant::now();
+    let response = app
+        .request(reqwest::Method::POST, &format!("/albums/{album}/uploads"), Some(&admin.token))
+        .json(&json!({ "filename": "b.jpg", "size": 100, "content_type": "image/jpeg" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key(header::RETRY_AFTER));
+    let response = app.request(reqwest::Method::GET, "/albums", Some(&admin.token)).send().await.expect("sent");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(started.elapsed() < Duration::from_secs(10), "fails fast: {:?}", started.elapsed());
+
+    // PostgreSQL is back on the same address: the same process serves again.
+    let _back = DatabaseLink::open(link.port, target).await;
+    let mut status = StatusCode::SERVICE_UNAVAILABLE;
+    for _ in 0..50 {
+        status = app.request(reqwest::Method::GET, "/albums", Some(&admin.token)).send().await.expect("sent").status();
+        if status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(status, StatusCode::OK, "the pool recovered without a restart");
+    let me = app.me(&admin).await;
+    assert_eq!(
+        (me["used_bytes"].as_i64(), me["reserved_bytes"].as_i64()),
+        (Some(used), Some(0)),
+        "nothing half-written"
+    );
+    assert_eq!(app.stored_bytes(&settled).await, used);
+    app.upload(&admin, &album, &photo, "image/jpeg").await;
+    app.stop().await;
+}

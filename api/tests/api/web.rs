@@ -98,7 +98,8 @@ async fn every_path_in_the_openapi_document_is_served() {
     assert!(paths.len() >= 15);
     for (path, operations) in paths {
         let concrete = path.replace("{id}", "1");
-        for method in operations.as_object().expect("operations").keys() {
+        let methods = operations.as_object().expect("operations").keys().filter(|key| *key != "parameters");
+        for method in methods {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
             let response = app.request(method.clone(), &concrete, None).json(&json!({})).send().await.expect("sent");
             // Unauthenticated calls to real routes answer 401 (or work); unknown ones would be 404 or 405.

@@ -277,7 +277,8 @@ impl Db {
         sqlx::query(
             "UPDATE media SET status = 'ready', thumbnail_key = $1, preview_key = $2, playable_key = $3, \
              derivative_bytes = $4, taken_at = COALESCE($5, taken_at), width = $6, height = $7, duration_ms = $8, \
-             thumbhash = $9, camera_make = $10, camera_model = $11, latitude = $12, longitude = $13, \
+             thumbhash = $9, camera_make = $10, camera_model = $11, \
+             latitude = CAST($12 AS DOUBLE PRECISION), longitude = CAST($13 AS DOUBLE PRECISION), \
              failure_reason = NULL WHERE id = $14",
         )
         .bind(processed.thumbnail_key.as_deref())
@@ -291,8 +292,10 @@ impl Db {
         .bind(processed.thumbhash.as_deref())
         .bind(processed.camera_make.as_deref())
         .bind(processed.camera_model.as_deref())
-        .bind(processed.latitude)
-        .bind(processed.longitude)
+        // As text: sqlx 0.9's Any driver sends a NULL f64 typed as float4, PostgreSQL keeps that
+        // type in the prepared statement, and the next photo with GPS then fails to bind.
+        .bind(processed.latitude.map(|v| v.to_string()))
+        .bind(processed.longitude.map(|v| v.to_string()))
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -87,7 +87,8 @@ impl Db {
     pub async fn connect(url: &str) -> DbResult<Self> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
-        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        // A database that is down must make requests fail fast (503), not queue them for long.
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(3));
         let options = match backend {
             Backend::Postgres => options.max_connections(16),
             // SQLite has one writer; a few readers are enough for a family.
