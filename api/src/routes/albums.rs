@@ -61,7 +61,7 @@ async fn get_album(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<AlbumView>> {
-    let access = state.services.db.album_access(parse_id(&id)?, user.id).await?;
+    let access = state.services.db.album_view(parse_id(&id)?, user.id).await?;
     Ok(axum::Json(AlbumView::new(&state, &access.album).await?))
 }
 
@@ -81,7 +81,7 @@ async fn rename_album(
 ) -> ApiResult<axum::Json<AlbumView>> {
     let album_id = owned_album(&state, user.id, &id).await?;
     state.services.db.rename_album(album_id, valid_title(&request.title)?).await?;
-    let access = state.services.db.album_access(album_id, user.id).await?;
+    let access = state.services.db.album_view(album_id, user.id).await?;
     Ok(axum::Json(AlbumView::new(&state, &access.album).await?))
 }
 

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Load on a release picup-api with PostgreSQL and Redis (the production shape), measured with wrk
+# from the same machine: /healthz (the ceiling), a page of 50 media with signed URLs (first page
+# and one deep in an album of ROWS media), and upload reservations; at 16, 64 and 256
+# connections. Prints requests/s, p50 and p99, and the api's peak RSS.
+#
+#   ROWS=10000000 api/bench/load.sh     (default 1000000; needs wrk, PostgreSQL and Redis)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROWS=${ROWS:-1000000}
+DURATION=${DURATION:-10s}
+PG=${PG:-postgres://postgres@127.0.0.1:5432}
+REDIS=${REDIS:-redis://127.0.0.1:6379}
+DB=picup_load
+PORT=18300
+BASE="http://127.0.0.1:$PORT"
+BIN=${BIN:-target/release/picup-api}
+[ -x "$BIN" ] || cargo build --release -q -p picup-api
+
+psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+redis-cli --scan --pattern 'picup_load:*' | xargs -r redis-cli del >/dev/null
+data=$(mktemp -d)
+DATABASE_URL="$PG/$DB" REDIS_URL="$REDIS" PICUP_REDIS_PREFIX=picup_load PICUP_DATA_DIR="$data" \
+  PICUP_HTTP_ADDR="127.0.0.1:$PORT" PICUP_EMBEDDED_S3_ADDR=127.0.0.1:18301 \
+  PICUP_RATE_USER_PER_SECOND=1000000 PICUP_RATE_USER_BURST=1000000 \
+  PICUP_RATE_IP_PER_SECOND=1000000 PICUP_RATE_IP_BURST=1000000 RUST_LOG=error \
+  "$BIN" serve > "$data/api.log" 2>&1 &
+api=$!
+finish() {
+  kill $api 2>/dev/null || true
+  wait $api 2>/dev/null || true
+  rm -rf "$data"
+  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB" || true
+}
+trap finish EXIT
+for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+
+json='content-type: application/json'
+curl -fs -X POST "$BASE/api/v1/auth/register" -H "$json" \
+  -d '{"email":"load@family.test","password":"a long family password","display_name":"Load"}' >/dev/null
+TOKEN=$(curl -fs -X POST "$BASE/api/v1/auth/login" -H "$json" \
+  -d '{"email":"load@family.test","password":"a long family password"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+ALBUM=$(curl -fs -X POST "$BASE/api/v1/albums" -H "$json" -H "authorization: Bearer $TOKEN" \
+  -d '{"title":"Load"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+OWNER=$(psql "$PG/$DB" -Atc "SELECT id FROM users LIMIT 1")
+
+# ROWS ready photos in one album, one per minute going back in time.
+started=$SECONDS
+psql "$PG/$DB" -qc "
+  INSERT INTO media (id, album_id, owner_id, kind, status, filename, content_type, size_bytes, object_key,
+      thumbnail_key, preview_key, taken_at, width, height, created_at, updated_at)
+  SELECT 1000 + n, $ALBUM, $OWNER, 'photo', 'ready', 'IMG_' || n || '.JPG', 'image/jpeg', 3000000,
+      'originals/$OWNER/' || (1000 + n) || '.jpg', 'derivatives/$OWNER/' || (1000 + n) || '/thumb.webp',
+      'derivatives/$OWNER/' || (1000 + n) || '/preview.jpg', 1700000000000 - n * 60000, 4032, 3024,
+      1700000000000, 1700000000000
+  FROM generate_series(1::bigint, $ROWS::bigint) AS n;
+  ANALYZE media;"
+echo "seeded $ROWS media rows in $((SECONDS - started)) s"
+
+# The cursor of the page that starts 90% of the way down the album (what OFFSET would scan to).
+DEEP=$((ROWS * 9 / 10))
+CURSOR="$((1700000000000 - DEEP * 60000)).$((1000 + DEEP))"
+FIRST="$BASE/api/v1/albums/$ALBUM/media?limit=50"
+DEEP_URL="$BASE/api/v1/albums/$ALBUM/media?limit=50&cursor=$CURSOR"
+curl -fs -H "authorization: Bearer $TOKEN" "$DEEP_URL" | python3 -c 'import json, sys; page = json.load(sys.stdin); assert len(page["items"]) == 50, page'
+
+lua=$(mktemp)
+cat > "$lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"filename":"a.jpg","size":1000,"content_type":"image/jpeg"}'
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer $TOKEN"
+LUA
+
+measure() { # label url [wrk args...]
+  local label=$1 url=$2; shift 2
+  for connections in 16 64 256; do
+    out=$(wrk -t2 -c"$connections" -d"$DURATION" --latency "$@" "$url")
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+    p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+    errors=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+    printf '%-26s %5s conns %10s req/s  p50 %8s  p99 %8s  non-2xx %s\n' "$label" "$connections" "$rps" "$p50" "$p99" "${errors:-0}"
+  done
+}
+echo "api: $(nproc) cores shared with wrk; $ROWS media in the album"
+measure "/healthz" "$BASE/healthz"
+measure "list 50 (first page)" "$FIRST" -H "authorization: Bearer $TOKEN"
+measure "list 50 (90% down)" "$DEEP_URL" -H "authorization: Bearer $TOKEN"
+measure "reserve an upload" "$BASE/api/v1/albums/$ALBUM/uploads" -s "$lua"
+echo "api peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$api/status)"
+rm -f "$lua"
