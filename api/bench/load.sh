@@ -80,7 +80,9 @@ measure() { # label url [wrk args...]
     p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
     p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
     errors=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
-    printf '%-26s %5s conns %10s req/s  p50 %8s  p99 %8s  non-2xx %s\n' "$label" "$connections" "$rps" "$p50" "$p99" "${errors:-0}"
+    timeouts=$(echo "$out" | awk '/Socket errors/ {print $NF}')
+    printf '%-26s %5s conns %10s req/s  p50 %8s  p99 %8s  non-2xx %s  timeouts %s\n' \
+      "$label" "$connections" "$rps" "$p50" "$p99" "${errors:-0}" "${timeouts:-0}"
   done
 }
 echo "api: $(nproc) cores shared with wrk; $ROWS media in the album"

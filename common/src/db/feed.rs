@@ -181,7 +181,7 @@ impl Db {
         let before = before.unwrap_or(FeedCursor { updated_at: i64::MAX, id: i64::MAX });
         let only = if notifications_only { "AND f.notify = 1" } else { "" };
         let sql = sqlx::AssertSqlSafe(format!(
-            "{FEED_SELECT} {only} AND (f.updated_at < $2 OR (f.updated_at = $2 AND f.id < $3)) \
+            "{FEED_SELECT} {only} AND (f.updated_at, f.id) < ($2, $3) \
              ORDER BY f.updated_at DESC, f.id DESC LIMIT $4"
         ));
         Ok(sqlx::query_as(sql)

@@ -140,11 +140,13 @@ impl Db {
         }
     }
 
+    /// A page of an album, newest taken first. The row comparison `(taken_at, id) < (..)` lets
+    /// both databases start the index range at the cursor, so page 180 000 costs what page 1 does.
     pub async fn list_media(&self, album_id: i64, after: Option<MediaCursor>, limit: i64) -> DbResult<Vec<Media>> {
         let after = after.unwrap_or(MediaCursor { taken_at: i64::MAX, id: i64::MAX });
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {MEDIA_COLUMNS} FROM media m WHERE m.album_id = $1 AND m.deleted_at IS NULL \
-             AND (m.taken_at < $2 OR (m.taken_at = $2 AND m.id < $3)) ORDER BY m.taken_at DESC, m.id DESC LIMIT $4"
+             AND (m.taken_at, m.id) < ($2, $3) ORDER BY m.taken_at DESC, m.id DESC LIMIT $4"
         ));
         Ok(sqlx::query_as(sql)
             .bind(album_id)

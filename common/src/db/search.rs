@@ -86,7 +86,7 @@ impl Db {
             "SELECT {MEDIA_COLUMNS} FROM media m JOIN albums a ON a.id = m.album_id \
              LEFT JOIN album_members am ON am.album_id = a.id AND am.user_id = {user} \
              WHERE a.deleted_at IS NULL AND m.deleted_at IS NULL AND (a.owner_id = {user} OR am.user_id IS NOT NULL) \
-             AND (m.taken_at < {taken} OR (m.taken_at = {taken} AND m.id < {id}))"
+             AND (m.taken_at, m.id) < ({taken}, {id})"
         );
         for word in &query.words {
             let condition = self.word_condition(&mut sql, word);

@@ -79,7 +79,7 @@ impl Db {
         let (at, id) = before.unwrap_or((i64::MAX, i64::MAX));
         Ok(sqlx::query_as(
             "SELECT u.id, u.display_name, l.created_at AS at FROM likes l JOIN users u ON u.id = l.user_id \
-             WHERE l.media_id = $1 AND (l.created_at < $2 OR (l.created_at = $2 AND u.id < $3)) \
+             WHERE l.media_id = $1 AND (l.created_at, u.id) < ($2, $3) \
              ORDER BY l.created_at DESC, u.id DESC LIMIT $4",
         )
         .bind(media_id)
