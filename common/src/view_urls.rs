@@ -1,7 +1,8 @@
 //! View URLs: CloudFront signed URLs when a CDN is configured, presigned S3 GETs otherwise. Both
 //! are signed per time window so the same object keeps the same URL (and the browser its cache).
-//! RSA signing costs about a millisecond, so CloudFront URLs are cached per object and window:
-//! in Redis when several api processes share it, in process otherwise.
+//! Signing costs tens of microseconds (S3) to a millisecond (CloudFront's RSA), and a page of 50
+//! photos needs 150 URLs, so each process remembers the URLs of the current window; CloudFront
+//! URLs are also shared through Redis when several api processes run.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,14 +18,13 @@ pub struct ViewUrls {
     storage: Storage,
     signer: Option<CloudFrontSigner>,
     window: Duration,
-    cache: UrlCache,
+    /// (kind and key) -> (window expiry, URL), this process's.
+    remembered: Arc<Mutex<HashMap<String, (u64, String)>>>,
+    shared: Option<(redis::aio::ConnectionManager, String)>,
 }
 
-#[derive(Clone)]
-enum UrlCache {
-    Local(Arc<Mutex<HashMap<String, (u64, String)>>>),
-    Redis { connection: redis::aio::ConnectionManager, prefix: String },
-}
+/// Past this many URLs, those of earlier windows are forgotten.
+const REMEMBER_AT_MOST: usize = 100_000;
 
 impl ViewUrls {
     pub fn new(
@@ -33,11 +33,7 @@ impl ViewUrls {
         window: Duration,
         redis: Option<(redis::aio::ConnectionManager, String)>,
     ) -> Self {
-        let cache = match redis {
-            Some((connection, prefix)) => UrlCache::Redis { connection, prefix },
-            None => UrlCache::Local(Arc::default()),
-        };
-        ViewUrls { storage, signer, window, cache }
+        ViewUrls { storage, signer, window, remembered: Arc::default(), shared: redis }
     }
 
     pub fn uses_cdn(&self) -> bool {
@@ -45,51 +41,56 @@ impl ViewUrls {
     }
 
     pub async fn url(&self, key: &str, kind: ObjectKind) -> Result<String, StorageError> {
-        let Some(signer) = &self.signer else {
-            return self.storage.presign_get(key, self.window, kind).await;
-        };
-        let now = SystemTime::now();
-        let expires = window_expiry(self.window, now);
-        if let Some(url) = self.cached(key, expires).await {
+        let expires = window_expiry(self.window, SystemTime::now());
+        let name = format!("{kind:?} {key}");
+        if let Some(url) = self.recall(&name, expires) {
             return Ok(url);
         }
-        let url = signer.sign(key, self.window, now).map_err(|e| StorageError::Presign(e.to_string()))?;
-        self.remember(key, expires, &url).await;
+        let url = match &self.signer {
+            None => self.storage.presign_get(key, self.window, kind).await?,
+            Some(signer) => match self.shared_url(key, expires).await {
+                Some(url) => url,
+                None => {
+                    let url = signer
+                        .sign(key, self.window, SystemTime::now())
+                        .map_err(|e| StorageError::Presign(e.to_string()))?;
+                    self.share(key, expires, &url).await;
+                    url
+                }
+            },
+        };
+        self.remember(name, expires, &url);
         Ok(url)
     }
 
-    async fn cached(&self, key: &str, expires: u64) -> Option<String> {
-        match &self.cache {
-            UrlCache::Local(map) => {
-                let map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                map.get(key).filter(|(at, _)| *at == expires).map(|(_, url)| url.clone())
-            }
-            UrlCache::Redis { connection, prefix } => {
-                let mut connection = connection.clone();
-                // A cache that is down only costs a signature.
-                connection.get::<_, Option<String>>(format!("{prefix}:url:{expires}:{key}")).await.ok().flatten()
-            }
-        }
+    fn recall(&self, name: &str, expires: u64) -> Option<String> {
+        let remembered = self.remembered.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        remembered.get(name).filter(|(at, _)| *at == expires).map(|(_, url)| url.clone())
     }
 
-    async fn remember(&self, key: &str, expires: u64, url: &str) {
-        match &self.cache {
-            UrlCache::Local(map) => {
-                let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                if map.len() > 100_000 {
-                    map.retain(|_, (at, _)| *at == expires);
-                }
-                map.insert(key.to_owned(), (expires, url.to_owned()));
-            }
-            UrlCache::Redis { connection, prefix } => {
-                let mut connection = connection.clone();
-                let seconds = self.window.as_secs().max(1) * 2;
-                let stored: redis::RedisResult<()> =
-                    connection.set_ex(format!("{prefix}:url:{expires}:{key}"), url, seconds).await;
-                if let Err(err) = stored {
-                    tracing::debug!(error = %err, "cannot cache a view URL");
-                }
-            }
+    fn remember(&self, name: String, expires: u64, url: &str) {
+        let mut remembered = self.remembered.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if remembered.len() > REMEMBER_AT_MOST {
+            remembered.retain(|_, (at, _)| *at == expires);
+        }
+        remembered.insert(name, (expires, url.to_owned()));
+    }
+
+    async fn shared_url(&self, key: &str, expires: u64) -> Option<String> {
+        let (connection, prefix) = self.shared.as_ref()?;
+        let mut connection = connection.clone();
+        // A cache that is down only costs a signature.
+        connection.get::<_, Option<String>>(format!("{prefix}:url:{expires}:{key}")).await.ok().flatten()
+    }
+
+    async fn share(&self, key: &str, expires: u64, url: &str) {
+        let Some((connection, prefix)) = &self.shared else { return };
+        let mut connection = connection.clone();
+        let seconds = self.window.as_secs().max(1) * 2;
+        let stored: redis::RedisResult<()> =
+            connection.set_ex(format!("{prefix}:url:{expires}:{key}"), url, seconds).await;
+        if let Err(err) = stored {
+            tracing::debug!(error = %err, "cannot share a view URL");
         }
     }
 }
