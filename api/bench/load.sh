@@ -75,7 +75,8 @@ LUA
 measure() { # label url [wrk args...]
   local label=$1 url=$2; shift 2
   for connections in 16 64 256; do
-    out=$(wrk -t2 -c"$connections" -d"$DURATION" --latency "$@" "$url")
+    out=$(wrk -t2 -c"$connections" -d"$DURATION" --latency "$@" "$url" 2>&1)
+    [ -n "${SHOW:-}" ] && echo "$out"
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
     p99=$(echo "$out" | awk '$1 == "99%" {print $2}')

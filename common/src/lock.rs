@@ -35,7 +35,8 @@ struct RedisLock {
 }
 
 pub struct UserLockGuard {
-    local: OwnedMutexGuard<()>,
+    /// Held for as long as the guard lives; dropping it lets the next waiter in.
+    _local: OwnedMutexGuard<()>,
     redis: Option<rslock::Lock>,
 }
 
@@ -90,7 +91,7 @@ impl UserLocks {
                 tokio::time::timeout_at(deadline, redis.acquire(user_id)).await.map_err(|_| LockError::Timeout)??,
             ),
         };
-        Ok(UserLockGuard { local, redis })
+        Ok(UserLockGuard { _local: local, redis })
     }
 }
 
@@ -129,11 +130,22 @@ async fn ping(health: &redis::aio::ConnectionManager) -> Result<(), LockError> {
 
 impl UserLockGuard {
     /// Releases the lock; call it after the transaction committed.
-    pub async fn release(self) {
-        if let Some(lock) = self.redis {
+    pub async fn release(mut self) {
+        if let Some(lock) = self.redis.take() {
             lock.release().await;
         }
-        drop(self.local);
+    }
+}
+
+/// A request whose client went away is dropped mid-way; its Redis lock must not stay held until
+/// the TTL runs out (a minute in which that user could not upload), so it is released anyway.
+impl Drop for UserLockGuard {
+    fn drop(&mut self) {
+        if let Some(lock) = self.redis.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move { lock.release().await });
+        }
     }
 }
 

@@ -215,3 +215,21 @@ async fn a_database_restart_gets_fast_503s_and_the_pool_recovers_by_itself() {
     app.upload(&admin, &album, &photo, "image/jpeg").await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_request_dropped_while_holding_the_quota_lock_does_not_keep_it() {
+    if !on_redis() {
+        // The in-process lock is a mutex guard, released by being dropped.
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let locks = &app.services.locks;
+    // What happens when a client hangs up mid-request: the handler's future, guard and all, is
+    // dropped without reaching `release`.
+    let abandoned = locks.acquire(7, Duration::from_secs(2)).await.expect("free lock");
+    drop(abandoned);
+    let next = locks.acquire(7, Duration::from_secs(3)).await;
+    assert!(next.is_ok(), "the lock was freed at once, not after its minute-long TTL");
+    next.expect("lock").release().await;
+    app.stop().await;
+}
