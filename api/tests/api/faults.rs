@@ -49,6 +49,19 @@ impl Drop for PrivateRedis {
     }
 }
 
+/// A reservation while a backend is down: 503 with Retry-After. Returns the error body.
+async fn refused_reservation(app: &TestApp, user: &crate::helpers::User, album: &str) -> serde_json::Value {
+    let response = app
+        .request(reqwest::Method::POST, &format!("/albums/{album}/uploads"), Some(&user.token))
+        .json(&json!({ "filename": "b.jpg", "size": 100, "content_type": "image/jpeg" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key(header::RETRY_AFTER));
+    response.json().await.expect("json")
+}
+
 #[tokio::test]
 async fn a_dead_redis_refuses_quota_changes_with_a_503_while_viewing_and_liking_go_on() {
     if !on_redis() {
@@ -82,15 +95,7 @@ async fn a_dead_redis_refuses_quota_changes_with_a_503_while_viewing_and_liking_
     assert!(started.elapsed() < Duration::from_secs(3), "viewing does not wait for Redis");
 
     let started = std::time::Instant::now();
-    let response = app
-        .request(reqwest::Method::POST, &format!("/albums/{album}/uploads"), Some(&admin.token))
-        .json(&json!({ "filename": "b.jpg", "size": 100, "content_type": "image/jpeg" }))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(response.headers().contains_key(header::RETRY_AFTER));
-    let body: serde_json::Value = response.json().await.expect("json");
+    let body = refused_reservation(&app, &admin, &album).await;
     assert_eq!(body["code"], "unavailable");
     assert!(started.elapsed() < Duration::from_secs(5), "a dead Redis is noticed before the lock wait runs out");
     let (status, _) = app.complete(&admin, &reservation, None).await;
@@ -182,14 +187,7 @@ async fn a_database_restart_gets_fast_503s_and_the_pool_recovers_by_itself() {
 
     link.cut();
     let started = std::time::Instant::now();
-    let response = app
-        .request(reqwest::Method::POST, &format!("/albums/{album}/uploads"), Some(&admin.token))
-        .json(&json!({ "filename": "b.jpg", "size": 100, "content_type": "image/jpeg" }))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(response.headers().contains_key(header::RETRY_AFTER));
+    refused_reservation(&app, &admin, &album).await;
     let response = app.request(reqwest::Method::GET, "/albums", Some(&admin.token)).send().await.expect("sent");
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(started.elapsed() < Duration::from_secs(10), "fails fast: {:?}", started.elapsed());
