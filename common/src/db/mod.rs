@@ -87,18 +87,21 @@ impl Db {
     pub async fn connect(url: &str) -> DbResult<Self> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
-        // A database that is down must make requests fail fast (503), not queue them for long.
-        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(3));
+        let options = AnyPoolOptions::new();
         let options = match backend {
-            Backend::Postgres => options.max_connections(16),
-            // SQLite has one writer; a few readers are enough for a family.
-            Backend::Sqlite => options.max_connections(4).after_connect(|conn, _| {
-                Box::pin(async move {
-                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA busy_timeout = 15000").execute(&mut *conn).await?;
-                    Ok(())
+            // A database server that is down must make requests fail fast (503), not queue them.
+            Backend::Postgres => options.max_connections(16).acquire_timeout(Duration::from_secs(3)),
+            // SQLite has one writer; a few readers are enough for a family. Its file does not go
+            // down, so a burst (a whole family liking a photo) waits its turn like the busy timeout.
+            Backend::Sqlite => {
+                options.max_connections(4).acquire_timeout(Duration::from_secs(15)).after_connect(|conn, _| {
+                    Box::pin(async move {
+                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA busy_timeout = 15000").execute(&mut *conn).await?;
+                        Ok(())
+                    })
                 })
-            }),
+            }
         };
         let pool = options.connect(url).await?;
         Ok(Db { pool, backend, ids: Arc::new(IdGenerator::new()) })
