@@ -29,8 +29,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A photo the user may see and that is not in the trash.
-async fn visible_media(state: &AppState, user_id: i64, id: &str) -> ApiResult<(Media, Role)> {
-    let (media, role) = state.services.db.media_for_user(parse_id(id)?, user_id).await?;
+async fn visible_media(state: &AppState, user_id: i64, id: i64) -> ApiResult<(Media, Role)> {
+    let (media, role) = state.services.db.media_for_user(id, user_id).await?;
     if media.deleted_at.is_some() {
         return Err(ApiError::NotFound);
     }
@@ -47,7 +47,7 @@ async fn like(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Value>> {
-    let (media, _) = visible_media(&state, user.id, &id).await?;
+    let (media, _) = visible_media(&state, user.id, parse_id(&id)?).await?;
     let like_count = state.services.db.like(media.id, media.album_id, user.id).await?;
     activity_recorded(&state);
     Ok(axum::Json(json!({ "liked": true, "like_count": like_count })))
@@ -58,7 +58,7 @@ async fn unlike(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Value>> {
-    let (media, _) = visible_media(&state, user.id, &id).await?;
+    let (media, _) = visible_media(&state, user.id, parse_id(&id)?).await?;
     let like_count = state.services.db.unlike(media.id, user.id).await?;
     Ok(axum::Json(json!({ "liked": false, "like_count": like_count })))
 }
@@ -69,7 +69,7 @@ async fn likers(
     Path(id): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<PersonView>>> {
-    let (media, _) = visible_media(&state, user.id, &id).await?;
+    let (media, _) = visible_media(&state, user.id, parse_id(&id)?).await?;
     let before = page.cursor.as_deref().map(pair_cursor).transpose()?;
     let limit = page.limit();
     let mut people = state.services.db.likers(media.id, before, limit + 1).await?;
@@ -83,7 +83,7 @@ async fn comments(
     Path(id): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<CommentView>>> {
-    let (media, _) = visible_media(&state, user.id, &id).await?;
+    let (media, _) = visible_media(&state, user.id, parse_id(&id)?).await?;
     let after = page.cursor.as_deref().map(id_cursor).transpose()?;
     let limit = page.limit();
     let mut comments = state.services.db.comments(media.id, after, limit + 1).await?;
@@ -113,7 +113,7 @@ async fn add_comment(
     Path(id): Path<String>,
     Json(request): Json<CommentRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<CommentView>)> {
-    let (media, _) = visible_media(&state, user.id, &id).await?;
+    let (media, _) = visible_media(&state, user.id, parse_id(&id)?).await?;
     let body = comment_body(&request)?;
     let comment = state.services.db.add_comment(media.id, media.album_id, user.id, body).await?;
     activity_recorded(&state);
@@ -127,7 +127,7 @@ async fn edit_comment(
     Json(request): Json<CommentRequest>,
 ) -> ApiResult<axum::Json<CommentView>> {
     let comment = state.services.db.comment(parse_id(&id)?).await?;
-    visible_media(&state, user.id, &comment.media_id.to_string()).await?;
+    visible_media(&state, user.id, comment.media_id).await?;
     if comment.author_id != user.id {
         return Err(ApiError::Forbidden("only its author can change a comment"));
     }
@@ -143,7 +143,7 @@ async fn delete_comment(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let comment = state.services.db.comment(parse_id(&id)?).await?;
-    let (_, role) = visible_media(&state, user.id, &comment.media_id.to_string()).await?;
+    let (_, role) = visible_media(&state, user.id, comment.media_id).await?;
     if comment.author_id != user.id && role != Role::Owner {
         return Err(ApiError::Forbidden("only its author or the album's owner can delete a comment"));
     }
