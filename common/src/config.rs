@@ -28,6 +28,7 @@ pub struct Config {
     /// Prefix for every Redis key, so several installations (or tests) can share one Redis.
     pub redis_prefix: String,
     pub storage: StorageConfig,
+    pub storage_resilience: StorageResilience,
     pub limits: Limits,
     pub rate_limits: RateLimits,
     pub thumbnailer: ThumbnailerConfig,
@@ -53,6 +54,21 @@ pub enum StorageConfig {
         public_endpoint: Option<String>,
     },
     S3(S3Config),
+}
+
+/// How picup rides out a failing object store: the SDK's retries (exponential backoff with
+/// jitter), bounded waits, and a circuit breaker.
+#[derive(Clone, Debug)]
+pub struct StorageResilience {
+    /// Tries per call, the first included.
+    pub max_attempts: u32,
+    pub connect_timeout: Duration,
+    /// Longest silence while waiting for the store's answer.
+    pub read_timeout: Duration,
+    /// Calls in a row that could not reach the store before calls pause.
+    pub breaker_threshold: u32,
+    /// How long calls pause before one trial call.
+    pub breaker_cooldown: Duration,
 }
 
 #[derive(Clone)]
@@ -282,6 +298,14 @@ impl Config {
             ffmpeg_max_memory_bytes: vars.positive("PICUP_FFMPEG_MAX_MEMORY_BYTES", 2 * GIB as u64)?,
         };
 
+        let storage_resilience = StorageResilience {
+            max_attempts: vars.positive("PICUP_S3_MAX_ATTEMPTS", 3)?,
+            connect_timeout: vars.seconds("PICUP_S3_CONNECT_TIMEOUT_SECS", 3)?,
+            read_timeout: vars.seconds("PICUP_S3_READ_TIMEOUT_SECS", 20)?,
+            breaker_threshold: vars.positive("PICUP_S3_BREAKER_THRESHOLD", 5)?,
+            breaker_cooldown: vars.seconds("PICUP_S3_BREAKER_COOLDOWN_SECS", 10)?,
+        };
+
         let cdn = match vars.string("PICUP_CLOUDFRONT_DOMAIN") {
             None => None,
             Some(domain) => {
@@ -317,6 +341,7 @@ impl Config {
             redis_url,
             redis_prefix: vars.string("PICUP_REDIS_PREFIX").unwrap_or_else(|| "picup".into()),
             storage,
+            storage_resilience,
             limits,
             rate_limits,
             thumbnailer,

@@ -2,6 +2,7 @@
 //! lock and events.
 
 pub mod activity;
+pub mod breaker;
 pub mod cdn;
 pub mod config;
 pub mod db;

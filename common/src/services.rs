@@ -63,7 +63,7 @@ impl Services {
                     .clone()
                     .or_else(|| s3.endpoint.clone())
                     .unwrap_or_else(|| format!("https://{}.s3.{}.amazonaws.com", s3.bucket, s3.region));
-                (Storage::connect(s3).await, false, origin)
+                (Storage::connect(s3, &config.storage_resilience).await, false, origin)
             }
             StorageConfig::Embedded { addr, public_endpoint } => {
                 let embedded = crate::embedded_s3::start(
@@ -75,7 +75,7 @@ impl Services {
                 )
                 .await?;
                 let origin = embedded.config.public_endpoint.clone().unwrap_or_default();
-                (Storage::connect(&embedded.config).await, true, origin)
+                (Storage::connect(&embedded.config, &config.storage_resilience).await, true, origin)
             }
         };
         if embedded {

@@ -1,6 +1,8 @@
 //! One facade over the object store. The same aws-sdk-s3 code talks to AWS S3, any S3-compatible
 //! store, and the embedded endpoint; keys are made here, never from a file name.
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_s3::Client;
@@ -13,7 +15,8 @@ use aws_sdk_s3::presigning::{PresignedRequest, PresigningConfig};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 
-use crate::config::S3Config;
+use crate::breaker::Breaker;
+use crate::config::{S3Config, StorageResilience};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -36,8 +39,13 @@ impl StorageError {
         err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
     ) -> Self {
         if let SdkError::ServiceError(service) = err {
-            if service.raw().status().as_u16() == 404 {
+            let status = service.raw().status().as_u16();
+            if status == 404 {
                 return StorageError::NotFound;
+            }
+            // Still failing after the SDK's retries: the store is down, not refusing us.
+            if status >= 500 {
+                return StorageError::Unavailable(format!("object store answered {status}"));
             }
             let e = service.err();
             return match e.code() {
@@ -117,10 +125,12 @@ pub struct Storage {
     /// Signs URLs with the endpoint browsers can reach.
     public_client: Client,
     bucket: String,
+    /// Shared by every clone: a dead store fails calls at once instead of tying up each request.
+    breaker: Arc<Breaker>,
 }
 
 impl Storage {
-    pub async fn connect(config: &S3Config) -> Self {
+    pub async fn connect(config: &S3Config, resilience: &StorageResilience) -> Self {
         let credentials =
             config.credentials.as_ref().map(|(id, secret)| Credentials::new(id, secret, None, None, "picup-config"));
         let shared = match credentials {
@@ -135,10 +145,15 @@ impl Storage {
             builder = builder
                 .region(Region::new(config.region.clone()))
                 .force_path_style(config.force_path_style)
-                .retry_config(RetryConfig::standard().with_max_attempts(3))
+                // Standard retries: transient errors (5xx, throttling, timeouts, cut connections)
+                // are tried again with exponential backoff and full jitter.
+                .retry_config(RetryConfig::standard().with_max_attempts(resilience.max_attempts))
                 .timeout_config(
                     TimeoutConfig::builder()
-                        .connect_timeout(Duration::from_secs(5))
+                        .connect_timeout(resilience.connect_timeout)
+                        // A store that accepts and then says nothing: no byte for this long.
+                        // Big bodies keep flowing, so they are bounded by the attempt timeout.
+                        .read_timeout(resilience.read_timeout)
                         .operation_attempt_timeout(Duration::from_secs(300))
                         .build(),
                 )
@@ -156,7 +171,26 @@ impl Storage {
         };
         let client = build(config.endpoint.as_ref());
         let public_client = build(config.public_endpoint.as_ref().or(config.endpoint.as_ref()));
-        Storage { client, public_client, bucket: config.bucket.clone() }
+        let breaker = Arc::new(Breaker::new(resilience.breaker_threshold, resilience.breaker_cooldown));
+        Storage { client, public_client, bucket: config.bucket.clone(), breaker }
+    }
+
+    /// Whether the store is known to be down (calls are being refused without trying).
+    pub fn is_failing(&self) -> bool {
+        self.breaker.is_open()
+    }
+
+    /// Every call that goes to the store passes the breaker; presigning does not (it is local).
+    async fn call<T>(&self, operation: impl Future<Output = StorageResult<T>>) -> StorageResult<T> {
+        if let Err(wait) = self.breaker.admit() {
+            return Err(StorageError::Unavailable(format!(
+                "object store failing; calls paused for {} s",
+                wait.as_secs_f64().ceil()
+            )));
+        }
+        let result = operation.await;
+        self.breaker.record(!matches!(result, Err(StorageError::Unavailable(_))));
+        result
     }
 
     pub fn bucket(&self) -> &str {
@@ -173,8 +207,11 @@ impl Storage {
     }
 
     pub async fn ping(&self) -> StorageResult<()> {
-        self.client.head_bucket().bucket(&self.bucket).send().await.map_err(|e| StorageError::from_sdk(&e))?;
-        Ok(())
+        self.call(async {
+            self.client.head_bucket().bucket(&self.bucket).send().await.map_err(|e| StorageError::from_sdk(&e))?;
+            Ok(())
+        })
+        .await
     }
 
     /// A presigned PUT whose signature covers the size and content type, so the browser cannot
@@ -201,14 +238,17 @@ impl Storage {
 
     pub async fn create_multipart(&self, key: &str, content_type: &str) -> StorageResult<String> {
         let output = self
-            .client
-            .create_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type(content_type)
-            .send()
-            .await
-            .map_err(|e| StorageError::from_sdk(&e))?;
+            .call(async {
+                self.client
+                    .create_multipart_upload()
+                    .bucket(&self.bucket)
+                    .key(key)
+                    .content_type(content_type)
+                    .send()
+                    .await
+                    .map_err(|e| StorageError::from_sdk(&e))
+            })
+            .await?;
         output.upload_id.ok_or_else(|| StorageError::Refused {
             code: "NoUploadId".into(),
             message: "CreateMultipartUpload answered without an upload id".into(),
@@ -243,15 +283,18 @@ impl Storage {
         let mut marker: Option<String> = None;
         loop {
             let output = self
-                .client
-                .list_parts()
-                .bucket(&self.bucket)
-                .key(key)
-                .upload_id(upload_id)
-                .set_part_number_marker(marker.clone())
-                .send()
-                .await
-                .map_err(|e| StorageError::from_sdk(&e))?;
+                .call(async {
+                    self.client
+                        .list_parts()
+                        .bucket(&self.bucket)
+                        .key(key)
+                        .upload_id(upload_id)
+                        .set_part_number_marker(marker.clone())
+                        .send()
+                        .await
+                        .map_err(|e| StorageError::from_sdk(&e))
+                })
+                .await?;
             for part in output.parts() {
                 // S3 always sends the ETag; the embedded s3s-fs leaves it out (and ignores it on
                 // complete), so a missing one is passed on empty.
@@ -277,40 +320,50 @@ impl Storage {
                     .collect(),
             ))
             .build();
-        self.client
-            .complete_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .upload_id(upload_id)
-            .multipart_upload(completed)
-            .send()
-            .await
-            .map_err(|e| StorageError::from_sdk(&e))?;
+        self.call(async {
+            self.client
+                .complete_multipart_upload()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .multipart_upload(completed)
+                .send()
+                .await
+                .map_err(|e| StorageError::from_sdk(&e))
+        })
+        .await?;
         Ok(())
     }
 
     /// Aborting an upload that is already gone is not an error.
     pub async fn abort_multipart(&self, key: &str, upload_id: &str) -> StorageResult<()> {
-        missing_is_fine(
-            self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(upload_id).send().await,
-        )
+        self.call(async {
+            missing_is_fine(
+                self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(upload_id).send().await,
+            )
+        })
+        .await
     }
 
     pub async fn head(&self, key: &str) -> StorageResult<ObjectInfo> {
         let output = self
-            .client
-            .head_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| StorageError::from_sdk(&e))?;
+            .call(async {
+                self.client
+                    .head_object()
+                    .bucket(&self.bucket)
+                    .key(key)
+                    .send()
+                    .await
+                    .map_err(|e| StorageError::from_sdk(&e))
+            })
+            .await?;
         Ok(ObjectInfo { size: output.content_length.unwrap_or_default(), content_type: output.content_type })
     }
 
     /// Deleting a missing object is not an error (S3 says the same).
     pub async fn delete(&self, key: &str) -> StorageResult<()> {
-        missing_is_fine(self.client.delete_object().bucket(&self.bucket).key(key).send().await)
+        self.call(async { missing_is_fine(self.client.delete_object().bucket(&self.bucket).key(key).send().await) })
+            .await
     }
 
     /// Removes whatever an unfinished upload left: its multipart parts and any object.
@@ -322,42 +375,51 @@ impl Storage {
     }
 
     pub async fn put(&self, key: &str, body: Vec<u8>, content_type: &str, kind: ObjectKind) -> StorageResult<()> {
-        self.client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type(content_type)
-            .cache_control(kind.cache_control())
-            .body(ByteStream::from(body))
-            .send()
-            .await
-            .map_err(|e| StorageError::from_sdk(&e))?;
+        self.call(async {
+            self.client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .content_type(content_type)
+                .cache_control(kind.cache_control())
+                .body(ByteStream::from(body))
+                .send()
+                .await
+                .map_err(|e| StorageError::from_sdk(&e))
+        })
+        .await?;
         Ok(())
     }
 
     pub async fn get(&self, key: &str) -> StorageResult<Vec<u8>> {
-        let output = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| StorageError::from_sdk(&e))?;
-        let bytes = output.body.collect().await.map_err(|e| StorageError::Unavailable(e.to_string()))?;
-        Ok(bytes.into_bytes().to_vec())
+        self.call(async {
+            let output = self
+                .client
+                .get_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .send()
+                .await
+                .map_err(|e| StorageError::from_sdk(&e))?;
+            let bytes = output.body.collect().await.map_err(|e| StorageError::Unavailable(e.to_string()))?;
+            Ok(bytes.into_bytes().to_vec())
+        })
+        .await
     }
 
     /// Streams an object into a file (videos can be far larger than memory should hold).
     pub async fn download_to(&self, key: &str, path: &std::path::Path) -> StorageResult<u64> {
         let output = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| StorageError::from_sdk(&e))?;
+            .call(async {
+                self.client
+                    .get_object()
+                    .bucket(&self.bucket)
+                    .key(key)
+                    .send()
+                    .await
+                    .map_err(|e| StorageError::from_sdk(&e))
+            })
+            .await?;
         let mut file =
             tokio::fs::File::create(path).await.map_err(|e| StorageError::Unavailable(format!("temp file: {e}")))?;
         let mut body = output.body.into_async_read();

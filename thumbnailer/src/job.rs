@@ -11,7 +11,7 @@ use picup_common::config::ThumbnailerConfig;
 use picup_common::db::{Media, ProcessedMedia};
 use picup_common::metrics::KindLabels;
 use picup_common::services::Services;
-use picup_common::storage::ObjectKind;
+use picup_common::storage::{ObjectKind, StorageError};
 
 use crate::{photo, video};
 
@@ -35,6 +35,9 @@ pub async fn process(services: &Services, media_id: i64) -> anyhow::Result<Outco
         Err(err) if err.is_not_found() => return Ok(Outcome::Gone),
         Err(err) => return Err(err.into()),
     };
+    if services.storage.is_failing() {
+        anyhow::bail!("the object store is failing; media {media_id} waits for it");
+    }
     let attempts = services.db.count_processing_attempt(media_id).await?;
     if attempts > settings.max_attempts {
         let reason = format!("picup tried {} times and could not make a preview of this file", settings.max_attempts);
@@ -54,6 +57,11 @@ pub async fn process(services: &Services, media_id: i64) -> anyhow::Result<Outco
     };
     let processed = match made {
         Err(_) => Err(Rejected("this file took too long to process".into())),
+        Ok(Err(Problem::StoreDown(err))) => {
+            observe("retry");
+            services.db.refund_processing_attempt(media_id).await?;
+            return Err(err.into());
+        }
         Ok(Err(Problem::Transient(err))) => {
             observe("retry");
             return Err(err);
@@ -80,16 +88,18 @@ pub async fn process(services: &Services, media_id: i64) -> anyhow::Result<Outco
 struct Rejected(String);
 
 enum Problem {
+    /// The object store could not be reached: not the file's fault.
+    StoreDown(picup_common::storage::StorageError),
     Transient(anyhow::Error),
     Rejected(Rejected),
 }
 
-impl From<picup_common::storage::StorageError> for Problem {
-    fn from(err: picup_common::storage::StorageError) -> Self {
-        if err.is_not_found() {
-            Problem::Rejected(Rejected("the original file is missing from storage".into()))
-        } else {
-            Problem::Transient(err.into())
+impl From<StorageError> for Problem {
+    fn from(err: StorageError) -> Self {
+        match err {
+            StorageError::NotFound => Problem::Rejected(Rejected("the original file is missing from storage".into())),
+            StorageError::Unavailable(_) => Problem::StoreDown(err),
+            other => Problem::Transient(other.into()),
         }
     }
 }

@@ -12,5 +12,6 @@ mod media;
 mod metrics;
 mod processing;
 mod quota;
+mod storage_faults;
 mod uploads;
 mod web;

@@ -322,6 +322,16 @@ impl Db {
         Ok(attempts)
     }
 
+    /// Gives back an attempt that failed for a reason outside the file (the object store was
+    /// down), so an outage cannot use up a good photo's attempts and mark it failed.
+    pub async fn refund_processing_attempt(&self, id: i64) -> DbResult<()> {
+        sqlx::query("UPDATE media SET attempts = attempts - 1 WHERE id = $1 AND attempts > 0")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     pub async fn mark_media_failed(&self, id: i64, reason: &str) -> DbResult<()> {
         sqlx::query("UPDATE media SET status = 'failed', failure_reason = $1, updated_at = $2 WHERE id = $3")
             .bind(reason)
