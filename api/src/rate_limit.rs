@@ -66,6 +66,13 @@ fn check<K: std::hash::Hash + Eq + Clone>(limiter: &DefaultKeyedRateLimiter<K>, 
 #[derive(Clone, Copy, Debug)]
 pub struct ClientIp(pub IpAddr);
 
+/// The client address in `X-Forwarded-For` behind one trusted load balancer: the last entry,
+/// which the balancer appended. Earlier entries are whatever the client sent, so trusting the
+/// first would let anyone pick a fresh address per password guess.
+pub fn forwarded_client(header: &str) -> Option<IpAddr> {
+    header.rsplit(',').next()?.trim().parse().ok()
+}
+
 pub async fn limit_per_ip(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
     let forwarded = state
@@ -74,12 +81,25 @@ pub async fn limit_per_ip(State(state): State<AppState>, mut request: Request, n
         .then(|| request.headers().get("x-forwarded-for"))
         .flatten()
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(',').next())
-        .and_then(|first| first.trim().parse().ok());
+        .and_then(forwarded_client);
     let ip = forwarded.or(peer).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     request.extensions_mut().insert(ClientIp(ip));
     if let Err(err) = check(&state.limiters.per_ip, &ip) {
         return axum::response::IntoResponse::into_response(err);
     }
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_balancers_entry_counts_not_the_one_a_client_made_up() {
+        let spoofed = "203.0.113.9, 198.51.100.7";
+        assert_eq!(forwarded_client(spoofed), Some("198.51.100.7".parse().expect("ip")));
+        assert_eq!(forwarded_client(" 2001:db8::1 "), Some("2001:db8::1".parse().expect("ip")));
+        assert_eq!(forwarded_client("198.51.100.7, not-an-address"), None);
+        assert_eq!(forwarded_client(""), None);
+    }
 }

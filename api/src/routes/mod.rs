@@ -11,7 +11,7 @@ mod openapi;
 mod search;
 mod social;
 mod trash;
-mod uploads;
+pub mod uploads;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -220,17 +220,44 @@ struct CompletedPart {
     etag: String,
 }
 
+/// S3's limits on a multipart upload.
+const MAX_PARTS: usize = 10_000;
+const MAX_ETAG_CHARS: usize = 1024;
+
+/// Reads the body of a complete: nothing, or the parts the client says it sent. They are checked
+/// here (numbered 1 to 10 000, in order, each once, with a short ETag) so a confused or lying
+/// client gets a clear 422 instead of a refusal from S3.
+pub fn parse_complete_body(body: &[u8]) -> ApiResult<Option<Vec<(i32, String)>>> {
+    let request: CompleteRequest = crate::extract::optional_json(body)?;
+    let Some(parts) = request.parts else { return Ok(None) };
+    let invalid = |message: &str| ApiError::field("parts", message);
+    if parts.is_empty() || parts.len() > MAX_PARTS {
+        return Err(invalid("give between 1 and 10000 parts, or none to let the server look them up"));
+    }
+    let mut previous = 0;
+    for part in &parts {
+        if !(1..=MAX_PARTS as i32).contains(&part.part_number) || part.part_number <= previous {
+            return Err(invalid("part numbers go from 1 to 10000, in increasing order, each once"));
+        }
+        if part.etag.chars().count() > MAX_ETAG_CHARS || part.etag.chars().any(char::is_control) {
+            return Err(invalid("a part's etag is the ETag header S3 answered to its PUT"));
+        }
+        previous = part.part_number;
+    }
+    Ok(Some(parts.into_iter().map(|p| (p.part_number, p.etag)).collect()))
+}
+
 async fn complete(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
-    let request: CompleteRequest = crate::extract::optional_json(&body)?;
+    let parts = parse_complete_body(&body)?;
     let id = parse_id(&id)?;
     let services = &state.services;
     let guard = services.locks.acquire(user.id, state.config().limits.lock_wait).await?;
-    let completed = complete_locked(&state, &user, id, request).await;
+    let completed = complete_locked(&state, &user, id, parts).await;
     guard.release().await;
     count_quota(&state, "complete", &completed);
     let (media, created) = completed?;
@@ -263,7 +290,7 @@ async fn complete_locked(
     state: &AppState,
     user: &User,
     id: i64,
-    request: CompleteRequest,
+    parts: Option<Vec<(i32, String)>>,
 ) -> ApiResult<(picup_common::db::Media, bool)> {
     let services = &state.services;
     let upload = match my_upload(state, user, id).await {
@@ -279,8 +306,8 @@ async fn complete_locked(
     };
 
     if let Some(upload_id) = &upload.multipart_upload_id {
-        let parts = match request.parts {
-            Some(parts) => parts.into_iter().map(|p| (p.part_number, p.etag)).collect(),
+        let parts = match parts {
+            Some(parts) => parts,
             None => services.storage.list_parts(&upload.object_key, upload_id).await.or_else(not_found_is_empty)?,
         };
         match services.storage.complete_multipart(&upload.object_key, upload_id, &parts).await {
@@ -384,4 +411,35 @@ async fn abort(
     count_quota(&state, "release", &aborted);
     aborted?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_error(body: &str) -> bool {
+        matches!(parse_complete_body(body.as_bytes()), Err(ApiError::Validation(fields)) if fields.contains_key("parts"))
+    }
+
+    #[test]
+    fn a_complete_body_is_nothing_or_parts_in_order() {
+        assert_eq!(parse_complete_body(b"").ok(), Some(None));
+        assert_eq!(parse_complete_body(b" {} ").ok(), Some(None));
+        let parts =
+            parse_complete_body(br#"{"parts":[{"part_number":1,"etag":"\"a\""},{"part_number":3,"etag":"b"}]}"#);
+        assert_eq!(parts.ok(), Some(Some(vec![(1, "\"a\"".to_owned()), (3, "b".to_owned())])));
+    }
+
+    #[test]
+    fn a_lying_complete_body_gets_a_clear_refusal() {
+        assert!(matches!(parse_complete_body(b"{\"parts\":"), Err(ApiError::BadRequest { .. })));
+        assert!(field_error(r#"{"parts":[]}"#));
+        assert!(field_error(r#"{"parts":[{"part_number":0,"etag":"a"}]}"#));
+        assert!(field_error(r#"{"parts":[{"part_number":10001,"etag":"a"}]}"#));
+        assert!(field_error(r#"{"parts":[{"part_number":2,"etag":"a"},{"part_number":2,"etag":"a"}]}"#));
+        assert!(field_error(r#"{"parts":[{"part_number":2,"etag":"a"},{"part_number":1,"etag":"a"}]}"#));
+        assert!(field_error(r#"{"parts":[{"part_number":1,"etag":"a\nb"}]}"#));
+        let long = format!(r#"{{"parts":[{{"part_number":1,"etag":"{}"}}]}}"#, "e".repeat(1025));
+        assert!(field_error(&long));
+    }
 }
