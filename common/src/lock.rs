@@ -38,11 +38,14 @@ pub struct UserLockGuard {
     /// Held for as long as the guard lives; dropping it lets the next waiter in.
     _local: OwnedMutexGuard<()>,
     redis: Option<rslock::Lock>,
+    /// Dropping it stops the renewals of the Redis lock.
+    renewing: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
-/// Longer than any critical section (a few queries and an S3 HEAD or multipart complete); if a
-/// holder dies, the lock frees itself after this.
-const REDIS_LOCK_TTL: Duration = Duration::from_secs(60);
+/// If a holder dies (a killed process), its lock frees itself after this. A live holder renews
+/// it every third of it, so a long critical section (an S3 multipart complete of a big video)
+/// keeps it however long it takes.
+const REDIS_LOCK_TTL: Duration = Duration::from_secs(10);
 
 impl UserLocks {
     pub fn local(metrics: Arc<Metrics>) -> Self {
@@ -85,13 +88,17 @@ impl UserLocks {
             map.entry(user_id).or_default().clone()
         };
         let local = tokio::time::timeout_at(deadline, mutex.lock_owned()).await.map_err(|_| LockError::Timeout)?;
-        let redis = match &self.redis {
-            None => None,
-            Some(redis) => Some(
-                tokio::time::timeout_at(deadline, redis.acquire(user_id)).await.map_err(|_| LockError::Timeout)??,
-            ),
+        let (redis, renewing) = match &self.redis {
+            None => (None, None),
+            Some(redis) => {
+                let lock = tokio::time::timeout_at(deadline, redis.acquire(user_id))
+                    .await
+                    .map_err(|_| LockError::Timeout)??;
+                let renewing = redis.keep_renewed(&lock);
+                (Some(lock), Some(renewing))
+            }
         };
-        Ok(UserLockGuard { _local: local, redis })
+        Ok(UserLockGuard { _local: local, redis, renewing })
     }
 }
 
@@ -116,6 +123,32 @@ impl RedisLock {
     }
 }
 
+impl RedisLock {
+    /// Extends the lock every third of its TTL until the returned sender is dropped.
+    fn keep_renewed(&self, lock: &rslock::Lock) -> tokio::sync::oneshot::Sender<()> {
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let held = rslock::Lock {
+            resource: lock.resource.clone(),
+            val: lock.val.clone(),
+            validity_time: lock.validity_time,
+            lock_manager: self.manager.clone(),
+        };
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => break,
+                    () = tokio::time::sleep(REDIS_LOCK_TTL / 3) => {
+                        if let Err(err) = held.lock_manager.extend(&held, REDIS_LOCK_TTL).await {
+                            tracing::warn!(error = %err, "cannot renew a user lock; it may expire while held");
+                        }
+                    }
+                }
+            }
+        });
+        stop
+    }
+}
+
 /// How long a lock may stay "unavailable" before we ask whether Redis is there at all.
 const HEALTH_CHECK_AFTER: Duration = Duration::from_millis(300);
 
@@ -131,6 +164,7 @@ async fn ping(health: &redis::aio::ConnectionManager) -> Result<(), LockError> {
 impl UserLockGuard {
     /// Releases the lock; call it after the transaction committed.
     pub async fn release(mut self) {
+        self.renewing.take();
         if let Some(lock) = self.redis.take() {
             lock.release().await;
         }
@@ -138,7 +172,7 @@ impl UserLockGuard {
 }
 
 /// A request whose client went away is dropped mid-way; its Redis lock must not stay held until
-/// the TTL runs out (a minute in which that user could not upload), so it is released anyway.
+/// the TTL runs out (seconds in which that user could not upload), so it is released anyway.
 impl Drop for UserLockGuard {
     fn drop(&mut self) {
         if let Some(lock) = self.redis.take()
