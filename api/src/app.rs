@@ -34,6 +34,14 @@ pub async fn start(config: Config) -> anyhow::Result<RunningApp> {
     if standalone {
         if let Some(events) = local_events {
             tasks.push(tokio::spawn(picup_thumbnailer::run_in_process(services.clone(), events, shutdown.clone())));
+            // The in-process queue died with the last process: whatever was in processing then
+            // is sent again now instead of after the redrive job's 15 minutes.
+            let redriven = picup_worker::jobs::redrive_processing(&services, 0).await;
+            match redriven {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "media left in processing by the last run sent again"),
+                Err(err) => tracing::warn!(error = format!("{err:#}"), "cannot resend media left in processing"),
+            }
         }
         tasks.push(tokio::spawn(picup_worker::run_loop(services.clone(), shutdown.clone())));
     }

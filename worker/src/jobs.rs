@@ -54,7 +54,7 @@ impl Job {
             Job::PurgeTrash => purge_trash(services).await,
             Job::InvalidateCdn => invalidate_cdn(services).await,
             Job::ReconcileQuota => reconcile_quota(services).await,
-            Job::RedriveProcessing => redrive_processing(services).await,
+            Job::RedriveProcessing => redrive_processing(services, STUCK_AFTER_MS).await,
             // The api fans out as activities happen; this catches what a stopped api left.
             Job::FanOutActivity => picup_common::activity::fan_out_pending(services).await,
         };
@@ -204,12 +204,14 @@ pub async fn reconcile_quota(services: &Services) -> anyhow::Result<u64> {
 /// Media processing for longer than this have lost their event or their thumbnailer.
 const STUCK_AFTER_MS: i64 = 15 * 60 * 1000;
 
-/// Re-sends `media.uploaded` for media stuck in processing, batch by batch; each is touched so
-/// it waits another `STUCK_AFTER_MS` before it is re-sent again.
-pub async fn redrive_processing(services: &Services) -> anyhow::Result<u64> {
+/// Re-sends `media.uploaded` for media in processing untouched for `stuck_after_ms`, batch by
+/// batch; each is touched so it waits that long again before it is re-sent.
+pub async fn redrive_processing(services: &Services, stuck_after_ms: i64) -> anyhow::Result<u64> {
     let mut redriven = 0;
+    // Fixed once: the touched rows must not match again within this run.
+    let cutoff = now_ms() - stuck_after_ms;
     loop {
-        let stuck = services.db.stuck_media(now_ms() - STUCK_AFTER_MS, BATCH).await?;
+        let stuck = services.db.stuck_media(cutoff, BATCH).await?;
         if stuck.is_empty() {
             return Ok(redriven);
         }

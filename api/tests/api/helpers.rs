@@ -75,7 +75,7 @@ impl Backends {
         Backends { database_url, redis_url: std::env::var("PICUP_TEST_REDIS_URL").ok(), redis_prefix: name, data_dir }
     }
 
-    fn vars(&self) -> HashMap<String, String> {
+    pub fn vars(&self) -> HashMap<String, String> {
         let mut vars: HashMap<String, String> = [
             ("PICUP_HTTP_ADDR", "127.0.0.1:0"),
             ("PICUP_EMBEDDED_S3_ADDR", "127.0.0.1:0"),

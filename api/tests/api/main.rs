@@ -5,6 +5,7 @@ mod accounts;
 mod activity;
 mod albums;
 mod authorization;
+mod chaos;
 mod faults;
 mod helpers;
 mod jobs;

@@ -1,4 +1,5 @@
-//! Queries for the worker's housekeeping: the CDN invalidation queue and the quota audit.
+//! Queries for the worker's housekeeping: the CDN invalidation queue and the quota and storage
+//! audits.
 
 use super::{Db, DbResult};
 use crate::now_ms;
@@ -25,6 +26,19 @@ const AUDIT: &str = "SELECT u.id AS user_id, u.used_bytes, u.reserved_bytes, \
      FROM users u";
 
 impl Db {
+    /// Every object key the rows account for: media (originals and derivatives) and uploads in
+    /// progress. Anything else in the bucket is an orphan; anything here missing is a loss.
+    pub async fn referenced_object_keys(&self) -> DbResult<Vec<String>> {
+        let rows: Vec<(Option<String>,)> = sqlx::query_as(
+            "SELECT object_key FROM media UNION ALL SELECT thumbnail_key FROM media \
+             UNION ALL SELECT preview_key FROM media UNION ALL SELECT playable_key FROM media \
+             UNION ALL SELECT object_key FROM uploads",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().filter_map(|(key,)| key).collect())
+    }
+
     /// Claims up to `limit` queued paths for `lease_ms`, so two jobs never send the same batch.
     pub async fn claim_invalidations(&self, limit: i64, lease_ms: i64) -> DbResult<Vec<String>> {
         let now = now_ms();

@@ -1,0 +1,336 @@
+//! Processes killed with SIGKILL at random moments while families upload, delete and empty their
+//! trash. The real binaries run: on embedded defaults the api (which also thumbnails, relays and
+//! purges); on PostgreSQL + Redis the api, the thumbnailer and the worker, each killed on its own
+//! clock. After a restart nothing is lost, nothing is left over, and the quota is exact.
+//!
+//! The kill times come from a seed printed by the test (`PICUP_CHAOS_SEED` replays one).
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use picup_worker::jobs::Job;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backends, TestApp, on_redis, sample_photo};
+
+const ROUNDS: usize = 5;
+const CLIENTS: usize = 3;
+
+/// A small deterministic generator (xorshift), so a failing seed can be replayed.
+struct Dice(u64);
+
+impl Dice {
+    fn between(&mut self, low: u64, high: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        low + self.0 % (high - low)
+    }
+}
+
+fn binary(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_picup-api")).with_file_name(name);
+    assert!(path.is_file(), "{} is missing: `cargo test --workspace` builds it", path.display());
+    path
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port()
+}
+
+/// What the families were told: uploads acknowledged as done, uploads begun and not
+/// acknowledged, and media whose deletion was acknowledged.
+#[derive(Default)]
+struct Ledger {
+    acknowledged: BTreeSet<String>,
+    unfinished: BTreeSet<String>,
+    deleted: BTreeSet<String>,
+}
+
+/// One family member's browser: upload after upload, deleting every third and emptying the
+/// trash, until the server goes away under it.
+async fn family_member(base: String, token: String, album: String, photo: Arc<Vec<u8>>, ledger: Arc<Mutex<Ledger>>) {
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("client");
+    for round in 0u32.. {
+        let reserved = http
+            .post(format!("{base}/api/v1/albums/{album}/uploads"))
+            .bearer_auth(&token)
+            .json(
+                &json!({ "filename": format!("chaos-{round}.jpg"), "size": photo.len(), "content_type": "image/jpeg" }),
+            )
+            .send()
+            .await;
+        let Ok(reserved) = reserved else { return };
+        if reserved.status() != StatusCode::CREATED {
+            return;
+        }
+        let Ok(reservation) = reserved.json::<Value>().await else { return };
+        let upload_id = reservation["id"].as_str().expect("id").to_owned();
+        ledger.lock().expect("ledger").unfinished.insert(upload_id.clone());
+        let mut put = http.put(reservation["url"].as_str().expect("url")).body(photo.to_vec());
+        for (name, value) in reservation["headers"].as_object().expect("headers") {
+            put = put.header(name, value.as_str().expect("value"));
+        }
+        if !matches!(put.send().await, Ok(response) if response.status().is_success()) {
+            return;
+        }
+        let completed = http
+            .post(format!("{base}/api/v1/uploads/{upload_id}/complete"))
+            .bearer_auth(&token)
+            .json(&json!({}))
+            .send();
+        let Ok(completed) = completed.await else { return };
+        if !completed.status().is_success() {
+            return;
+        }
+        let Ok(body) = completed.json::<Value>().await else { return };
+        let media_id = body["media"]["id"].as_str().expect("media id").to_owned();
+        {
+            let mut ledger = ledger.lock().expect("ledger");
+            ledger.unfinished.remove(&upload_id);
+            ledger.acknowledged.insert(media_id.clone());
+        }
+        if round % 3 == 2 {
+            let deleted = http.delete(format!("{base}/api/v1/media/{media_id}")).bearer_auth(&token).send().await;
+            let Ok(deleted) = deleted else { return };
+            if deleted.status().is_success() {
+                ledger.lock().expect("ledger").deleted.insert(media_id);
+            }
+            if http.delete(format!("{base}/api/v1/trash")).bearer_auth(&token).send().await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// The processes of one run, started on the same data and addresses every time. Their warnings
+/// and errors go to `{name}.log` in the data folder.
+fn start_processes(vars: &HashMap<String, String>, logs: &Path) -> Vec<(&'static str, Child)> {
+    let mut names = vec!["picup-api"];
+    if on_redis() {
+        names.extend(["picup-thumbnailer", "picup-worker"]);
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(logs.join(format!("{name}.log")))
+                .expect("log file");
+            let child = Command::new(binary(name))
+                .envs(vars)
+                .env("RUST_LOG", "warn")
+                .stdout(log.try_clone().expect("log file"))
+                .stderr(log)
+                .spawn()
+                .unwrap_or_else(|e| panic!("start {name}: {e}"));
+            (name, child)
+        })
+        .collect()
+}
+
+async fn wait_until_up(base: &str, logs: &Path) {
+    for _ in 0..300 {
+        if reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let log = std::fs::read_to_string(logs.join("picup-api.log")).unwrap_or_default();
+    panic!("picup did not come up at {base}; its log:\n{log}");
+}
+
+/// Every file the store holds under picup's prefixes, as object keys.
+fn keys_in_store(root: &Path) -> BTreeSet<String> {
+    fn walk(dir: &Path, root: &Path, keys: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, root, keys);
+            } else if let Ok(key) = path.strip_prefix(root) {
+                keys.insert(key.to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut keys = BTreeSet::new();
+    for prefix in ["originals", "derivatives"] {
+        walk(&root.join(prefix), root, &mut keys);
+    }
+    keys
+}
+
+#[tokio::test]
+async fn killed_at_random_moments_nothing_is_lost_nothing_is_left_and_the_quota_is_exact() {
+    let seed = std::env::var("PICUP_CHAOS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos() as u64 | 1
+    });
+    eprintln!("chaos seed {seed} (PICUP_CHAOS_SEED={seed} replays it)");
+    let mut dice = Dice(seed);
+
+    let backends = Backends::fresh().await;
+    let (http_port, store_port) = (free_port(), free_port());
+    let base = format!("http://127.0.0.1:{http_port}");
+    let mut vars = backends.vars();
+    vars.insert("PICUP_HTTP_ADDR".into(), format!("127.0.0.1:{http_port}"));
+    vars.insert("PICUP_EMBEDDED_S3_ADDR".into(), format!("127.0.0.1:{store_port}"));
+    // Uploads cut off by a kill expire quickly, so the test sees them swept.
+    vars.insert("PICUP_RESERVATION_TTL_SECS".into(), "3".into());
+    // A kill mid-thumbnail counts as an attempt (a crash caused by the file looks the same);
+    // here the kills are not the photos' fault.
+    vars.insert("PICUP_MAX_ATTEMPTS".into(), "20".into());
+    // The worker runs every job every second, so kills land inside them too.
+    for job in Job::ALL {
+        let name = format!("PICUP_SCHEDULE_{}", job.name().replace('-', "_").to_uppercase());
+        vars.insert(name, "* * * * * *".into());
+    }
+
+    // With Redis the api, thumbnailer and worker are three processes, and they share one store as
+    // they would share S3: an embedded one in this process, which is not the one being killed.
+    let _store = if on_redis() {
+        let stop = tokio_util::sync::CancellationToken::new();
+        let store = picup_common::embedded_s3::start(
+            backends.data_dir.path(),
+            format!("127.0.0.1:{store_port}").parse().expect("addr"),
+            None,
+            &base,
+            stop.clone(),
+        )
+        .await
+        .expect("shared store");
+        let (key_id, secret) = store.config.credentials.clone().expect("credentials");
+        let endpoint = format!("http://{}", store.addr);
+        for (name, value) in [
+            ("PICUP_S3_BUCKET", picup_common::embedded_s3::BUCKET),
+            ("PICUP_S3_ENDPOINT", &endpoint),
+            ("PICUP_S3_FORCE_PATH_STYLE", "true"),
+            ("PICUP_S3_ACCESS_KEY_ID", &key_id),
+            ("PICUP_S3_SECRET_ACCESS_KEY", &secret),
+        ] {
+            vars.insert(name.into(), value.into());
+        }
+        Some(stop.drop_guard())
+    } else {
+        None
+    };
+
+    // The family, made on a first run that is allowed to finish.
+    let setup = TestApp::spawn_on(&backends, &[]).await;
+    let admin = setup.admin().await;
+    let album = setup.album(&admin, "Chaos").await;
+    setup.stop().await;
+    let photo = Arc::new(sample_photo());
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+
+    for _ in 0..ROUNDS {
+        let mut processes = start_processes(&vars, backends.data_dir.path());
+        wait_until_up(&base, backends.data_dir.path()).await;
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|_| {
+                tokio::spawn(family_member(
+                    base.clone(),
+                    admin.token.clone(),
+                    album.clone(),
+                    photo.clone(),
+                    ledger.clone(),
+                ))
+            })
+            .collect();
+        // Each process dies on its own clock, mid-upload, mid-thumbnail, mid-job.
+        let mut deaths: Vec<(u64, &'static str, Child)> =
+            processes.drain(..).map(|(name, child)| (dice.between(200, 2500), name, child)).collect();
+        deaths.sort_by_key(|(at, _, _)| *at);
+        let mut elapsed = 0;
+        for (at, name, mut child) in deaths {
+            tokio::time::sleep(Duration::from_millis(at - elapsed)).await;
+            elapsed = at;
+            child.kill().unwrap_or_else(|e| panic!("SIGKILL {name}: {e}"));
+            let _ = child.wait();
+        }
+        for client in clients {
+            client.await.expect("client task");
+        }
+    }
+
+    // The restart: picup comes back (in this process, to look inside), and browsers retry what
+    // they had not been told was done.
+    let app = TestApp::spawn_on(
+        &backends,
+        &[("PICUP_RESERVATION_TTL_SECS", "3"), ("PICUP_CLAIM_IDLE_SECS", "1"), ("PICUP_MAX_ATTEMPTS", "20")],
+    )
+    .await;
+    let ledger = std::mem::take(&mut *ledger.lock().expect("ledger"));
+    let mut acknowledged = ledger.acknowledged.clone();
+    for upload_id in &ledger.unfinished {
+        // A 503 is "try again": the killed api may have held this user's quota lock, which Redis
+        // frees when its 10-second TTL runs out. Browsers retry after Retry-After.
+        let (mut status, mut body) = (StatusCode::SERVICE_UNAVAILABLE, Value::Null);
+        for _ in 0..40 {
+            (status, body) = app.post(&format!("/uploads/{upload_id}/complete"), &admin.token, json!({})).await;
+            if status != StatusCode::SERVICE_UNAVAILABLE {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        match status {
+            StatusCode::OK | StatusCode::CREATED => {
+                acknowledged.insert(body["media"]["id"].as_str().expect("media id").to_owned());
+            }
+            // Expired, or its bytes never arrived: a clear answer, and the sweep releases it.
+            StatusCode::NOT_FOUND | StatusCode::CONFLICT => {
+                assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+            }
+            other => panic!("a retried complete after a crash answered {other}: {body}"),
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    for job in [Job::SweepUploads, Job::RelayOutbox, Job::PurgeTrash] {
+        job.run(&app.services).await.unwrap_or_else(|e| panic!("{}: {e:#}", job.name()));
+    }
+
+    // Nothing lost: every upload the family was told was done is there (or was deleted by them),
+    // and every photo was processed.
+    let settled = app.settle(&admin, &album).await;
+    let listed: BTreeSet<String> = settled.iter().map(|m| m["id"].as_str().expect("id").to_owned()).collect();
+    let (_, trash) = app.get("/trash", &admin.token).await;
+    let trashed: BTreeSet<String> =
+        trash["items"].as_array().expect("trash").iter().map(|m| m["id"].as_str().expect("id").to_owned()).collect();
+    for media_id in &acknowledged {
+        assert!(
+            listed.contains(media_id) || trashed.contains(media_id) || ledger.deleted.contains(media_id),
+            "media {media_id} was acknowledged and then lost (seed {seed})"
+        );
+    }
+    assert!(settled.iter().all(|m| m["status"] == "ready"), "every photo processed (seed {seed}): {settled:?}");
+    assert!(!acknowledged.is_empty(), "the families got uploads through between the kills");
+
+    // Nothing left over, the quota exact: no reservation survives its expiry, the counters match
+    // the rows, and the store holds exactly the objects the rows name.
+    let me = app.me(&admin).await;
+    assert_eq!(me["reserved_bytes"], 0, "seed {seed}");
+    assert_eq!(Job::ReconcileQuota.run(&app.services).await.expect("audit"), 0, "no drift (seed {seed})");
+    if trashed.is_empty() {
+        assert_eq!(me["used_bytes"].as_i64(), Some(app.stored_bytes(&settled).await), "seed {seed}");
+    }
+    let referenced: BTreeSet<String> =
+        app.services.db.referenced_object_keys().await.expect("keys").into_iter().collect();
+    let stored = keys_in_store(&backends.data_dir.path().join("objects").join(picup_common::embedded_s3::BUCKET));
+    assert!(stored.len() >= 3 * listed.len(), "the store holds each photo's original, thumbnail and preview");
+    assert_eq!(
+        stored.difference(&referenced).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "orphans in the store (seed {seed})"
+    );
+    assert_eq!(referenced.difference(&stored).collect::<Vec<_>>(), Vec::<&String>::new(), "objects lost (seed {seed})");
+    eprintln!(
+        "chaos: {ROUNDS} rounds, {} uploads acknowledged, {} retried after the kills, {} deleted",
+        ledger.acknowledged.len(),
+        ledger.unfinished.len(),
+        ledger.deleted.len()
+    );
+    app.stop().await;
+}
