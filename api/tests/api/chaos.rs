@@ -107,9 +107,29 @@ async fn family_member(base: String, token: String, album: String, photo: Arc<Ve
     }
 }
 
+/// A started binary; SIGKILLed when dropped, so a failing test leaves no process behind.
+struct Process {
+    name: &'static str,
+    child: Child,
+}
+
+impl Process {
+    fn kill(&mut self) {
+        self.child.kill().unwrap_or_else(|e| panic!("SIGKILL {}: {e}", self.name));
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The processes of one run, started on the same data and addresses every time. Their warnings
 /// and errors go to `{name}.log` in the data folder.
-fn start_processes(vars: &HashMap<String, String>, logs: &Path) -> Vec<(&'static str, Child)> {
+fn start_processes(vars: &HashMap<String, String>, logs: &Path) -> Vec<Process> {
     let mut names = vec!["picup-api"];
     if on_redis() {
         names.extend(["picup-thumbnailer", "picup-worker"]);
@@ -129,7 +149,7 @@ fn start_processes(vars: &HashMap<String, String>, logs: &Path) -> Vec<(&'static
                 .stderr(log)
                 .spawn()
                 .unwrap_or_else(|e| panic!("start {name}: {e}"));
-            (name, child)
+            Process { name, child }
         })
         .collect()
 }
@@ -241,15 +261,14 @@ async fn killed_at_random_moments_nothing_is_lost_nothing_is_left_and_the_quota_
             })
             .collect();
         // Each process dies on its own clock, mid-upload, mid-thumbnail, mid-job.
-        let mut deaths: Vec<(u64, &'static str, Child)> =
-            processes.drain(..).map(|(name, child)| (dice.between(200, 2500), name, child)).collect();
-        deaths.sort_by_key(|(at, _, _)| *at);
+        let mut deaths: Vec<(u64, Process)> =
+            processes.drain(..).map(|process| (dice.between(500, 3000), process)).collect();
+        deaths.sort_by_key(|(at, _)| *at);
         let mut elapsed = 0;
-        for (at, name, mut child) in deaths {
+        for (at, mut process) in deaths {
             tokio::time::sleep(Duration::from_millis(at - elapsed)).await;
             elapsed = at;
-            child.kill().unwrap_or_else(|e| panic!("SIGKILL {name}: {e}"));
-            let _ = child.wait();
+            process.kill();
         }
         for client in clients {
             client.await.expect("client task");
