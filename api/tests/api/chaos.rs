@@ -34,7 +34,7 @@ impl Dice {
 
 fn binary(name: &str) -> PathBuf {
     let path = Path::new(env!("CARGO_BIN_EXE_picup-api")).with_file_name(name);
-    assert!(path.is_file(), "{} is missing: `cargo test --workspace` builds it", path.display());
+    assert!(path.is_file(), "{} is missing: run `cargo build --workspace --bins` first (.ci/run does)", path.display());
     path
 }
 
