@@ -225,7 +225,7 @@ async fn a_failing_store_is_retried_then_paused_and_nothing_is_counted_that_was_
     let before = link.connections();
     let took = refused_complete(&app, &admin, &upload_id).await;
     assert_eq!(link.connections(), before, "no call went to the store");
-    assert!(took < Duration::from_millis(500), "answered at once: {took:?}");
+    assert!(took < Duration::from_secs(2), "answered without waiting on the store: {took:?}");
 
     // The thumbnailer waits out the outage without using up the photo's attempts (three by
     // default): a photo is never marked failed because the store was down.
@@ -239,7 +239,7 @@ async fn a_failing_store_is_retried_then_paused_and_nothing_is_counted_that_was_
     link.set(Fault::Hang);
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let took = refused_complete(&app, &admin, &upload_id).await;
-    assert!(took < Duration::from_secs(10), "a hanging store is given up on: {took:?}");
+    assert!(took < Duration::from_secs(15), "a hanging store is given up on: {took:?}");
 
     // Back: after the cooldown the trial succeeds, the upload completes once, and the store
     // holds exactly what is counted.
