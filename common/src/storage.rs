@@ -193,6 +193,21 @@ impl Storage {
         result
     }
 
+    /// Sends one SDK request through the breaker.
+    async fn send<T, E>(
+        &self,
+        request: impl Future<Output = Result<T, SdkError<E, aws_sdk_s3::config::http::HttpResponse>>>,
+    ) -> StorageResult<T>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        self.call(async { request.await.map_err(|e| StorageError::from_sdk(&e)) }).await
+    }
+
+    async fn get_object(&self, key: &str) -> StorageResult<aws_sdk_s3::operation::get_object::GetObjectOutput> {
+        self.send(self.client.get_object().bucket(&self.bucket).key(key).send()).await
+    }
+
     pub fn bucket(&self) -> &str {
         &self.bucket
     }
@@ -207,11 +222,8 @@ impl Storage {
     }
 
     pub async fn ping(&self) -> StorageResult<()> {
-        self.call(async {
-            self.client.head_bucket().bucket(&self.bucket).send().await.map_err(|e| StorageError::from_sdk(&e))?;
-            Ok(())
-        })
-        .await
+        self.send(self.client.head_bucket().bucket(&self.bucket).send()).await?;
+        Ok(())
     }
 
     /// A presigned PUT whose signature covers the size and content type, so the browser cannot
@@ -238,16 +250,7 @@ impl Storage {
 
     pub async fn create_multipart(&self, key: &str, content_type: &str) -> StorageResult<String> {
         let output = self
-            .call(async {
-                self.client
-                    .create_multipart_upload()
-                    .bucket(&self.bucket)
-                    .key(key)
-                    .content_type(content_type)
-                    .send()
-                    .await
-                    .map_err(|e| StorageError::from_sdk(&e))
-            })
+            .send(self.client.create_multipart_upload().bucket(&self.bucket).key(key).content_type(content_type).send())
             .await?;
         output.upload_id.ok_or_else(|| StorageError::Refused {
             code: "NoUploadId".into(),
@@ -282,19 +285,14 @@ impl Storage {
         let mut parts = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let output = self
-                .call(async {
-                    self.client
-                        .list_parts()
-                        .bucket(&self.bucket)
-                        .key(key)
-                        .upload_id(upload_id)
-                        .set_part_number_marker(marker.clone())
-                        .send()
-                        .await
-                        .map_err(|e| StorageError::from_sdk(&e))
-                })
-                .await?;
+            let request = self
+                .client
+                .list_parts()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .set_part_number_marker(marker.clone());
+            let output = self.send(request.send()).await?;
             for part in output.parts() {
                 // S3 always sends the ETag; the embedded s3s-fs leaves it out (and ignores it on
                 // complete), so a missing one is passed on empty.
@@ -320,18 +318,14 @@ impl Storage {
                     .collect(),
             ))
             .build();
-        self.call(async {
-            self.client
-                .complete_multipart_upload()
-                .bucket(&self.bucket)
-                .key(key)
-                .upload_id(upload_id)
-                .multipart_upload(completed)
-                .send()
-                .await
-                .map_err(|e| StorageError::from_sdk(&e))
-        })
-        .await?;
+        let request = self
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(completed);
+        self.send(request.send()).await?;
         Ok(())
     }
 
@@ -346,17 +340,7 @@ impl Storage {
     }
 
     pub async fn head(&self, key: &str) -> StorageResult<ObjectInfo> {
-        let output = self
-            .call(async {
-                self.client
-                    .head_object()
-                    .bucket(&self.bucket)
-                    .key(key)
-                    .send()
-                    .await
-                    .map_err(|e| StorageError::from_sdk(&e))
-            })
-            .await?;
+        let output = self.send(self.client.head_object().bucket(&self.bucket).key(key).send()).await?;
         Ok(ObjectInfo { size: output.content_length.unwrap_or_default(), content_type: output.content_type })
     }
 
@@ -375,51 +359,27 @@ impl Storage {
     }
 
     pub async fn put(&self, key: &str, body: Vec<u8>, content_type: &str, kind: ObjectKind) -> StorageResult<()> {
-        self.call(async {
-            self.client
-                .put_object()
-                .bucket(&self.bucket)
-                .key(key)
-                .content_type(content_type)
-                .cache_control(kind.cache_control())
-                .body(ByteStream::from(body))
-                .send()
-                .await
-                .map_err(|e| StorageError::from_sdk(&e))
-        })
-        .await?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .cache_control(kind.cache_control())
+            .body(ByteStream::from(body));
+        self.send(request.send()).await?;
         Ok(())
     }
 
     pub async fn get(&self, key: &str) -> StorageResult<Vec<u8>> {
-        self.call(async {
-            let output = self
-                .client
-                .get_object()
-                .bucket(&self.bucket)
-                .key(key)
-                .send()
-                .await
-                .map_err(|e| StorageError::from_sdk(&e))?;
-            let bytes = output.body.collect().await.map_err(|e| StorageError::Unavailable(e.to_string()))?;
-            Ok(bytes.into_bytes().to_vec())
-        })
-        .await
+        let output = self.get_object(key).await?;
+        let bytes = output.body.collect().await.map_err(|e| StorageError::Unavailable(e.to_string()))?;
+        Ok(bytes.into_bytes().to_vec())
     }
 
     /// Streams an object into a file (videos can be far larger than memory should hold).
     pub async fn download_to(&self, key: &str, path: &std::path::Path) -> StorageResult<u64> {
-        let output = self
-            .call(async {
-                self.client
-                    .get_object()
-                    .bucket(&self.bucket)
-                    .key(key)
-                    .send()
-                    .await
-                    .map_err(|e| StorageError::from_sdk(&e))
-            })
-            .await?;
+        let output = self.get_object(key).await?;
         let mut file =
             tokio::fs::File::create(path).await.map_err(|e| StorageError::Unavailable(format!("temp file: {e}")))?;
         let mut body = output.body.into_async_read();
