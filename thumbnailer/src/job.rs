@@ -72,7 +72,18 @@ pub async fn process(services: &Services, media_id: i64) -> anyhow::Result<Outco
     observe(if processed.is_ok() { "ready" } else { "failed" });
     match processed {
         Ok(processed) => {
-            services.db.mark_media_ready(media_id, &processed).await?;
+            if let Err(err) = services.db.mark_media_ready(media_id, &processed).await {
+                if !err.is_not_found() {
+                    return Err(err.into());
+                }
+                // Deleted and purged while we worked: the derivatives just stored are nobody's.
+                for key in
+                    [&processed.thumbnail_key, &processed.preview_key, &processed.playable_key].into_iter().flatten()
+                {
+                    services.storage.delete(key).await?;
+                }
+                return Ok(Outcome::Gone);
+            }
             tracing::info!(media_id, kind = %media.kind, ms = started.elapsed().as_millis() as u64, "media ready");
             Ok(Outcome::Ready)
         }

@@ -132,8 +132,8 @@ pub async fn purge_trash(services: &Services) -> anyhow::Result<u64> {
             return Ok(purged);
         }
         for media in &batch {
-            for key in media.object_keys() {
-                services.storage.delete(key).await.with_context(|| format!("deleting {key}"))?;
+            for key in media.purge_keys() {
+                services.storage.delete(&key).await.with_context(|| format!("deleting {key}"))?;
             }
             if services.db.delete_purged_media(media, services.view_urls.uses_cdn()).await? {
                 purged += 1;

@@ -47,6 +47,15 @@ impl Media {
         .flatten()
         .collect()
     }
+
+    /// What purging deletes: the row's keys plus every derivative key picup makes for this media,
+    /// so a thumbnailer stopped between storing a derivative and recording it leaves no orphan.
+    pub fn purge_keys(&self) -> std::collections::BTreeSet<String> {
+        use crate::storage::ObjectKind;
+        let derivatives = [ObjectKind::Thumbnail, ObjectKind::Preview, ObjectKind::Poster, ObjectKind::Playable]
+            .map(|kind| kind.key(self.owner_id, self.id, &self.content_type));
+        self.object_keys().into_iter().map(str::to_owned).chain(derivatives).collect()
+    }
 }
 
 pub struct NewMedia<'a> {
