@@ -62,6 +62,8 @@ pub struct Metrics {
     pub dead_letters: Counter,
     /// Outbox rows not yet published, as the last relay run left them.
     pub outbox_backlog: Gauge,
+    /// Originals in the store that no row names, as the last storage audit found them.
+    pub orphan_originals: Gauge,
     pub thumbnail_seconds: HistogramFamily<KindLabels>,
     pub transcode_seconds: HistogramFamily<KindLabels>,
     pub job_runs: Family<JobLabels, Counter>,
@@ -93,6 +95,7 @@ impl Metrics {
             queue_pending: Gauge::default(),
             dead_letters: Counter::default(),
             outbox_backlog: Gauge::default(),
+            orphan_originals: Gauge::default(),
             thumbnail_seconds: Family::new_with_constructor(work_histogram),
             transcode_seconds: Family::new_with_constructor(work_histogram),
             job_runs: Family::default(),
@@ -123,6 +126,11 @@ impl Metrics {
         registry.register("queue_pending", "Events delivered but not yet acknowledged", m.queue_pending.clone());
         registry.register("dead_letters", "Events moved to the dead-letter stream", m.dead_letters.clone());
         registry.register("outbox_backlog", "Outbox rows not yet published", m.outbox_backlog.clone());
+        registry.register(
+            "orphan_originals",
+            "Originals no row names, left in place by the storage audit",
+            m.orphan_originals.clone(),
+        );
         registry.register("thumbnail_seconds", "Time to make a thumbnail and preview", m.thumbnail_seconds.clone());
         registry.register("transcode_seconds", "Time to make a browser-playable copy", m.transcode_seconds.clone());
         registry.register("job_runs", "Worker job runs by outcome", m.job_runs.clone());

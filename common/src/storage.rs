@@ -84,6 +84,18 @@ impl ObjectKind {
         }
     }
 
+    /// The media (or upload: they share the id) a server-made key belongs to; `None` for a key
+    /// picup did not make.
+    pub fn media_id_of(key: &str) -> Option<i64> {
+        let mut segments = key.split('/');
+        let id = match (segments.next()?, segments.next()?, segments.next()?, segments.next()) {
+            ("originals", _, file, None) => file.split_once('.')?.0,
+            ("derivatives", _, id, Some(_)) => id,
+            _ => return None,
+        };
+        id.parse().ok()
+    }
+
     /// Derivatives are rewritten under the same key only with the same content, so they are
     /// immutable to caches; originals never change either.
     pub fn cache_control(self) -> &'static str {
@@ -111,6 +123,14 @@ pub fn extension_for(content_type: &str) -> &'static str {
 pub struct SignedRequest {
     pub url: String,
     pub headers: std::collections::BTreeMap<String, String>,
+}
+
+/// An object as a listing shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredObject {
+    pub key: String,
+    /// When it was last written, in epoch milliseconds.
+    pub modified_ms: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -388,6 +408,34 @@ impl Storage {
         Ok(copied)
     }
 
+    /// One page (up to 1000) of the objects under `prefix`, and the token for the next page.
+    pub async fn list_page(
+        &self,
+        prefix: &str,
+        continuation: Option<String>,
+    ) -> StorageResult<(Vec<StoredObject>, Option<String>)> {
+        let request = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .set_continuation_token(continuation)
+            .send();
+        let output = self.send(request).await?;
+        let objects = output
+            .contents
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|object| {
+                let key = object.key?;
+                let modified_ms = object.last_modified.and_then(|time| time.to_millis().ok()).unwrap_or(0);
+                Some(StoredObject { key, modified_ms })
+            })
+            .collect();
+        let next = if output.is_truncated == Some(true) { output.next_continuation_token } else { None };
+        Ok((objects, next))
+    }
+
     /// A view URL that stays the same for a whole time window, so listing twice gives the same
     /// URL and the browser cache works. It is valid for at least `ttl` after it is handed out.
     pub async fn presign_get(&self, key: &str, ttl: Duration, kind: ObjectKind) -> StorageResult<String> {
@@ -437,5 +485,28 @@ fn signed_request(presigned: &PresignedRequest) -> SignedRequest {
             .filter(|(name, _)| !name.eq_ignore_ascii_case("host") && !name.eq_ignore_ascii_case("content-length"))
             .map(|(name, value)| (name.to_owned(), value.to_owned()))
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ObjectKind;
+
+    #[test]
+    fn every_key_picup_makes_names_its_media() {
+        let kinds = [ObjectKind::Original, ObjectKind::Thumbnail, ObjectKind::Preview, ObjectKind::Poster];
+        for kind in kinds.into_iter().chain([ObjectKind::Playable]) {
+            let key = kind.key(7, 1_234_567_890_123, "image/jpeg");
+            assert_eq!(ObjectKind::media_id_of(&key), Some(1_234_567_890_123), "{key}");
+        }
+    }
+
+    #[test]
+    fn keys_picup_did_not_make_name_no_media() {
+        for key in
+            ["originals/7/x.jpg", "originals/7/12", "derivatives/7/12", "other/7/12.jpg", "originals/7/8/12.jpg", ""]
+        {
+            assert_eq!(ObjectKind::media_id_of(key), None, "{key}");
+        }
     }
 }

@@ -4,6 +4,7 @@ use anyhow::Context;
 use picup_common::events::Event;
 use picup_common::now_ms;
 use picup_common::services::Services;
+use picup_common::storage::ObjectKind;
 
 const BATCH: i64 = 100;
 
@@ -16,10 +17,11 @@ pub enum Job {
     ReconcileQuota,
     RedriveProcessing,
     FanOutActivity,
+    AuditStorage,
 }
 
 impl Job {
-    pub const ALL: [Job; 7] = [
+    pub const ALL: [Job; 8] = [
         Job::RelayOutbox,
         Job::SweepUploads,
         Job::PurgeTrash,
@@ -27,6 +29,7 @@ impl Job {
         Job::ReconcileQuota,
         Job::RedriveProcessing,
         Job::FanOutActivity,
+        Job::AuditStorage,
     ];
 
     pub fn name(self) -> &'static str {
@@ -38,6 +41,7 @@ impl Job {
             Job::ReconcileQuota => "reconcile-quota",
             Job::RedriveProcessing => "redrive-processing",
             Job::FanOutActivity => "fan-out-activity",
+            Job::AuditStorage => "audit-storage",
         }
     }
 
@@ -57,6 +61,7 @@ impl Job {
             Job::RedriveProcessing => redrive_processing(services, STUCK_AFTER_MS).await,
             // The api fans out as activities happen; this catches what a stopped api left.
             Job::FanOutActivity => picup_common::activity::fan_out_pending(services).await,
+            Job::AuditStorage => audit_storage(services, AUDIT_GRACE_MS).await,
         };
         let (outcome, items) = match &result {
             Ok(done) => ("ok", *done),
@@ -220,5 +225,54 @@ pub async fn redrive_processing(services: &Services, stuck_after_ms: i64) -> any
         }
         services.db.touch_media(&stuck).await?;
         redriven += stuck.len() as u64;
+    }
+}
+
+/// The storage audit leaves objects younger than this alone: a margin for writes in flight.
+const AUDIT_GRACE_MS: i64 = 60 * 60 * 1000;
+
+/// Finds objects no media or upload row accounts for, older than `grace_ms`.
+///
+/// Derivatives are deleted: they can always be made again, and they are what a thumbnailer
+/// killed after storing, while its photo was being purged, leaves behind. Originals are only
+/// reported (logged, and counted in `picup_orphan_originals`): after a database restore they are
+/// the family's photos uploaded since the restore point, and picup never deletes a photo on a
+/// guess. Returns how many derivatives it deleted.
+pub async fn audit_storage(services: &Services, grace_ms: i64) -> anyhow::Result<u64> {
+    let cutoff = now_ms() - grace_ms;
+    let orphan_originals = orphans(services, "originals/", cutoff).await?;
+    for key in &orphan_originals {
+        tracing::warn!(key = %key, "an original no row names is left in place; see the README on restoring");
+    }
+    services.metrics.orphan_originals.set(i64::try_from(orphan_originals.len()).unwrap_or(i64::MAX));
+    let orphan_derivatives = orphans(services, "derivatives/", cutoff).await?;
+    for key in &orphan_derivatives {
+        services.storage.delete(key).await.with_context(|| format!("deleting {key}"))?;
+        tracing::info!(key = %key, "orphan derivative deleted");
+    }
+    Ok(orphan_derivatives.len() as u64)
+}
+
+/// The keys under `prefix` last written before `cutoff` whose media or upload row is gone.
+/// Collected before anything is deleted, so deleting cannot shift the listing's pages.
+async fn orphans(services: &Services, prefix: &str, cutoff: i64) -> anyhow::Result<Vec<String>> {
+    let mut orphans = Vec::new();
+    let mut continuation = None;
+    loop {
+        let (objects, next) = services.storage.list_page(prefix, continuation).await?;
+        let mut ids: Vec<i64> = objects.iter().filter_map(|object| ObjectKind::media_id_of(&object.key)).collect();
+        ids.dedup(); // a media's derivatives are listed together
+        let live = services.db.live_object_ids(&ids).await?;
+        for object in objects.into_iter().filter(|object| object.modified_ms <= cutoff) {
+            match ObjectKind::media_id_of(&object.key) {
+                Some(id) if live.contains(&id) => {}
+                Some(_) => orphans.push(object.key),
+                None => tracing::warn!(key = %object.key, "an object picup did not name is left alone"),
+            }
+        }
+        match next {
+            Some(token) => continuation = Some(token),
+            None => return Ok(orphans),
+        }
     }
 }

@@ -11,8 +11,9 @@ use tokio_util::sync::CancellationToken;
 /// How often the in-process loop runs the jobs when nothing wakes it.
 const TICK: Duration = Duration::from_secs(30);
 
-/// The quota audit reads every user's rows; in the in-process loop it runs every this many ticks.
-const RECONCILE_EVERY_TICKS: u64 = 120;
+/// The quota and storage audits read every row; in the in-process loop they run every this many
+/// ticks (an hour).
+const AUDIT_EVERY_TICKS: u64 = 120;
 
 /// The worker loop inside `picup-api` in standalone mode: every job each tick, and the purge at
 /// once when someone empties their trash.
@@ -20,7 +21,8 @@ pub async fn run_loop(services: Services, shutdown: CancellationToken) {
     tracing::info!("worker loop started");
     for tick in 0u64.. {
         for job in jobs::Job::ALL {
-            if job == jobs::Job::ReconcileQuota && tick % RECONCILE_EVERY_TICKS != 0 {
+            let audit = matches!(job, jobs::Job::ReconcileQuota | jobs::Job::AuditStorage);
+            if audit && tick % AUDIT_EVERY_TICKS != 0 {
                 continue;
             }
             if let Err(err) = job.run(&services).await {
@@ -50,6 +52,7 @@ pub fn schedule(job: jobs::Job) -> String {
             jobs::Job::ReconcileQuota => "0 17 3 * * *",
             jobs::Job::RedriveProcessing => "0 */5 * * * *",
             jobs::Job::FanOutActivity => "0 * * * * *",
+            jobs::Job::AuditStorage => "0 47 4 * * *",
         }
         .to_owned()
     })

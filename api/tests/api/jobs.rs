@@ -230,3 +230,56 @@ async fn the_quota_audit_reports_drift_and_fixes_it_when_told_to() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_storage_audit_deletes_derivatives_no_row_names_and_never_a_photo() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let owner: i64 = admin.id.parse().expect("id");
+    let album = app.album(&admin, "Audit").await;
+    let photo = app.upload(&admin, &album, &sample_photo(), "image/jpeg").await;
+    app.settle(&admin, &album).await;
+    let photo = app.services.db.media(photo["id"].as_str().expect("id").parse().expect("id")).await.expect("row");
+    // Sent, not yet completed: its object is named by the reservation.
+    let reservation = app.reserve(&admin, &album, "later.jpg", sample_photo().len(), "image/jpeg").await;
+    assert!(app.put_presigned(&reservation, &sample_photo()).await.status().is_success());
+    let pending: i64 = reservation["id"].as_str().expect("id").parse().expect("id");
+
+    // What a thumbnailer killed during a purge leaves, an original a restored database forgot,
+    // and an object someone else put in the bucket.
+    let purged_media = 42;
+    let orphan_derivatives = [ObjectKind::Thumbnail, ObjectKind::Preview].map(|kind| kind.key(owner, purged_media, ""));
+    let forgotten_original = ObjectKind::Original.key(owner, 43, "image/jpeg");
+    let foreign = "notes/readme.txt".to_owned();
+    for key in orphan_derivatives.iter().chain([&forgotten_original, &foreign]) {
+        app.services.storage.put(key, b"left over".to_vec(), "image/jpeg", ObjectKind::Preview).await.expect("put");
+    }
+    let exists = |key: String| {
+        let storage = app.services.storage.clone();
+        async move {
+            match storage.head(&key).await {
+                Ok(_) => true,
+                Err(err) if err.is_not_found() => false,
+                Err(err) => panic!("head {key}: {err}"),
+            }
+        }
+    };
+
+    assert_eq!(jobs::audit_storage(&app.services, 3_600_000).await.expect("audit"), 0, "all younger than an hour");
+    assert!(exists(orphan_derivatives[0].clone()).await);
+
+    assert_eq!(Job::AuditStorage.name(), "audit-storage");
+    assert_eq!(jobs::audit_storage(&app.services, 0).await.expect("audit"), 2);
+    for key in &orphan_derivatives {
+        assert!(!exists(key.clone()).await, "{key} deleted");
+    }
+    assert!(exists(forgotten_original.clone()).await, "an original is never deleted on a guess");
+    assert_eq!(app.services.metrics.orphan_originals.get(), 1, "it is reported instead");
+    assert!(exists(foreign).await, "what picup did not name is left alone");
+    for key in photo.object_keys() {
+        assert!(exists(key.to_owned()).await, "{key} of a live photo kept");
+    }
+    assert!(exists(ObjectKind::Original.key(owner, pending, "image/jpeg")).await, "an upload in progress kept");
+    assert_eq!(app.complete(&admin, &reservation, None).await.0, StatusCode::CREATED, "and it still completes");
+    app.stop().await;
+}

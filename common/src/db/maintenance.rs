@@ -39,6 +39,24 @@ impl Db {
         Ok(rows.into_iter().filter_map(|(key,)| key).collect())
     }
 
+    /// Which of `ids` still have a media row or an upload row (they share ids). One statement,
+    /// so a reservation that completes meanwhile is seen in one place or the other.
+    pub async fn live_object_ids(&self, ids: &[i64]) -> DbResult<std::collections::HashSet<i64>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let placeholders = (1..=ids.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM media WHERE id IN ({placeholders}) UNION SELECT id FROM uploads WHERE id IN ({placeholders})"
+        ));
+        let mut query = sqlx::query_as(sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let rows: Vec<(i64,)> = query.fetch_all(self.pool()).await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// Claims up to `limit` queued paths for `lease_ms`, so two jobs never send the same batch.
     pub async fn claim_invalidations(&self, limit: i64, lease_ms: i64) -> DbResult<Vec<String>> {
         let now = now_ms();

@@ -89,7 +89,8 @@ data "aws_iam_policy_document" "thumbnailer" {
   }
 }
 
-# The worker deletes purged media and abandoned uploads and invalidates the CDN's copies.
+# The worker deletes purged media, abandoned uploads and orphan derivatives (the storage audit lists
+# the bucket) and invalidates the CDN's copies.
 data "aws_iam_policy_document" "worker" {
   statement {
     sid       = "Delete"
