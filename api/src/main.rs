@@ -6,6 +6,11 @@ use std::process::ExitCode;
 use picup_common::config::Config;
 use picup_common::db::Db;
 
+/// mimalloc instead of the system allocator: per-thread heaps without glibc's arena locks, and
+/// freed memory goes back to the system (api profile and RSS in #8).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = match Config::from_env() {

@@ -10,7 +10,8 @@ use crate::rate_limit::RateLimiters;
 /// Everything a handler needs; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub services: Services,
+    /// Shared, not copied: every extractor and middleware clones the state for each request.
+    pub services: Arc<Services>,
     pub limiters: Arc<RateLimiters>,
     /// Cancelled when the process stops; long-lived responses (event streams) end with it.
     pub shutdown: CancellationToken,
@@ -19,7 +20,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(services: Services, shutdown: CancellationToken) -> Self {
         let limiters = Arc::new(RateLimiters::new(&services.config.rate_limits));
-        AppState { services, limiters, shutdown }
+        AppState { services: Arc::new(services), limiters, shutdown }
     }
 
     pub fn config(&self) -> &Config {

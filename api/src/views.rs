@@ -2,7 +2,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use picup_common::db::{Album, Comment, FeedItem, Media, Person, User};
+use picup_common::db::{Album, Comment, FeedItem, Media, Person, User, ViewedMedia};
 use picup_common::id_string;
 use picup_common::storage::ObjectKind;
 use serde::Serialize;
@@ -170,6 +170,16 @@ impl MediaView {
 
     pub async fn many(state: &AppState, media: &[Media]) -> ApiResult<Vec<Self>> {
         futures::future::try_join_all(media.iter().map(|m| MediaView::new(state, m))).await
+    }
+
+    /// Media with whether the person asking liked each, as the database gave them.
+    pub async fn viewed(state: &AppState, items: &[ViewedMedia]) -> ApiResult<Vec<Self>> {
+        let mut views =
+            futures::future::try_join_all(items.iter().map(|item| MediaView::new(state, &item.media))).await?;
+        for (view, item) in views.iter_mut().zip(items) {
+            view.liked = item.liked == 1;
+        }
+        Ok(views)
     }
 
     /// Media as `viewer_id` sees them: with whether they liked each.

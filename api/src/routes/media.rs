@@ -31,12 +31,16 @@ async fn list_media(
     Path(album_id): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<MediaView>>> {
-    let access = state.services.db.album_access(parse_id(&album_id)?, user.id).await?;
+    let album_id = parse_id(&album_id)?;
     let after = page.cursor.as_deref().map(media_cursor).transpose()?;
     let limit = page.limit();
-    let mut media = state.services.db.list_media(access.album.id, after, limit + 1).await?;
-    let next_cursor = next_page(&mut media, limit, |last| format!("{}.{}", last.taken_at, last.id));
-    Ok(axum::Json(Page { items: MediaView::for_viewer(&state, &media, user.id).await?, next_cursor }))
+    let mut media = state.services.db.album_page(album_id, user.id, after, limit + 1).await?;
+    if media.is_empty() {
+        // An empty page, or an album the caller may not see (404).
+        state.services.db.album_access(album_id, user.id).await?;
+    }
+    let next_cursor = next_page(&mut media, limit, |last| format!("{}.{}", last.media.taken_at, last.media.id));
+    Ok(axum::Json(Page { items: MediaView::viewed(&state, &media).await?, next_cursor }))
 }
 
 async fn get_media(

@@ -88,6 +88,10 @@ async fn two_hundred_members_liking_at_once_count_two_hundred_and_one_member_twe
     assert_eq!(like_count(&app, eager, &second).await, 1);
     let (_, me) = app.get(&format!("/media/{second}"), &eager.token).await;
     assert_eq!(me["liked"], json!(true));
+    // The album's page says the same, to each person about their own likes.
+    let liked_in_album = |items: Vec<Value>| items.iter().map(|m| m["liked"].clone()).collect::<Vec<_>>();
+    assert_eq!(liked_in_album(app.media_list(eager, &album).await), [json!(true), json!(true)], "both liked");
+    assert_eq!(liked_in_album(app.media_list(&admin, &album).await), [json!(false), json!(false)]);
 
     let (status, body) = app.delete(&format!("/media/{second}/like"), &eager.token).await;
     assert_eq!((status, body["like_count"].as_i64()), (StatusCode::OK, Some(0)));

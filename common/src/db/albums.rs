@@ -75,6 +75,15 @@ const ALBUM_ACCESS_SELECT: &str = "SELECT a.id, a.owner_id, a.title, a.created_a
      FROM albums a LEFT JOIN album_members m ON m.album_id = a.id AND m.user_id = $1 \
      WHERE a.deleted_at IS NULL AND (a.owner_id = $1 OR m.user_id IS NOT NULL)";
 
+/// The condition, for queries that are not about the album itself, that the user may see it:
+/// the same rule as `ALBUM_ACCESS_SELECT`'s.
+pub(super) fn may_see_album(album_id: &str, user_id: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM albums a LEFT JOIN album_members am ON am.album_id = a.id AND am.user_id = {user_id} \
+         WHERE a.id = {album_id} AND a.deleted_at IS NULL AND (a.owner_id = {user_id} OR am.user_id IS NOT NULL))"
+    )
+}
+
 impl Db {
     pub async fn create_album(&self, owner_id: i64, title: &str) -> DbResult<AlbumAccess> {
         let id = self.next_id();

@@ -25,7 +25,7 @@ pub use albums::{Album, AlbumAccess, Role};
 pub use feed::{ActivityKind, FANOUT_MEMBER_LIMIT, FeedCursor, FeedItem};
 pub use invites::Invite;
 pub use maintenance::QuotaAudit;
-pub use media::{Media, MediaCursor, NewMedia, ProcessedMedia};
+pub use media::{Media, MediaCursor, NewMedia, ProcessedMedia, ViewedMedia};
 pub use outbox::OutboxEvent;
 pub use search::{SearchQuery, SearchWord};
 pub use social::{Comment, Person};

@@ -99,7 +99,9 @@ impl Db {
         let list = media_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let sql =
             sqlx::AssertSqlSafe(format!("SELECT media_id FROM likes WHERE user_id = $1 AND media_id IN ({list})"));
-        Ok(sqlx::query_scalar(sql).bind(user_id).fetch_all(self.pool()).await?)
+        // Not prepared: each list of ids is a new statement, and caching them would only evict
+        // the statements that are used again.
+        Ok(sqlx::query_scalar(sql).persistent(false).bind(user_id).fetch_all(self.pool()).await?)
     }
 
     pub async fn add_comment(&self, media_id: i64, album_id: i64, author_id: i64, body: &str) -> DbResult<Comment> {
