@@ -1,4 +1,5 @@
-//! The jobs: relay the outbox, sweep expired uploads, purge the trash, re-drive stuck media.
+//! The jobs: relay the outbox, sweep expired uploads, purge the trash, re-drive stuck media, and
+//! audit the quota and the store.
 
 use anyhow::Context;
 use picup_common::events::Event;
