@@ -11,8 +11,17 @@ use picup_common::db::Db;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+fn main() -> ExitCode {
+    // `picup-api decode ...`: this process is a sandboxed decode child of the thumbnailer. It
+    // must start no thread before it is confined, so this comes before the runtime.
+    if let Some(code) = picup_thumbnailer::decode::run_if_child() {
+        return code;
+    }
+    run()
+}
+
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn run() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {

@@ -133,8 +133,14 @@ pub struct ThumbnailerConfig {
     pub claim_idle: Duration,
     /// The ffmpeg program used for browser-playable copies.
     pub ffmpeg: String,
-    /// Memory (heap and private mappings) one ffmpeg run may use; it runs under `prlimit --data`.
-    pub ffmpeg_max_memory_bytes: u64,
+    /// The program started (as `PROGRAM decode ...`) to decode each upload in a sandboxed child
+    /// process; by default the running binary itself.
+    pub decoder: PathBuf,
+    /// Memory (heap and private mappings) one decode child, or ffmpeg, may use.
+    pub decode_max_memory_bytes: u64,
+    /// Longest wall-clock time for decoding one photo or video poster; the child is killed then.
+    /// (A playable copy has the item's whole timeout.)
+    pub decode_timeout: Duration,
 }
 
 #[derive(Clone)]
@@ -295,7 +301,13 @@ impl Config {
             max_attempts: vars.positive("PICUP_MAX_ATTEMPTS", 3)?,
             claim_idle: vars.seconds("PICUP_CLAIM_IDLE_SECS", 40 * 60)?,
             ffmpeg: vars.string("PICUP_FFMPEG").unwrap_or_else(|| "ffmpeg".into()),
-            ffmpeg_max_memory_bytes: vars.positive("PICUP_FFMPEG_MAX_MEMORY_BYTES", 2 * GIB as u64)?,
+            decoder: match vars.string("PICUP_DECODER") {
+                Some(path) => PathBuf::from(path),
+                None => std::env::current_exe()
+                    .map_err(|e| ConfigError::new("PICUP_DECODER", format!("cannot find this program ({e})")))?,
+            },
+            decode_max_memory_bytes: vars.positive("PICUP_DECODE_MAX_MEMORY_BYTES", 2 * GIB as u64)?,
+            decode_timeout: vars.seconds("PICUP_DECODE_TIMEOUT_SECS", 5 * 60)?,
         };
 
         let storage_resilience = StorageResilience {

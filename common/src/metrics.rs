@@ -66,6 +66,9 @@ pub struct Metrics {
     pub orphan_originals: Gauge,
     pub thumbnail_seconds: HistogramFamily<KindLabels>,
     pub transcode_seconds: HistogramFamily<KindLabels>,
+    /// Decode children that gave no result, by kind and cause (`rejected`, `crashed`,
+    /// `out_of_memory`, `timed_out`).
+    pub decode_failures: Family<KindLabels, Counter>,
     pub job_runs: Family<JobLabels, Counter>,
     pub job_items: Family<JobLabels, Counter>,
     pub job_seconds: HistogramFamily<JobLabels>,
@@ -98,6 +101,7 @@ impl Metrics {
             orphan_originals: Gauge::default(),
             thumbnail_seconds: Family::new_with_constructor(work_histogram),
             transcode_seconds: Family::new_with_constructor(work_histogram),
+            decode_failures: Family::default(),
             job_runs: Family::default(),
             job_items: Family::default(),
             job_seconds: Family::new_with_constructor(work_histogram),
@@ -125,6 +129,11 @@ impl Metrics {
         registry.register("queue_lag", "Events not yet delivered to a thumbnailer", m.queue_lag.clone());
         registry.register("queue_pending", "Events delivered but not yet acknowledged", m.queue_pending.clone());
         registry.register("dead_letters", "Events moved to the dead-letter stream", m.dead_letters.clone());
+        registry.register(
+            "decode_failures",
+            "Uploads whose sandboxed decoder refused them, crashed, ran out of memory or time",
+            m.decode_failures.clone(),
+        );
         registry.register("outbox_backlog", "Outbox rows not yet published", m.outbox_backlog.clone());
         registry.register(
             "orphan_originals",

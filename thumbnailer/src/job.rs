@@ -2,18 +2,14 @@
 //! transaction mark the media ready and count the derivatives' bytes. Idempotent: a second run
 //! writes the same keys and replaces (not adds) the byte count.
 
-use std::path::Path;
-use std::process::Stdio;
-use std::time::Duration;
+use std::path::PathBuf;
 
-use anyhow::Context;
-use picup_common::config::ThumbnailerConfig;
 use picup_common::db::{Media, ProcessedMedia};
 use picup_common::metrics::KindLabels;
 use picup_common::services::Services;
 use picup_common::storage::{ObjectKind, StorageError};
 
-use crate::{photo, video};
+use crate::decode::{Decoder, Failure, PLAYABLE_FILE, PREVIEW_FILE, Report, THUMBNAIL_FILE, Task};
 
 /// What happened to an item. Errors (`Err`) are transient: the item is tried again later.
 #[derive(Debug, PartialEq, Eq)]
@@ -119,42 +115,79 @@ fn rejected(reason: impl ToString) -> Problem {
     Problem::Rejected(Rejected(reason.to_string()))
 }
 
+fn transient(err: impl Into<anyhow::Error>) -> Problem {
+    Problem::Transient(err.into())
+}
+
+/// A private folder for one item: the original, and what the decode child makes.
+struct WorkDir {
+    folder: tempfile::TempDir,
+}
+
+impl WorkDir {
+    async fn with_original(services: &Services, media: &Media) -> Result<WorkDir, Problem> {
+        let folder = tempfile::tempdir().map_err(transient)?;
+        tokio::fs::create_dir(folder.path().join("out")).await.map_err(transient)?;
+        let work = WorkDir { folder };
+        services.storage.download_to(&media.object_key, &work.original()).await?;
+        Ok(work)
+    }
+
+    fn original(&self) -> PathBuf {
+        self.folder.path().join("original")
+    }
+
+    fn output(&self) -> PathBuf {
+        self.folder.path().join("out")
+    }
+}
+
+/// Runs one decode child and turns a failure into the item's answer: the family sees the reason,
+/// the log the detail, the metric the cause.
+async fn decode(services: &Services, media: &Media, task: Task, work: &WorkDir) -> Result<Report, Problem> {
+    let decoder = Decoder::new(&services.config.thumbnailer);
+    match decoder.decode(task, &work.original(), &work.output()).await {
+        Ok(report) => Ok(report),
+        Err(Failure::Unavailable(detail)) => Err(transient(anyhow::anyhow!(detail))),
+        Err(failure) => {
+            let kind = if task == Task::Photo { "photo" } else { "video" };
+            services.metrics.decode_failures.get_or_create(&KindLabels { kind, outcome: failure.cause() }).inc();
+            tracing::warn!(media_id = media.id, cause = failure.cause(), detail = %failure, "the decoder gave no result");
+            Err(rejected(failure.reason(task)))
+        }
+    }
+}
+
 async fn process_photo(services: &Services, media: &Media) -> Result<ProcessedMedia, Problem> {
     if media.size_bytes > MAX_PHOTO_BYTES {
         return Err(rejected("this photo file is too large to process"));
     }
-    let bytes = services.storage.get(&media.object_key).await?;
-    let max_megapixels = services.config.thumbnailer.max_megapixels;
-    let photo = tokio::task::spawn_blocking(move || photo::process(&bytes, max_megapixels))
-        .await
-        .map_err(|e| Problem::Transient(e.into()))?
-        .map_err(rejected)?;
-    let mut processed = store_derivatives(services, media, &photo.derivatives).await?;
+    let work = WorkDir::with_original(services, media).await?;
+    let Report::Photo(photo) = decode(services, media, Task::Photo, &work).await? else {
+        return Err(transient(anyhow::anyhow!("the decoder answered a photo with a video")));
+    };
+    let mut processed = store_derivatives(services, media, &work, photo.thumbhash).await?;
     processed.width = Some(i64::from(photo.width));
     processed.height = Some(i64::from(photo.height));
-    processed.taken_at = photo.metadata.taken_at;
-    processed.camera_make = photo.metadata.camera_make;
-    processed.camera_model = photo.metadata.camera_model;
-    processed.latitude = photo.metadata.latitude;
-    processed.longitude = photo.metadata.longitude;
+    processed.taken_at = photo.taken_at;
+    processed.camera_make = photo.camera_make;
+    processed.camera_model = photo.camera_model;
+    processed.latitude = photo.latitude;
+    processed.longitude = photo.longitude;
     Ok(processed)
 }
 
 async fn process_video(services: &Services, media: &Media) -> Result<ProcessedMedia, Problem> {
-    let folder = tempfile::tempdir().map_err(|e| Problem::Transient(e.into()))?;
-    let original = folder.path().join("original");
-    services.storage.download_to(&media.object_key, &original).await?;
-    let max_megapixels = services.config.thumbnailer.max_megapixels;
-    let path = original.clone();
-    let video = tokio::task::spawn_blocking(move || video::poster(&path, max_megapixels))
-        .await
-        .map_err(|e| Problem::Transient(e.into()))?
-        .map_err(rejected)?;
-    let mut processed = store_derivatives(services, media, &video.derivatives).await?;
+    let work = WorkDir::with_original(services, media).await?;
+    let Report::Video(video) = decode(services, media, Task::Video, &work).await? else {
+        return Err(transient(anyhow::anyhow!("the decoder answered a video with a photo")));
+    };
+    let mut processed = store_derivatives(services, media, &work, video.thumbhash).await?;
     if !video.browser_playable {
-        let playable = folder.path().join("playable.mp4");
+        let settings = &services.config.thumbnailer;
+        let decoder = Decoder::new(settings).with_timeout(settings.item_timeout);
         let started = std::time::Instant::now();
-        let made = make_playable(&services.config.thumbnailer, &original, &playable, video.is_h264).await;
+        let made = decoder.make_playable(&work.original(), &work.output(), video.is_h264).await;
         let labels = KindLabels {
             kind: if video.is_h264 { "remux" } else { "encode" },
             outcome: if made.is_ok() { "ok" } else { "failed" },
@@ -162,14 +195,17 @@ async fn process_video(services: &Services, media: &Media) -> Result<ProcessedMe
         services.metrics.transcode_seconds.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
         match made {
             Ok(()) => {
-                let bytes = tokio::fs::read(&playable).await.map_err(|e| Problem::Transient(e.into()))?;
+                let bytes = tokio::fs::read(work.output().join(PLAYABLE_FILE)).await.map_err(transient)?;
                 let key = ObjectKind::Playable.key(media.owner_id, media.id, "video/mp4");
                 processed.derivative_bytes += bytes.len() as i64;
                 services.storage.put(&key, bytes, "video/mp4", ObjectKind::Playable).await?;
                 processed.playable_key = Some(key);
             }
+            Err(Failure::Unavailable(detail)) => return Err(transient(anyhow::anyhow!(detail))),
             // The poster and the original remain; the album offers the download instead.
-            Err(err) => tracing::warn!(media_id = media.id, error = format!("{err:#}"), "no playable copy"),
+            Err(failure) => {
+                tracing::warn!(media_id = media.id, cause = failure.cause(), detail = %failure, "no playable copy")
+            }
         }
     }
     processed.width = Some(i64::from(video.width));
@@ -179,68 +215,25 @@ async fn process_video(services: &Services, media: &Media) -> Result<ProcessedMe
     Ok(processed)
 }
 
+/// Stores the thumbnail and preview the child wrote.
 async fn store_derivatives(
     services: &Services,
     media: &Media,
-    derivatives: &crate::raster::Derivatives,
+    work: &WorkDir,
+    thumbhash: String,
 ) -> Result<ProcessedMedia, Problem> {
+    let thumbnail = tokio::fs::read(work.output().join(THUMBNAIL_FILE)).await.map_err(transient)?;
+    let preview = tokio::fs::read(work.output().join(PREVIEW_FILE)).await.map_err(transient)?;
     let thumbnail_key = ObjectKind::Thumbnail.key(media.owner_id, media.id, "image/webp");
     let preview_key = ObjectKind::Preview.key(media.owner_id, media.id, "image/jpeg");
-    services
-        .storage
-        .put(&thumbnail_key, derivatives.thumbnail_webp.clone(), "image/webp", ObjectKind::Thumbnail)
-        .await?;
-    services.storage.put(&preview_key, derivatives.preview_jpeg.clone(), "image/jpeg", ObjectKind::Preview).await?;
+    let derivative_bytes = (thumbnail.len() + preview.len()) as i64;
+    services.storage.put(&thumbnail_key, thumbnail, "image/webp", ObjectKind::Thumbnail).await?;
+    services.storage.put(&preview_key, preview, "image/jpeg", ObjectKind::Preview).await?;
     Ok(ProcessedMedia {
         thumbnail_key: Some(thumbnail_key),
         preview_key: Some(preview_key),
-        derivative_bytes: (derivatives.thumbnail_webp.len() + derivatives.preview_jpeg.len()) as i64,
-        thumbhash: Some(derivatives.thumbhash.clone()),
+        derivative_bytes,
+        thumbhash: Some(thumbhash),
         ..ProcessedMedia::default()
     })
-}
-
-/// An H.264/AAC MP4 with the index up front (`faststart`), at most 1080p. H.264 that only sits
-/// in the wrong container is copied, not re-encoded.
-///
-/// ffmpeg runs under `prlimit --data` (util-linux): a video made to exhaust memory makes ffmpeg
-/// fail, not the machine or the thumbnailer. (Setting the limit in-process would need `unsafe`.)
-pub async fn make_playable(
-    settings: &ThumbnailerConfig,
-    input: &Path,
-    output: &Path,
-    is_h264: bool,
-) -> anyhow::Result<()> {
-    let ffmpeg = &settings.ffmpeg;
-    let mut command = tokio::process::Command::new("prlimit");
-    command.arg(format!("--data={}", settings.ffmpeg_max_memory_bytes)).arg("--").arg(ffmpeg);
-    command.args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i"]).arg(input);
-    command.args(["-map", "0:v:0", "-map", "0:a:0?", "-threads", "2"]);
-    if is_h264 {
-        command.args(["-c:v", "copy"]);
-    } else {
-        command.args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-crf",
-            "23",
-            "-pix_fmt",
-            "yuv420p",
-            "-vf",
-            "scale='if(gte(iw,ih),-2,min(1080,iw))':'if(gte(iw,ih),min(1080,ih),-2)'",
-        ]);
-    }
-    command.args(["-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4"]).arg(output);
-    command.stdout(Stdio::null()).stderr(Stdio::piped()).kill_on_drop(true);
-    let child = command.spawn().context("cannot run prlimit (util-linux) to start ffmpeg")?;
-    // The item's own timeout bounds this; kill_on_drop ends ffmpeg if we give up.
-    let result = tokio::time::timeout(Duration::from_secs(60 * 60), child.wait_with_output())
-        .await
-        .context("ffmpeg timed out")??;
-    if !result.status.success() {
-        anyhow::bail!("ffmpeg failed: {}", String::from_utf8_lossy(&result.stderr).trim());
-    }
-    Ok(())
 }

@@ -2,10 +2,12 @@
 //! previews and browser-playable copies (ARCHITECTURE.md, step 4).
 
 pub mod consumer;
+pub mod decode;
 pub mod job;
 pub mod metadata;
 pub mod photo;
 pub mod raster;
+pub mod sandbox;
 pub mod video;
 
 use std::sync::Arc;

@@ -13,8 +13,16 @@ use tokio_util::sync::CancellationToken;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+fn main() -> ExitCode {
+    // `picup-thumbnailer decode ...`: a sandboxed decode child; confined before any thread starts.
+    if let Some(code) = picup_thumbnailer::decode::run_if_child() {
+        return code;
+    }
+    run()
+}
+
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn run() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {

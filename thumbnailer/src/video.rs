@@ -87,7 +87,7 @@ pub fn poster(path: &Path, max_megapixels: u64) -> Result<Video, VideoError> {
         tracing::debug!(path = %path.display(), "seek failed; reading from the start");
     }
 
-    let mut scaler = Scaler::get(decoder.format(), width, height, Pixel::RGB24, width, height, Flags::BILINEAR)?;
+    let mut scaler = None;
     let mut frame = ffmpeg::frame::Video::empty();
     let mut rgb_frame = ffmpeg::frame::Video::empty();
     let (mut chosen, mut fallback, mut examined, mut at_end) = (None, None, 0, false);
@@ -100,8 +100,7 @@ pub fn poster(path: &Path, max_megapixels: u64) -> Result<Video, VideoError> {
             if early && fallback.is_some() {
                 continue;
             }
-            scaler.run(&frame, &mut rgb_frame)?;
-            let rgb = copy_rgb(&rgb_frame, width, height);
+            let rgb = to_rgb(&mut scaler, &frame, &mut rgb_frame, max_megapixels)?;
             if early {
                 fallback = Some(rgb);
                 continue;
@@ -137,6 +136,39 @@ pub fn poster(path: &Path, max_megapixels: u64) -> Result<Video, VideoError> {
     let derivatives = raster::derivatives(&poster, rotation).map_err(|e| VideoError::Corrupt(e.to_string()))?;
     let (width, height) = if raster::swaps_axes(rotation) { (height, width) } else { (width, height) };
     Ok(Video { derivatives, width, height, duration_ms, created_at, browser_playable, is_h264 })
+}
+
+/// The frame as RGB. The scaler is made from the frame itself, not from the stream's header:
+/// a damaged or old file (a 2003 QuickTime with its frames elsewhere) may declare no pixel format
+/// or change size mid-stream, and libswscale asserts (aborts the process) on a format it has no
+/// description of.
+fn to_rgb(
+    scaler: &mut Option<Scaler>,
+    frame: &ffmpeg::frame::Video,
+    rgb_frame: &mut ffmpeg::frame::Video,
+    max_megapixels: u64,
+) -> Result<Rgb, VideoError> {
+    let (format, width, height) = (frame.format(), frame.width(), frame.height());
+    if format == Pixel::None || !ffmpeg::software::scaling::support::input(format) {
+        return Err(VideoError::Corrupt(format!("a picture in a format picup cannot convert ({format:?})")));
+    }
+    if width == 0 || height == 0 {
+        return Err(VideoError::Corrupt("a picture with no size".into()));
+    }
+    if u64::from(width) * u64::from(height) > max_megapixels * 1_000_000 {
+        return Err(VideoError::TooManyPixels { width, height });
+    }
+    let fits = scaler.as_ref().is_some_and(|s: &Scaler| {
+        let input = s.input();
+        (input.format, input.width, input.height) == (format, width, height)
+    });
+    if !fits {
+        *scaler = Some(Scaler::get(format, width, height, Pixel::RGB24, width, height, Flags::BILINEAR)?);
+    }
+    if let Some(scaler) = scaler {
+        scaler.run(frame, rgb_frame)?;
+    }
+    Ok(copy_rgb(rgb_frame, width, height))
 }
 
 /// The display matrix's rotation, as the clockwise turn that shows the video upright (what

@@ -5,9 +5,8 @@
 //!
 //! The kill times come from a seed printed by the test (`PICUP_CHAOS_SEED` replays one).
 
-use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::collections::BTreeSet;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,7 +14,8 @@ use picup_worker::jobs::Job;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backends, TestApp, on_redis, sample_photo};
+use crate::helpers::{Backends, TestApp, sample_photo};
+use crate::processes::{Process, free_port, shared_store_for_redis, start_processes, wait_until_up};
 
 const ROUNDS: usize = 5;
 const CLIENTS: usize = 3;
@@ -30,16 +30,6 @@ impl Dice {
         self.0 ^= self.0 << 17;
         low + self.0 % (high - low)
     }
-}
-
-fn binary(name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_BIN_EXE_picup-api")).with_file_name(name);
-    assert!(path.is_file(), "{} is missing: run `cargo build --workspace --bins` first (.ci/run does)", path.display());
-    path
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port()
 }
 
 /// What the families were told and asked: uploads acknowledged as done, uploads begun and not
@@ -110,64 +100,6 @@ async fn family_member(base: String, token: String, album: String, photo: Arc<Ve
     }
 }
 
-/// A started binary; SIGKILLed when dropped, so a failing test leaves no process behind.
-struct Process {
-    name: &'static str,
-    child: Child,
-}
-
-impl Process {
-    fn kill(&mut self) {
-        self.child.kill().unwrap_or_else(|e| panic!("SIGKILL {}: {e}", self.name));
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The processes of one run, started on the same data and addresses every time. Their warnings
-/// and errors go to `{name}.log` in the data folder.
-fn start_processes(vars: &HashMap<String, String>, logs: &Path) -> Vec<Process> {
-    let mut names = vec!["picup-api"];
-    if on_redis() {
-        names.extend(["picup-thumbnailer", "picup-worker"]);
-    }
-    names
-        .into_iter()
-        .map(|name| {
-            let log = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(logs.join(format!("{name}.log")))
-                .expect("log file");
-            let child = Command::new(binary(name))
-                .envs(vars)
-                .env("RUST_LOG", "warn")
-                .stdout(log.try_clone().expect("log file"))
-                .stderr(log)
-                .spawn()
-                .unwrap_or_else(|e| panic!("start {name}: {e}"));
-            Process { name, child }
-        })
-        .collect()
-}
-
-async fn wait_until_up(base: &str, logs: &Path) {
-    for _ in 0..300 {
-        if reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let log = std::fs::read_to_string(logs.join("picup-api.log")).unwrap_or_default();
-    panic!("picup did not come up at {base}; its log:\n{log}");
-}
-
 /// Every file the store holds under picup's prefixes, as object keys.
 fn keys_in_store(root: &Path) -> BTreeSet<String> {
     fn walk(dir: &Path, root: &Path, keys: &mut BTreeSet<String>) {
@@ -227,34 +159,8 @@ async fn killed_at_random_moments_nothing_is_lost_nothing_is_left_and_the_quota_
         vars.insert(name, "* * * * * *".into());
     }
 
-    // With Redis the api, thumbnailer and worker are three processes, and they share one store as
-    // they would share S3: an embedded one in this process, which is not the one being killed.
-    let _store = if on_redis() {
-        let stop = tokio_util::sync::CancellationToken::new();
-        let store = picup_common::embedded_s3::start(
-            backends.data_dir.path(),
-            format!("127.0.0.1:{store_port}").parse().expect("addr"),
-            None,
-            &base,
-            stop.clone(),
-        )
-        .await
-        .expect("shared store");
-        let (key_id, secret) = store.config.credentials.clone().expect("credentials");
-        let endpoint = format!("http://{}", store.addr);
-        for (name, value) in [
-            ("PICUP_S3_BUCKET", picup_common::embedded_s3::BUCKET),
-            ("PICUP_S3_ENDPOINT", &endpoint),
-            ("PICUP_S3_FORCE_PATH_STYLE", "true"),
-            ("PICUP_S3_ACCESS_KEY_ID", &key_id),
-            ("PICUP_S3_SECRET_ACCESS_KEY", &secret),
-        ] {
-            vars.insert(name.into(), value.into());
-        }
-        Some(stop.drop_guard())
-    } else {
-        None
-    };
+    // With Redis the api, thumbnailer and worker are three processes sharing one store.
+    let _store = shared_store_for_redis(&backends, &base, store_port, &mut vars).await;
 
     // The family, made on a first run that is allowed to finish.
     let setup = TestApp::spawn_on(&backends, &[]).await;

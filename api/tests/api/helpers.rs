@@ -91,6 +91,8 @@ impl Backends {
         vars.insert("PICUP_WEB_DIR".into(), web_dir().display().to_string());
         vars.insert("DATABASE_URL".into(), self.database_url.clone());
         vars.insert("PICUP_REDIS_PREFIX".into(), self.redis_prefix.clone());
+        // The test binary cannot be a decode child; the api binary is what production starts.
+        vars.insert("PICUP_DECODER".into(), env!("CARGO_BIN_EXE_picup-api").into());
         if let Some(redis) = &self.redis_url {
             vars.insert("REDIS_URL".into(), redis.clone());
         }

@@ -1,13 +1,32 @@
 //! `thumbnail-bench [--out DIR] [--rounds N] FILE_OR_FOLDER...`: runs the full photo job (decode
-//! once, orientation, thumbnail and preview, thumbhash) or the video poster job on one thread and
-//! prints milliseconds per file and items per second. With `--out`, writes what it made.
+//! once, orientation, thumbnail and preview, thumbhash) or the video poster job, once in this
+//! process on one thread ("in-process", as before #14) and once through the sandboxed decode
+//! child the thumbnailer uses ("sandboxed": spawn, confine, decode, write, report), and prints
+//! milliseconds per file for both, side by side in one run. With `--out`, writes what it made.
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::Instant;
 
-use picup_thumbnailer::{photo, video};
+use picup_common::config::Config;
+use picup_thumbnailer::decode::{Decoder, Report, Task};
+use picup_thumbnailer::{decode, photo, video};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    // The sandboxed column starts this very program as its decode child.
+    if let Some(code) = decode::run_if_child() {
+        return code;
+    }
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("thumbnail-bench: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let (mut out, mut rounds, mut inputs) = (None, 3usize, Vec::new());
     while let Some(arg) = args.next() {
@@ -24,48 +43,58 @@ fn main() -> anyhow::Result<()> {
     if let Some(out) = &out {
         std::fs::create_dir_all(out)?;
     }
-    let mut total_ms = 0.0;
-    let mut count = 0usize;
-    let mut report = String::from("file                               kind    display      ms (best of rounds)\n");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let decoder = Decoder::new(&Config::from_lookup(|_| None)?.thumbnailer);
+    let (mut total_in_process, mut total_sandboxed, mut count) = (0.0, 0.0, 0usize);
+    let mut report = String::from(
+        "file                               kind    display       in-process ms  sandboxed ms  (best of rounds)\n",
+    );
     for file in &files {
         let bytes = std::fs::read(file)?;
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let is_photo = photo::sniff(&bytes).is_some();
-        let mut best = f64::MAX;
-        let mut line = String::new();
+        let (mut in_process, mut sandboxed, mut line) = (f64::MAX, f64::MAX, String::new());
         for _ in 0..rounds.max(1) {
             let started = Instant::now();
             let made = if is_photo {
-                photo::process(&bytes, 100).map(|p| (p.width, p.height, p.derivatives))
+                photo::process(&bytes, 100).map(|p| (p.width, p.height, p.derivatives)).map_err(|e| e.to_string())
             } else {
-                video::poster(file, 100)
-                    .map(|v| (v.width, v.height, v.derivatives))
-                    .map_err(|e| photo::PhotoError::Corrupt(e.to_string()))
+                video::poster(file, 100).map(|v| (v.width, v.height, v.derivatives)).map_err(|e| e.to_string())
             };
-            best = best.min(started.elapsed().as_secs_f64() * 1000.0);
-            match made {
+            in_process = in_process.min(started.elapsed().as_secs_f64() * 1000.0);
+            line = match made {
                 Ok((width, height, derivatives)) => {
-                    line = format!(
-                        "{name:<34} {:<7} {:>5}x{:<5}",
-                        if is_photo { "photo" } else { "video" },
-                        width,
-                        height
-                    );
                     if let Some(out) = &out {
                         std::fs::write(out.join(format!("{name}.thumb.webp")), &derivatives.thumbnail_webp)?;
                         std::fs::write(out.join(format!("{name}.preview.jpg")), &derivatives.preview_jpeg)?;
                     }
+                    let kind = if is_photo { "photo" } else { "video" };
+                    format!("{name:<34} {kind:<7} {width:>5}x{height:<5}")
                 }
-                Err(err) => line = format!("{name:<34} failed: {err}"),
+                Err(err) => format!("{name:<34} failed: {err}"),
+            };
+
+            let work = tempfile::tempdir()?;
+            let task = if is_photo { Task::Photo } else { Task::Video };
+            let started = Instant::now();
+            let answer = runtime.block_on(decoder.decode(task, file, work.path()));
+            sandboxed = sandboxed.min(started.elapsed().as_secs_f64() * 1000.0);
+            if let Ok(Report::Rejected(reason)) | Err(decode::Failure::Rejected(reason)) = &answer {
+                line.push_str(&format!(" (sandboxed: {reason})"));
+            } else if let Err(err) = answer {
+                line.push_str(&format!(" (sandboxed: {err})"));
             }
         }
-        report.push_str(&format!("{line} {best:>10.1}\n"));
-        total_ms += best;
+        report.push_str(&format!("{line:<56} {in_process:>12.1} {sandboxed:>13.1}\n"));
+        total_in_process += in_process;
+        total_sandboxed += sandboxed;
         count += 1;
     }
     report.push_str(&format!(
-        "total {total_ms:.1} ms for {count} files: {:.2} per second on one thread\n",
-        count as f64 * 1000.0 / total_ms
+        "total for {count} files: in-process {total_in_process:.1} ms ({:.2}/s), sandboxed {total_sandboxed:.1} ms ({:.2}/s): {:+.1}%\n",
+        count as f64 * 1000.0 / total_in_process,
+        count as f64 * 1000.0 / total_sandboxed,
+        (total_sandboxed / total_in_process - 1.0) * 100.0
     ));
     // A benchmark's report is its output.
     #[allow(clippy::print_stdout)]

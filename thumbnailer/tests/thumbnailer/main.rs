@@ -6,8 +6,12 @@
 mod corpus;
 mod inputs;
 mod playable;
+mod sandboxed;
 
 use std::path::{Path, PathBuf};
+
+use picup_common::config::Config;
+use picup_thumbnailer::decode::Decoder;
 
 pub fn corpus_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
@@ -24,4 +28,17 @@ pub fn corpus_dir() -> Option<PathBuf> {
 
 pub fn decode(bytes: &[u8]) -> image::RgbImage {
     image::load_from_memory(bytes).expect("a derivative decodes").into_rgb8()
+}
+
+/// The decoder as the thumbnailer runs it: `picup-thumbnailer decode` in a sandboxed child, with
+/// this much memory.
+pub fn decoder(memory_bytes: u64) -> Decoder {
+    let program = env!("CARGO_BIN_EXE_picup-thumbnailer").to_owned();
+    let memory = memory_bytes.to_string();
+    let config = Config::from_lookup(|name| match name {
+        "PICUP_DECODER" => Some(program.clone()),
+        "PICUP_DECODE_MAX_MEMORY_BYTES" => Some(memory.clone()),
+        _ => None,
+    });
+    Decoder::new(&config.expect("test configuration").thumbnailer)
 }

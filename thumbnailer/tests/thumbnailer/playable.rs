@@ -4,9 +4,10 @@
 use std::path::Path;
 use std::process::Command;
 
-use picup_common::config::{Config, ThumbnailerConfig};
-use picup_thumbnailer::job::make_playable;
+use picup_thumbnailer::decode::PLAYABLE_FILE;
 use picup_thumbnailer::video;
+
+use crate::decoder;
 
 /// Two seconds of 720p VP9 made by ffmpeg itself (no corpus needed).
 fn vp9_clip(dir: &Path) -> std::path::PathBuf {
@@ -21,12 +22,6 @@ fn vp9_clip(dir: &Path) -> std::path::PathBuf {
     path
 }
 
-fn settings(max_memory_bytes: u64) -> ThumbnailerConfig {
-    let mut settings = Config::from_lookup(|_| None).expect("defaults").thumbnailer;
-    settings.ffmpeg_max_memory_bytes = max_memory_bytes;
-    settings
-}
-
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(future)
 }
@@ -36,13 +31,13 @@ fn a_vp9_video_gets_an_h264_copy_and_a_memory_starved_ffmpeg_fails_cleanly() {
     let dir = tempfile::tempdir().expect("temp dir");
     let clip = vp9_clip(dir.path());
 
-    let copy = dir.path().join("play.mp4");
-    block_on(make_playable(&settings(2 << 30), &clip, &copy, false)).expect("a playable copy");
-    let made = video::poster(&copy, 100).expect("the copy is a video");
+    let out = tempfile::tempdir().expect("output dir");
+    block_on(decoder(2 << 30).make_playable(&clip, out.path(), false)).expect("a playable copy");
+    let made = video::poster(&out.path().join(PLAYABLE_FILE), 100).expect("the copy is a video");
     assert!(made.browser_playable && made.is_h264, "H.264 in MP4");
     assert_eq!((made.width, made.height), (1280, 720));
 
-    let starved = dir.path().join("starved.mp4");
-    let err = block_on(make_playable(&settings(8 << 20), &clip, &starved, false)).expect_err("8 MiB is too little");
-    assert!(format!("{err:#}").contains("ffmpeg failed"), "{err:#}");
+    let starved = tempfile::tempdir().expect("output dir");
+    let err = block_on(decoder(8 << 20).make_playable(&clip, starved.path(), false)).expect_err("8 MiB is too little");
+    assert!(matches!(err.cause(), "rejected" | "out_of_memory"), "{err:#}");
 }

@@ -1,0 +1,341 @@
+//! No uploaded file takes the album down (#14). Odd real files from other projects' test suites
+//! (`testdata/robustness/`, sources in `testdata/SOURCES.md`) and mutated copies of real photos
+//! and videos (bytes flipped, chunks cut out or repeated, tails cut; from a fixed seed) go through
+//! the real pipeline: uploaded over HTTP to the real `picup-api` binary (with Redis, to the real
+//! thumbnailer too), decoded in its sandboxed children. Every item ends `ready` or `failed` with a
+//! reason, no parent process dies, and the parent's memory stays flat.
+//!
+//! `PICUP_ROBUSTNESS_ITEMS` (default 60; CI runs thousands) and `PICUP_ROBUSTNESS_SEED` (default
+//! 14) set the run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backends, TestApp, User, sample_photo, sample_video};
+use crate::processes::{Process, free_port, start_processes, wait_until_up};
+
+const BATCH: usize = 50;
+const UPLOADERS: usize = 4;
+
+/// A small deterministic generator (xorshift), so a run can be replayed from its seed.
+struct Dice(u64);
+
+impl Dice {
+    fn below(&mut self, bound: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % bound.max(1) as u64) as usize
+    }
+}
+
+/// A file to upload: a name (for the report), the bytes, and what a browser would call it.
+#[derive(Clone)]
+struct Upload {
+    name: String,
+    bytes: Vec<u8>,
+    content_type: &'static str,
+}
+
+/// The content type a browser would send for this file, from its name.
+fn content_type_of(name: &str) -> &'static str {
+    let extension = name.rsplit('.').next().unwrap_or_default().to_ascii_lowercase();
+    match extension.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "heic" | "heif" | "avif" => "image/heic",
+        "mov" | "qt" => "video/quicktime",
+        "webm" | "mkv" => "video/webm",
+        // Old cameras' AVI and 3GP arrive as "video" too; picup reads them by their bytes.
+        _ if name.contains("video") => "video/mp4",
+        "mp4" | "m4v" | "3gp" | "avi" | "mpg" | "ogv" | "flv" => "video/mp4",
+        _ => "image/jpeg",
+    }
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+/// The odd real files, as they are.
+fn real_odd_files() -> Vec<Upload> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/robustness");
+    files_in(&dir)
+        .into_iter()
+        .map(|path| {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let bytes = std::fs::read(&path).expect("read a testdata file");
+            Upload { content_type: content_type_of(&name), name, bytes }
+        })
+        .collect()
+}
+
+/// What the mutations start from: the corpus's smaller photos and videos when it is beside this
+/// checkout, the odd real files, and a photo and video of our own.
+fn mutation_bases(odd: &[Upload]) -> Vec<Upload> {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+    let mut bases: Vec<Upload> = [
+        "orientation/Landscape_6.jpg",
+        "jpeg/portrait-orientation-6.jpg",
+        "jpeg/87_OSError.jpg",
+        "heic/example.heic",
+        "webp/denali.webp",
+        "png/density_plot.png",
+        "video/mp42-hvc1.mp4",
+        "video/quicktime-hvc1.mov",
+        "live/ente/normalphoto.jpg",
+        "live/photoprism/image-isom-avc1.jpg",
+    ]
+    .iter()
+    .filter_map(|relative| {
+        let bytes = std::fs::read(corpus.join(relative)).ok()?;
+        Some(Upload { name: (*relative).to_owned(), bytes, content_type: content_type_of(relative) })
+    })
+    .collect();
+    bases.extend(odd.iter().filter(|upload| upload.bytes.len() <= 1 << 20).cloned());
+    bases.push(Upload { name: "own.jpg".into(), bytes: sample_photo(), content_type: "image/jpeg" });
+    bases.push(Upload { name: "own-video.mp4".into(), bytes: sample_video(), content_type: "video/mp4" });
+    bases
+}
+
+/// One or two of: bytes flipped, a chunk cut out, the tail cut off, a chunk overwritten, a chunk
+/// repeated.
+fn mutate(base: &Upload, dice: &mut Dice, number: usize) -> Upload {
+    let mut bytes = base.bytes.clone();
+    let mut what = Vec::new();
+    for _ in 0..1 + dice.below(2) {
+        let len = bytes.len().max(1);
+        match dice.below(5) {
+            0 => {
+                let flips = 1 + dice.below(8);
+                for _ in 0..flips {
+                    let at = dice.below(len);
+                    if let Some(byte) = bytes.get_mut(at) {
+                        *byte ^= 1 << dice.below(8);
+                    }
+                }
+                what.push(format!("{flips} bits flipped"));
+            }
+            1 => {
+                let at = dice.below(len);
+                let cut = (1 + dice.below(4096)).min(bytes.len() - at.min(bytes.len()));
+                bytes.drain(at.min(bytes.len())..at.min(bytes.len()) + cut);
+                what.push(format!("{cut} bytes cut at {at}"));
+            }
+            2 => {
+                let keep = len * (10 + dice.below(90)) / 100;
+                bytes.truncate(keep);
+                what.push(format!("cut to {keep} bytes"));
+            }
+            3 => {
+                let at = dice.below(len);
+                let count = 16 + dice.below(1024);
+                for i in at..(at + count).min(bytes.len()) {
+                    bytes[i] = dice.below(256) as u8;
+                }
+                what.push(format!("{count} bytes overwritten at {at}"));
+            }
+            _ => {
+                let at = dice.below(len).min(bytes.len());
+                let count = (1 + dice.below(2048)).min(bytes.len() - at);
+                let chunk: Vec<u8> = bytes[at..at + count].to_vec();
+                let to = dice.below(len).min(bytes.len());
+                bytes.splice(to..to, chunk);
+                what.push(format!("{count} bytes repeated at {to}"));
+            }
+        }
+    }
+    if bytes.is_empty() {
+        bytes.push(0);
+    }
+    Upload {
+        name: format!("#{number} {} ({})", base.name, what.join(", ")),
+        bytes,
+        content_type: base.content_type,
+    }
+}
+
+/// Reserve, PUT, complete, over HTTP as a browser does; the media id.
+async fn upload(http: &reqwest::Client, base: &str, user: &User, album: &str, file: &Upload) -> String {
+    let reserved = http
+        .post(format!("{base}/api/v1/albums/{album}/uploads"))
+        .bearer_auth(&user.token)
+        .json(&json!({ "filename": "upload", "size": file.bytes.len(), "content_type": file.content_type }))
+        .send()
+        .await
+        .expect("reserve sent");
+    assert_eq!(reserved.status(), StatusCode::CREATED, "reserve {}", file.name);
+    let reservation: Value = reserved.json().await.expect("reservation");
+    let mut put = http.put(reservation["url"].as_str().expect("url")).body(file.bytes.clone());
+    for (name, value) in reservation["headers"].as_object().expect("headers") {
+        put = put.header(name, value.as_str().expect("value"));
+    }
+    assert!(put.send().await.expect("PUT sent").status().is_success(), "PUT {}", file.name);
+    let id = reservation["id"].as_str().expect("upload id");
+    let completed = http
+        .post(format!("{base}/api/v1/uploads/{id}/complete"))
+        .bearer_auth(&user.token)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("complete sent");
+    assert_eq!(completed.status(), StatusCode::CREATED, "complete {}", file.name);
+    let body: Value = completed.json().await.expect("completed");
+    body["media"]["id"].as_str().expect("media id").to_owned()
+}
+
+/// Every item of the album, by id.
+async fn album_items(http: &reqwest::Client, base: &str, user: &User, album: &str) -> BTreeMap<String, Value> {
+    let mut items = BTreeMap::new();
+    let mut cursor = String::new();
+    loop {
+        let page: Value = http
+            .get(format!("{base}/api/v1/albums/{album}/media?limit=200{cursor}"))
+            .bearer_auth(&user.token)
+            .send()
+            .await
+            .expect("list sent")
+            .json()
+            .await
+            .expect("a page");
+        for item in page["items"].as_array().expect("items") {
+            items.insert(item["id"].as_str().expect("id").to_owned(), item.clone());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => return items,
+        }
+    }
+}
+
+/// Resident memory of a process, in KiB.
+fn resident_kib(process: &Process) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", process.child.id())).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn assert_alive(processes: &mut [Process], logs: &Path) {
+    for process in processes {
+        if let Ok(Some(status)) = process.child.try_wait() {
+            let log = std::fs::read_to_string(logs.join(format!("{}.log", process.name))).unwrap_or_default();
+            let tail: String = log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+            panic!("{} died ({status}) on an uploaded file; its log ends:\n{tail}", process.name);
+        }
+    }
+}
+
+#[tokio::test]
+async fn no_uploaded_file_takes_the_album_down() {
+    let count: usize = std::env::var("PICUP_ROBUSTNESS_ITEMS").ok().and_then(|n| n.parse().ok()).unwrap_or(60);
+    let seed: u64 = std::env::var("PICUP_ROBUSTNESS_SEED").ok().and_then(|n| n.parse().ok()).unwrap_or(14);
+    let mut dice = Dice(seed | 1);
+    let odd = real_odd_files();
+    let bases = mutation_bases(&odd);
+    let mut files: Vec<Upload> = odd.clone();
+    while files.len() < count.max(odd.len()) {
+        let base = &bases[dice.below(bases.len())];
+        files.push(mutate(base, &mut dice, files.len()));
+    }
+
+    let backends = Backends::fresh().await;
+    let setup = TestApp::spawn_on(&backends, &[]).await;
+    let admin = setup.admin().await;
+    let album = setup.album(&admin, "Files nobody here chose").await;
+    setup.stop().await;
+
+    let (http_port, store_port) = (free_port(), free_port());
+    let base = format!("http://127.0.0.1:{http_port}");
+    let mut vars = backends.vars();
+    vars.insert("PICUP_HTTP_ADDR".into(), format!("127.0.0.1:{http_port}"));
+    vars.insert("PICUP_EMBEDDED_S3_ADDR".into(), format!("127.0.0.1:{store_port}"));
+    vars.insert("PICUP_DECODE_TIMEOUT_SECS".into(), "20".into());
+    vars.insert("PICUP_ITEM_TIMEOUT_SECS".into(), "60".into());
+    vars.insert("PICUP_RATE_USER_BURST".into(), "100000".into());
+    let _store = crate::processes::shared_store_for_redis(&backends, &base, store_port, &mut vars).await;
+    let logs = backends.data_dir.path();
+    let mut processes = start_processes(&vars, logs);
+    wait_until_up(&base, logs).await;
+
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
+    let started = Instant::now();
+    let mut memory: Vec<Vec<u64>> = vec![Vec::new(); processes.len()];
+    let mut names_by_id = BTreeMap::new();
+    for batch in files.chunks(BATCH) {
+        let uploads = futures::stream::iter(batch.iter().map(|file| {
+            let (http, base, admin, album) = (&http, &base, &admin, &album);
+            async move { (upload(http, base, admin, album, file).await, file.name.clone()) }
+        }));
+        let done: Vec<(String, String)> =
+            futures::StreamExt::collect(futures::StreamExt::buffer_unordered(uploads, UPLOADERS)).await;
+        names_by_id.extend(done);
+        // The batch settles within its items' timeouts, or the test fails.
+        let deadline = Instant::now() + Duration::from_secs(60 + 20 * batch.len() as u64);
+        loop {
+            assert_alive(&mut processes, logs);
+            let items = album_items(&http, &base, &admin, &album).await;
+            if items.values().all(|item| item["status"] != "processing") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "items still processing past their timeouts");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        for (samples, process) in memory.iter_mut().zip(&processes) {
+            samples.push(resident_kib(process));
+        }
+    }
+    assert_alive(&mut processes, logs);
+
+    let items = album_items(&http, &base, &admin, &album).await;
+    assert_eq!(items.len(), files.len(), "every upload is in the album");
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    let mut ready = 0;
+    for (id, item) in &items {
+        match item["status"].as_str() {
+            Some("ready") => ready += 1,
+            Some("failed") => {
+                let reason = item["failure_reason"].as_str().unwrap_or_default();
+                assert!(!reason.is_empty(), "{} failed without a reason", names_by_id[id]);
+                *reasons.entry(reason.split(" (").next().unwrap_or(reason).to_owned()).or_default() += 1;
+            }
+            other => panic!("{} ended {other:?}", names_by_id[id]),
+        }
+    }
+    let failed: usize = reasons.values().sum();
+    eprintln!(
+        "robustness: {} files ({} odd real files, {} mutated copies, seed {seed}) in {:.0} s: {ready} ready, {failed} failed, parent deaths: 0",
+        files.len(),
+        odd.len(),
+        files.len() - odd.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for (reason, count) in &reasons {
+        eprintln!("robustness:   {count:>5} failed: {reason}");
+    }
+    for (samples, process) in memory.iter().zip(&processes) {
+        eprintln!("robustness: {} resident memory after each batch (KiB): {samples:?}", process.name);
+        // Flat: after the first batches warm its caches and pools, the parent holds no more
+        // memory per file. (It decodes nothing itself.)
+        let warm = samples[samples.len().min(2) - 1];
+        let peak = samples.iter().copied().max().unwrap_or(0);
+        assert!(peak <= warm + 96 * 1024, "{} grew from {warm} KiB to {peak} KiB", process.name);
+    }
+    assert!(ready > 0 && failed > 0, "both good and bad files went through");
+}
