@@ -14,6 +14,7 @@ use redis::streams::{
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use crate::decode::Decoder;
 use crate::job::{self, Outcome};
 
 pub const GROUP: &str = "thumbnailers";
@@ -33,6 +34,8 @@ pub struct Consumer {
     reader: redis::aio::ConnectionManager,
     stream: String,
     name: String,
+    /// Its decode children stay warm between items.
+    decoder: Decoder,
 }
 
 /// How long one read waits for new events.
@@ -47,7 +50,8 @@ impl Consumer {
             .set_response_timeout(Some(Duration::from_millis(READ_BLOCK_MS as u64) + Duration::from_secs(3)));
         let reader = redis::aio::ConnectionManager::new_with_config(redis::Client::open(url)?, reader_config).await?;
         let stream = media_stream(&services.config.redis_prefix);
-        let consumer = Consumer { services, connection, reader, stream, name };
+        let decoder = Decoder::new(&services.config.thumbnailer);
+        let consumer = Consumer { services, connection, reader, stream, name, decoder };
         consumer.create_group().await?;
         Ok(consumer)
     }
@@ -145,7 +149,7 @@ impl Consumer {
             self.ack(id).await;
             return;
         };
-        match job::process(&self.services, media_id).await {
+        match job::process_with(&self.services, &self.decoder, media_id).await {
             Ok(Outcome::Failed(reason)) => {
                 self.dead_letter(id, &format!("media {media_id}: {reason}")).await;
                 self.ack(id).await;

@@ -24,7 +24,13 @@ pub enum Outcome {
 /// Largest photo read into memory; bigger "photos" are refused.
 const MAX_PHOTO_BYTES: i64 = 256 * 1024 * 1024;
 
+/// Processes one item with a decoder of its own (tests, one-off runs).
 pub async fn process(services: &Services, media_id: i64) -> anyhow::Result<Outcome> {
+    process_with(services, &Decoder::new(&services.config.thumbnailer), media_id).await
+}
+
+/// Processes one item with the thumbnailer's decoder, whose children stay warm between items.
+pub async fn process_with(services: &Services, decoder: &Decoder, media_id: i64) -> anyhow::Result<Outcome> {
     let settings = &services.config.thumbnailer;
     let media = match services.db.media(media_id).await {
         Ok(media) => media,
@@ -43,8 +49,8 @@ pub async fn process(services: &Services, media_id: i64) -> anyhow::Result<Outco
 
     let started = std::time::Instant::now();
     let made = match media.kind.as_str() {
-        "video" => tokio::time::timeout(settings.item_timeout, process_video(services, &media)).await,
-        _ => tokio::time::timeout(settings.item_timeout, process_photo(services, &media)).await,
+        "video" => tokio::time::timeout(settings.item_timeout, process_video(services, decoder, &media)).await,
+        _ => tokio::time::timeout(settings.item_timeout, process_photo(services, decoder, &media)).await,
     };
     let kind = if media.kind == "video" { "video" } else { "photo" };
     let observe = |outcome| {
@@ -144,8 +150,13 @@ impl WorkDir {
 
 /// Runs one decode child and turns a failure into the item's answer: the family sees the reason,
 /// the log the detail, the metric the cause.
-async fn decode(services: &Services, media: &Media, task: Task, work: &WorkDir) -> Result<Report, Problem> {
-    let decoder = Decoder::new(&services.config.thumbnailer);
+async fn decode(
+    services: &Services,
+    decoder: &Decoder,
+    media: &Media,
+    task: Task,
+    work: &WorkDir,
+) -> Result<Report, Problem> {
     match decoder.decode(task, &work.original(), &work.output()).await {
         Ok(report) => Ok(report),
         Err(Failure::Unavailable(detail)) => Err(transient(anyhow::anyhow!(detail))),
@@ -158,12 +169,12 @@ async fn decode(services: &Services, media: &Media, task: Task, work: &WorkDir) 
     }
 }
 
-async fn process_photo(services: &Services, media: &Media) -> Result<ProcessedMedia, Problem> {
+async fn process_photo(services: &Services, decoder: &Decoder, media: &Media) -> Result<ProcessedMedia, Problem> {
     if media.size_bytes > MAX_PHOTO_BYTES {
         return Err(rejected("this photo file is too large to process"));
     }
     let work = WorkDir::with_original(services, media).await?;
-    let Report::Photo(photo) = decode(services, media, Task::Photo, &work).await? else {
+    let Report::Photo(photo) = decode(services, decoder, media, Task::Photo, &work).await? else {
         return Err(transient(anyhow::anyhow!("the decoder answered a photo with a video")));
     };
     let mut processed = store_derivatives(services, media, &work, photo.thumbhash).await?;
@@ -177,17 +188,17 @@ async fn process_photo(services: &Services, media: &Media) -> Result<ProcessedMe
     Ok(processed)
 }
 
-async fn process_video(services: &Services, media: &Media) -> Result<ProcessedMedia, Problem> {
+async fn process_video(services: &Services, decoder: &Decoder, media: &Media) -> Result<ProcessedMedia, Problem> {
     let work = WorkDir::with_original(services, media).await?;
-    let Report::Video(video) = decode(services, media, Task::Video, &work).await? else {
+    let Report::Video(video) = decode(services, decoder, media, Task::Video, &work).await? else {
         return Err(transient(anyhow::anyhow!("the decoder answered a video with a photo")));
     };
     let mut processed = store_derivatives(services, media, &work, video.thumbhash).await?;
     if !video.browser_playable {
         let settings = &services.config.thumbnailer;
-        let decoder = Decoder::new(settings).with_timeout(settings.item_timeout);
+        let transcoder = Decoder::new(settings).with_timeout(settings.item_timeout);
         let started = std::time::Instant::now();
-        let made = decoder.make_playable(&work.original(), &work.output(), video.is_h264).await;
+        let made = transcoder.make_playable(&work.original(), &work.output(), video.is_h264).await;
         let labels = KindLabels {
             kind: if video.is_h264 { "remux" } else { "encode" },
             outcome: if made.is_ok() { "ok" } else { "failed" },

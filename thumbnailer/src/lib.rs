@@ -13,6 +13,7 @@ pub mod video;
 use std::sync::Arc;
 use std::time::Duration;
 
+use decode::Decoder;
 use picup_common::events::{Event, LocalEvents};
 use picup_common::services::Services;
 use tokio::sync::Semaphore;
@@ -23,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 pub async fn run_in_process(services: Services, mut events: LocalEvents, shutdown: CancellationToken) {
     tracing::info!("in-process thumbnailer started");
     let slots = Arc::new(Semaphore::new(services.config.thumbnailer.concurrency));
+    let decoder = Arc::new(Decoder::new(&services.config.thumbnailer));
     loop {
         let event = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -33,10 +35,10 @@ pub async fn run_in_process(services: Services, mut events: LocalEvents, shutdow
         };
         let Event::MediaUploaded { media_id } = event;
         let Ok(slot) = slots.clone().acquire_owned().await else { break };
-        let services = services.clone();
+        let (services, decoder) = (services.clone(), decoder.clone());
         tokio::spawn(async move {
             for attempt in 0..3u32 {
-                match job::process(&services, media_id).await {
+                match job::process_with(&services, &decoder, media_id).await {
                     Ok(_) => break,
                     Err(err) => {
                         tracing::warn!(media_id, attempt, error = format!("{err:#}"), "processing failed; retrying");

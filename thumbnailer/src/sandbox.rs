@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use landlock::{
-    ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, Ruleset, RulesetAttr, RulesetCreatedAttr,
-    RulesetStatus, Scope, path_beneath_rules,
+    ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus,
+    Scope, path_beneath_rules,
 };
 use rustix::process::{Resource, Rlimit, Signal};
 use seccompiler::{BpfProgram, SeccompAction, SeccompFilter};
@@ -156,8 +156,7 @@ fn deny_syscalls(may_exec: bool) -> anyhow::Result<()> {
     let rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> =
         denied_syscalls(may_exec).into_iter().map(|call| (call, Vec::new())).collect();
     let arch = std::env::consts::ARCH.try_into().context("seccomp: unknown architecture")?;
-    let filter =
-        SeccompFilter::new(rules, SeccompAction::Allow, SeccompAction::Errno(libc::EPERM as u32), arch)?;
+    let filter = SeccompFilter::new(rules, SeccompAction::Allow, SeccompAction::Errno(libc::EPERM as u32), arch)?;
     let program: BpfProgram = filter.try_into()?;
     seccompiler::apply_filter(&program).context("seccomp")?;
     Ok(())

@@ -14,23 +14,11 @@ use picup_worker::jobs::Job;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backends, TestApp, sample_photo};
+use crate::helpers::{Backends, Dice, TestApp, sample_photo};
 use crate::processes::{Process, free_port, shared_store_for_redis, start_processes, wait_until_up};
 
 const ROUNDS: usize = 5;
 const CLIENTS: usize = 3;
-
-/// A small deterministic generator (xorshift), so a failing seed can be replayed.
-struct Dice(u64);
-
-impl Dice {
-    fn between(&mut self, low: u64, high: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        low + self.0 % (high - low)
-    }
-}
 
 /// What the families were told and asked: uploads acknowledged as done, uploads begun and not
 /// acknowledged, and media they asked to delete (a kill can lose the answer to a delete the

@@ -76,7 +76,6 @@ pub async fn wait_until_up(base: &str, logs: &Path) {
     panic!("picup did not come up at {base}; its log:\n{log}");
 }
 
-
 /// With Redis the api, thumbnailer and worker are three processes, and they share one store as
 /// they would share S3: an embedded one in the test's process, which no test kills. Adds its
 /// settings to `vars`; the store stops when the guard is dropped.

@@ -1,5 +1,6 @@
 //! No uploaded file takes the album down (#14). Odd real files from other projects' test suites
-//! (`testdata/robustness/`, sources in `testdata/SOURCES.md`) and mutated copies of real photos
+//! (`testdata/robustness/`, sources in `testdata/SOURCES.md`), the poison movie of #14
+//! (`testdata/own/`) and mutated copies of real photos
 //! and videos (bytes flipped, chunks cut out or repeated, tails cut; from a fixed seed) go through
 //! the real pipeline: uploaded over HTTP to the real `picup-api` binary (with Redis, to the real
 //! thumbnailer too), decoded in its sandboxed children. Every item ends `ready` or `failed` with a
@@ -15,23 +16,11 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backends, TestApp, User, sample_photo, sample_video};
+use crate::helpers::{Backends, Dice, TestApp, User, sample_photo, sample_video};
 use crate::processes::{Process, free_port, start_processes, wait_until_up};
 
 const BATCH: usize = 50;
 const UPLOADERS: usize = 4;
-
-/// A small deterministic generator (xorshift), so a run can be replayed from its seed.
-struct Dice(u64);
-
-impl Dice {
-    fn below(&mut self, bound: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % bound.max(1) as u64) as usize
-    }
-}
 
 /// A file to upload: a name (for the report), the bytes, and what a browser would call it.
 #[derive(Clone)]
@@ -71,10 +60,13 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// The odd real files, as they are.
+/// The odd real files, as they are (and the poison movie of #14, made here).
 fn real_odd_files() -> Vec<Upload> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/robustness");
-    files_in(&dir)
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata");
+    let mut files = files_in(&testdata.join("robustness"));
+    files
+        .extend(files_in(&testdata.join("own")).into_iter().filter(|path| path.extension().is_some_and(|e| e != "py")));
+    files
         .into_iter()
         .map(|path| {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -162,11 +154,7 @@ fn mutate(base: &Upload, dice: &mut Dice, number: usize) -> Upload {
     if bytes.is_empty() {
         bytes.push(0);
     }
-    Upload {
-        name: format!("#{number} {} ({})", base.name, what.join(", ")),
-        bytes,
-        content_type: base.content_type,
-    }
+    Upload { name: format!("#{number} {} ({})", base.name, what.join(", ")), bytes, content_type: base.content_type }
 }
 
 /// Reserve, PUT, complete, over HTTP as a browser does; the media id.
@@ -236,7 +224,8 @@ fn assert_alive(processes: &mut [Process], logs: &Path) {
     for process in processes {
         if let Ok(Some(status)) = process.child.try_wait() {
             let log = std::fs::read_to_string(logs.join(format!("{}.log", process.name))).unwrap_or_default();
-            let tail: String = log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+            let tail: String =
+                log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
             panic!("{} died ({status}) on an uploaded file; its log ends:\n{tail}", process.name);
         }
     }
@@ -338,4 +327,92 @@ async fn no_uploaded_file_takes_the_album_down() {
         assert!(peak <= warm + 96 * 1024, "{} grew from {warm} KiB to {peak} KiB", process.name);
     }
     assert!(ready > 0 && failed > 0, "both good and bad files went through");
+}
+
+/// A small file (one grey, well compressed) that is 24 MP decoded: 72 MB of pixels.
+fn small_file_huge_picture() -> Vec<u8> {
+    use image::ImageEncoder;
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&vec![128; 6000 * 4000 * 3], 6000, 4000, image::ExtendedColorType::Rgb8)
+        .expect("encode a PNG");
+    png
+}
+
+async fn statuses(http: &reqwest::Client, base: &str, user: &User, album: &str) -> BTreeMap<String, (String, String)> {
+    album_items(http, base, user, album)
+        .await
+        .into_iter()
+        .map(|(id, item)| {
+            let status = item["status"].as_str().unwrap_or_default().to_owned();
+            (id, (status, item["failure_reason"].as_str().unwrap_or_default().to_owned()))
+        })
+        .collect()
+}
+
+/// The scenario: a family's album (standalone, the default) is given a file whose decoder
+/// dies. Here the death is real and certain: the decoder may have 64 MiB, the picture needs more,
+/// and the child aborts. Before #14 that abort took the api with it, and after each restart the
+/// re-drive took it down again.
+#[tokio::test]
+async fn a_poison_upload_fails_and_the_album_stays_up_even_after_a_restart() {
+    let backends = Backends::fresh().await;
+    let setup = TestApp::spawn_on(&backends, &[]).await;
+    let admin = setup.admin().await;
+    let album = setup.album(&admin, "Sunday").await;
+    setup.stop().await;
+
+    let (http_port, store_port) = (free_port(), free_port());
+    let base = format!("http://127.0.0.1:{http_port}");
+    let mut vars = backends.vars();
+    vars.insert("PICUP_HTTP_ADDR".into(), format!("127.0.0.1:{http_port}"));
+    vars.insert("PICUP_EMBEDDED_S3_ADDR".into(), format!("127.0.0.1:{store_port}"));
+    vars.insert("PICUP_DECODE_MAX_MEMORY_BYTES".into(), (64 << 20).to_string());
+    let _store = crate::processes::shared_store_for_redis(&backends, &base, store_port, &mut vars).await;
+    let logs = backends.data_dir.path();
+    let mut processes = start_processes(&vars, logs);
+    wait_until_up(&base, logs).await;
+
+    let http = reqwest::Client::new();
+    let good = Upload { name: "a photo".into(), bytes: sample_photo(), content_type: "image/jpeg" };
+    let poison = Upload { name: "the poison".into(), bytes: small_file_huge_picture(), content_type: "image/png" };
+    let movie = Upload {
+        name: "the movie of #14".into(),
+        bytes: std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/own/photo-jpeg-frames-elsewhere.mov"),
+        )
+        .expect("the poison movie"),
+        content_type: "video/quicktime",
+    };
+    let good_id = upload(&http, &base, &admin, &album, &good).await;
+    let poison_id = upload(&http, &base, &admin, &album, &poison).await;
+    let movie_id = upload(&http, &base, &admin, &album, &movie).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let settled = loop {
+        assert_alive(&mut processes, logs);
+        let now = statuses(&http, &base, &admin, &album).await;
+        if now.values().all(|(status, _)| status != "processing") {
+            break now;
+        }
+        assert!(Instant::now() < deadline, "still processing: {now:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(settled[&good_id].0, "ready", "the photo beside the poison is not affected");
+    assert_eq!(settled[&poison_id], ("failed".into(), "this file is too large to process".into()));
+    assert_eq!(settled[&movie_id].0, "failed");
+    assert!(settled[&movie_id].1.starts_with("this video is damaged or incomplete"), "{:?}", settled[&movie_id]);
+    let log = std::fs::read_to_string(logs.join("picup-api.log")).unwrap_or_default()
+        + &std::fs::read_to_string(logs.join("picup-thumbnailer.log")).unwrap_or_default();
+    assert!(log.contains("out_of_memory"), "the log names the cause: {log}");
+
+    // A restart (as after a crash: SIGKILL) re-drives what was processing; the poison is
+    // settled, so nothing takes the album down again.
+    for process in &mut processes {
+        process.kill();
+    }
+    let mut processes = start_processes(&vars, logs);
+    wait_until_up(&base, logs).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_alive(&mut processes, logs);
+    assert_eq!(statuses(&http, &base, &admin, &album).await, settled, "the same answers after the restart");
 }

@@ -1,8 +1,9 @@
 //! `thumbnail-bench [--out DIR] [--rounds N] FILE_OR_FOLDER...`: runs the full photo job (decode
-//! once, orientation, thumbnail and preview, thumbhash) or the video poster job, once in this
-//! process on one thread ("in-process", as before #14) and once through the sandboxed decode
-//! child the thumbnailer uses ("sandboxed": spawn, confine, decode, write, report), and prints
-//! milliseconds per file for both, side by side in one run. With `--out`, writes what it made.
+//! once, orientation, thumbnail and preview, thumbhash) or the video poster job in this process on
+//! one thread ("in-process", as before #14), and through the sandboxed decode children the
+//! thumbnailer uses: a warm one, as the thumbnailer keeps them ("warm": hand over, decode, write,
+//! report), and a fresh one ("cold": start, limit, confine, then the same). Prints milliseconds
+//! per file for the three, side by side in one run. With `--out`, writes what it made.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -44,16 +45,18 @@ fn run() -> anyhow::Result<()> {
         std::fs::create_dir_all(out)?;
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let decoder = Decoder::new(&Config::from_lookup(|_| None)?.thumbnailer);
-    let (mut total_in_process, mut total_sandboxed, mut count) = (0.0, 0.0, 0usize);
+    let settings = Config::from_lookup(|_| None)?.thumbnailer;
+    let warm = Decoder::new(&settings);
+    let (mut total_in_process, mut total_warm, mut total_cold, mut count) = (0.0, 0.0, 0.0, 0usize);
     let mut report = String::from(
-        "file                               kind    display       in-process ms  sandboxed ms  (best of rounds)\n",
+        "file                               kind    display       in-process ms  warm child ms  cold child ms  (best of rounds)\n",
     );
     for file in &files {
         let bytes = std::fs::read(file)?;
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let is_photo = photo::sniff(&bytes).is_some();
-        let (mut in_process, mut sandboxed, mut line) = (f64::MAX, f64::MAX, String::new());
+        let task = if is_photo { Task::Photo } else { Task::Video };
+        let (mut in_process, mut sandboxed, mut cold, mut line) = (f64::MAX, f64::MAX, f64::MAX, String::new());
         for _ in 0..rounds.max(1) {
             let started = Instant::now();
             let made = if is_photo {
@@ -75,26 +78,35 @@ fn run() -> anyhow::Result<()> {
             };
 
             let work = tempfile::tempdir()?;
-            let task = if is_photo { Task::Photo } else { Task::Video };
             let started = Instant::now();
-            let answer = runtime.block_on(decoder.decode(task, file, work.path()));
+            let answer = runtime.block_on(warm.decode(task, file, work.path()));
             sandboxed = sandboxed.min(started.elapsed().as_secs_f64() * 1000.0);
+
+            let fresh = Decoder::new(&settings);
+            let started = Instant::now();
+            let _same_answer = runtime.block_on(fresh.decode(task, file, work.path()));
+            cold = cold.min(started.elapsed().as_secs_f64() * 1000.0);
             if let Ok(Report::Rejected(reason)) | Err(decode::Failure::Rejected(reason)) = &answer {
                 line.push_str(&format!(" (sandboxed: {reason})"));
             } else if let Err(err) = answer {
                 line.push_str(&format!(" (sandboxed: {err})"));
             }
         }
-        report.push_str(&format!("{line:<56} {in_process:>12.1} {sandboxed:>13.1}\n"));
+        report.push_str(&format!("{line:<56} {in_process:>12.1} {sandboxed:>14.1} {cold:>14.1}\n"));
         total_in_process += in_process;
-        total_sandboxed += sandboxed;
+        total_warm += sandboxed;
+        total_cold += cold;
         count += 1;
     }
+    let per_second = |total: f64| count as f64 * 1000.0 / total;
+    let change = |total: f64| (total / total_in_process - 1.0) * 100.0;
     report.push_str(&format!(
-        "total for {count} files: in-process {total_in_process:.1} ms ({:.2}/s), sandboxed {total_sandboxed:.1} ms ({:.2}/s): {:+.1}%\n",
-        count as f64 * 1000.0 / total_in_process,
-        count as f64 * 1000.0 / total_sandboxed,
-        (total_sandboxed / total_in_process - 1.0) * 100.0
+        "total for {count} files: in-process {total_in_process:.1} ms ({:.2}/s), warm child {total_warm:.1} ms ({:.2}/s, {:+.1}%), cold child {total_cold:.1} ms ({:.2}/s, {:+.1}%)\n",
+        per_second(total_in_process),
+        per_second(total_warm),
+        change(total_warm),
+        per_second(total_cold),
+        change(total_cold),
     ));
     // A benchmark's report is its output.
     #[allow(clippy::print_stdout)]

@@ -95,3 +95,14 @@ fn a_file_that_is_not_a_video_is_refused() {
     let err = video::poster(&path, 100).err().expect("not a video");
     assert!(err.to_string().contains("not a video picup can read"), "{err}");
 }
+
+/// The movie that took the album down (#14): Photo-JPEG whose frames live in another file, so the
+/// stream has a size but no pixel format and no frames. A converter for "no format" made
+/// libswscale assert and abort the whole process; now it is a refusal, in process as well.
+#[test]
+fn an_old_quicktime_whose_frames_live_elsewhere_is_refused_not_fatal() {
+    let movie =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/own/photo-jpeg-frames-elsewhere.mov");
+    let err = video::poster(&movie, 100).err().expect("no picture to show");
+    assert!(err.to_string().contains("damaged or incomplete"), "{err}");
+}

@@ -112,3 +112,41 @@ fn a_decoder_that_hangs_is_killed_at_its_timeout() {
     std::thread::sleep(Duration::from_secs(4));
     assert!(!marker.exists(), "the hung decoder was killed, not left running");
 }
+
+#[test]
+fn a_warm_child_serves_many_items_and_is_replaced_after_its_share() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = write(dir.path(), "original", &raster::encode_jpeg(&gradient(64, 48)).expect("encode"));
+    let decoder = decoder(2 << 30);
+    let items = picup_thumbnailer::decode::MAX_ITEMS_PER_CHILD as usize + 8;
+    block_on(async {
+        for _ in 0..items {
+            let out = tempfile::tempdir().expect("output dir");
+            let report = decoder.decode(Task::Photo, &input, out.path()).await.expect("decoded");
+            assert!(matches!(report, Report::Photo(ref p) if p.width == 64), "{report:?}");
+            assert!(out.path().join(THUMBNAIL_FILE).is_file(), "each item gets its own derivatives");
+        }
+    });
+    assert_eq!(
+        decoder.children_started(),
+        2,
+        "{items} items, one child per {} items",
+        picup_thumbnailer::decode::MAX_ITEMS_PER_CHILD
+    );
+}
+
+#[test]
+fn a_good_file_after_one_that_spoiled_a_warm_child_is_decoded_in_a_fresh_one() {
+    // A child that answers its first item, then dies on the next: as one whose memory an earlier
+    // file corrupted without crashing it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = write(dir.path(), "original", b"whatever");
+    let answer = r#"{"photo":{"width":1,"height":1,"thumbhash":"x","taken_at":null,"camera_make":null,"camera_model":null,"latitude":null,"longitude":null}}"#;
+    let decoder = script_decoder(dir.path(), &format!("read line; echo '{answer}'; read line; kill -SEGV $$"));
+    block_on(async {
+        let first = decoder.decode(Task::Photo, &input, dir.path()).await.expect("the first item");
+        let second = decoder.decode(Task::Photo, &input, dir.path()).await.expect("the second, in a fresh child");
+        assert_eq!(first, second);
+    });
+    assert_eq!(decoder.children_started(), 2);
+}
