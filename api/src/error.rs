@@ -118,6 +118,18 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A handler that panics (a bug, or input nobody foresaw) answers this request with the usual
+/// opaque 500, logged by `log_internal_errors`; the process and every other request carry on, and
+/// no lock is left poisoned (every mutex here is taken with `PoisonError::into_inner`).
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into());
+    ApiError::Internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
+}
+
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
         match err {
@@ -144,5 +156,40 @@ impl From<StorageError> for ApiError {
 impl From<LockError> for ApiError {
     fn from(err: LockError) -> Self {
         ApiError::Unavailable(format!("user lock: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::extract::Request;
+    use axum::routing::get;
+    use tower::ServiceExt;
+    use tower_http::catch_panic::CatchPanicLayer;
+
+    use super::*;
+
+    async fn boom() -> &'static str {
+        panic!("input nobody foresaw")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_and_the_next_request_is_served() {
+        let app: Router = Router::new()
+            .route("/boom", get(boom))
+            .route("/fine", get(|| async { "fine" }))
+            .layer(CatchPanicLayer::custom(panic_response));
+        let boom = app.clone().oneshot(Request::get("/boom").body(Body::empty()).expect("request")).await;
+        let boom = boom.expect("an answer, not a dropped connection");
+        assert_eq!(boom.status(), axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        let detail = boom.extensions().get::<InternalErrorDetail>().map(|d| d.0.clone()).unwrap_or_default();
+        assert!(detail.contains("input nobody foresaw"), "the log gets the detail: {detail}");
+        let body = axum::body::to_bytes(boom.into_body(), 1 << 16).await.expect("body");
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(body["code"], "internal");
+        assert!(!body.to_string().contains("foresaw"), "the client never sees the detail: {body}");
+        let fine = app.oneshot(Request::get("/fine").body(Body::empty()).expect("request")).await.expect("answer");
+        assert_eq!(fine.status(), axum::http::StatusCode::OK);
     }
 }

@@ -20,7 +20,6 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::{self, Next};
-use axum::response::IntoResponse;
 use axum::response::Response;
 use picup_common::metrics::{RouteLabels, status_class};
 use serde::Deserialize;
@@ -55,7 +54,7 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .nest("/api/v1", api)
         .merge(health::router())
         .fallback_service(ServeDir::new(web_dir))
-        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(CatchPanicLayer::custom(crate::error::panic_response))
         .layer(middleware::from_fn_with_state(state.clone(), crate::rate_limit::limit_per_ip))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(log_internal_errors))
@@ -76,18 +75,6 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .with_state(state)
-}
-
-/// A handler that panics (a bug, or input nobody foresaw) answers this request with the usual
-/// opaque 500, logged by `log_internal_errors`; the process and every other request carry on, and
-/// no lock is left poisoned (every mutex here is taken with `PoisonError::into_inner`).
-fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let message = panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".into());
-    ApiError::Internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
 }
 
 /// The web album loads images and sends uploads to the object store's origin, nothing else.
@@ -181,31 +168,3 @@ pub fn parse_id(raw: &str) -> ApiResult<i64> {
 }
 
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
-
-#[cfg(test)]
-mod tests {
-    use axum::body::Body;
-    use axum::routing::get;
-    use tower::ServiceExt;
-
-    use super::*;
-
-    #[tokio::test]
-    async fn a_panicking_handler_answers_500_and_the_next_request_is_served() {
-        let app: Router = Router::new()
-            .route("/boom", get(|| async { panic!("input nobody foresaw") }))
-            .route("/fine", get(|| async { "fine" }))
-            .layer(CatchPanicLayer::custom(panic_response));
-        let boom = app.clone().oneshot(Request::get("/boom").body(Body::empty()).expect("request")).await;
-        let boom = boom.expect("an answer, not a dropped connection");
-        assert_eq!(boom.status(), axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        let detail = boom.extensions().get::<InternalErrorDetail>().map(|d| d.0.clone()).unwrap_or_default();
-        assert!(detail.contains("input nobody foresaw"), "the log gets the detail: {detail}");
-        let body = axum::body::to_bytes(boom.into_body(), 1 << 16).await.expect("body");
-        let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
-        assert_eq!(body["code"], "internal");
-        assert!(!body.to_string().contains("foresaw"), "the client never sees the detail: {body}");
-        let fine = app.oneshot(Request::get("/fine").body(Body::empty()).expect("request")).await.expect("answer");
-        assert_eq!(fine.status(), axum::http::StatusCode::OK);
-    }
-}
