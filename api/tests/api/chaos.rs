@@ -227,7 +227,7 @@ async fn killed_at_random_moments_nothing_is_lost_nothing_is_left_and_the_quota_
     // and every photo was processed.
     let settled = app.settle(&admin, &album).await;
     let listed = every_id(&app, &admin.token, &format!("/albums/{album}/media")).await;
-    assert_eq!(listed.len(), settled.len(), "the album fits in one settled page");
+    assert_eq!(listed.len(), settled.len(), "every page of the album settled");
     let trashed = every_id(&app, &admin.token, "/trash").await;
     let gone: Vec<&String> = acknowledged.iter().filter(|id| !listed.contains(*id) && !trashed.contains(*id)).collect();
     for media_id in &gone {

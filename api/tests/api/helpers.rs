@@ -299,10 +299,18 @@ impl TestApp {
         self.post(&format!("/uploads/{id}/complete"), &user.token, body).await
     }
 
+    /// Every item of the album, following its pages.
     pub async fn media_list(&self, user: &User, album: &str) -> Vec<Value> {
-        let (status, body) = self.get(&format!("/albums/{album}/media?limit=200"), &user.token).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["items"].as_array().expect("items").clone()
+        let (mut items, mut cursor) = (Vec::new(), String::new());
+        loop {
+            let (status, body) = self.get(&format!("/albums/{album}/media?limit=200{cursor}"), &user.token).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            items.extend(body["items"].as_array().expect("items").iter().cloned());
+            match body["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
+                None => return items,
+            }
+        }
     }
 }
 
