@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use picup_common::config::Config;
+use picup_common::config::ExposeSecret;
 use picup_common::db::Db;
 
 /// mimalloc instead of the system allocator: per-thread heaps without glibc's arena locks, and
@@ -48,7 +49,7 @@ async fn run() -> ExitCode {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)?;
+    picup_common::private_files::private_dir(&config.data_dir)?;
     let public_url = config.public_url.clone();
     let app = picup_api::app::start(config).await?;
     tracing::info!("picup is running: open {public_url} in a browser");
@@ -58,8 +59,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)?;
-    let db = Db::connect(&config.database_url).await?;
+    picup_common::private_files::private_dir(&config.data_dir)?;
+    let db = Db::connect(config.database_url.expose_secret()).await?;
     db.migrate().await?;
     tracing::info!("migrations applied");
     Ok(())

@@ -8,6 +8,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use secrecy::{ExposeSecret, SecretString};
+
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {var}: {message}")]
 pub struct ConfigError {
@@ -23,8 +25,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The web album's static files.
     pub web_dir: PathBuf,
-    pub database_url: String,
-    pub redis_url: Option<String>,
+    /// Carries a password in production: never printed (`SecretString`'s `Debug` says so).
+    pub database_url: SecretString,
+    pub redis_url: Option<SecretString>,
     /// Prefix for every Redis key, so several installations (or tests) can share one Redis.
     pub redis_prefix: String,
     pub storage: StorageConfig,
@@ -71,7 +74,7 @@ pub struct StorageResilience {
     pub breaker_cooldown: Duration,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct S3Config {
     /// None means AWS itself (region endpoint).
     pub endpoint: Option<String>,
@@ -80,21 +83,8 @@ pub struct S3Config {
     pub bucket: String,
     pub region: String,
     /// None means the default AWS credential chain (environment, web identity, instance role).
-    pub credentials: Option<(String, String)>,
+    pub credentials: Option<(String, SecretString)>,
     pub force_path_style: bool,
-}
-
-impl std::fmt::Debug for S3Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("S3Config")
-            .field("endpoint", &self.endpoint)
-            .field("public_endpoint", &self.public_endpoint)
-            .field("bucket", &self.bucket)
-            .field("region", &self.region)
-            .field("credentials", &self.credentials.as_ref().map(|(id, _)| (id, "***")))
-            .field("force_path_style", &self.force_path_style)
-            .finish()
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -143,27 +133,15 @@ pub struct ThumbnailerConfig {
     pub decode_timeout: Duration,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct CdnConfig {
     pub domain: String,
     pub key_pair_id: String,
-    pub private_key_pem: String,
+    pub private_key_pem: SecretString,
     /// For invalidations; without it deleted objects stay cached until they expire.
     pub distribution_id: Option<String>,
     /// Limits view URLs to a source range (custom policy). Off by default: phones change networks.
     pub ip_range: Option<String>,
-}
-
-impl std::fmt::Debug for CdnConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CdnConfig")
-            .field("domain", &self.domain)
-            .field("key_pair_id", &self.key_pair_id)
-            .field("private_key_pem", &"***")
-            .field("distribution_id", &self.distribution_id)
-            .field("ip_range", &self.ip_range)
-            .finish()
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -213,11 +191,9 @@ impl Config {
 
         let database_url = vars
             .secret("DATABASE_URL", "DATABASE_URL_FILE")?
-            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("picup.db").display()));
-        if !(database_url.starts_with("sqlite:")
-            || database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://"))
-        {
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("picup.db").display()).into());
+        let scheme_of = |url: &SecretString| url.expose_secret().split(':').next().unwrap_or_default().to_owned();
+        if !matches!(scheme_of(&database_url).as_str(), "sqlite" | "postgres" | "postgresql") {
             return Err(ConfigError::new(
                 "DATABASE_URL",
                 "must start with sqlite: or postgres:// (no other database is supported)",
@@ -226,7 +202,7 @@ impl Config {
 
         let redis_url = vars.secret("REDIS_URL", "REDIS_URL_FILE")?;
         if let Some(url) = &redis_url
-            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+            && !matches!(scheme_of(url).as_str(), "redis" | "rediss")
         {
             return Err(ConfigError::new("REDIS_URL", "must start with redis:// or rediss://"));
         }
@@ -332,7 +308,7 @@ impl Config {
                             "set it (PEM) or PICUP_CLOUDFRONT_PRIVATE_KEY_FILE with PICUP_CLOUDFRONT_DOMAIN",
                         )
                     })?;
-                crate::cdn::CloudFrontSigner::new(&domain, &key_pair_id, &private_key_pem, None)
+                crate::cdn::CloudFrontSigner::new(&domain, &key_pair_id, private_key_pem.expose_secret(), None)
                     .map_err(|e| ConfigError::new("PICUP_CLOUDFRONT_PRIVATE_KEY", e.to_string()))?;
                 Some(CdnConfig {
                     domain,
@@ -391,14 +367,14 @@ impl Vars<'_> {
 
     /// A secret, given in the variable itself or, for secrets mounted as files (Kubernetes,
     /// Docker), in the file the `_FILE` variable names.
-    fn secret(&self, name: &'static str, file_name: &'static str) -> Result<Option<String>, ConfigError> {
+    fn secret(&self, name: &'static str, file_name: &'static str) -> Result<Option<SecretString>, ConfigError> {
         if let Some(value) = self.string(name) {
-            return Ok(Some(value));
+            return Ok(Some(value.into()));
         }
         match self.string(file_name) {
             None => Ok(None),
             Some(path) => match std::fs::read_to_string(&path) {
-                Ok(value) => Ok(Some(value.trim().to_owned()).filter(|v| !v.is_empty())),
+                Ok(value) => Ok(Some(value.trim().to_owned()).filter(|v| !v.is_empty()).map(SecretString::from)),
                 Err(e) => Err(ConfigError::new(file_name, format!("cannot read {path}: {e}"))),
             },
         }
@@ -451,7 +427,7 @@ mod tests {
     #[test]
     fn defaults_are_the_embedded_mode() {
         let config = config(&[]).expect("defaults are valid");
-        assert!(config.database_url.starts_with("sqlite://"));
+        assert!(config.database_url.expose_secret().starts_with("sqlite://"));
         assert!(matches!(config.storage, StorageConfig::Embedded { .. }));
         assert!(config.standalone());
         assert_eq!(config.limits.default_quota_bytes, 10 * GIB);
@@ -483,6 +459,14 @@ mod tests {
         ])
         .expect("valid");
         assert!(!format!("{config:?}").contains("hunter2"));
+        let with_passwords = super::Config::from_lookup(|name| match name {
+            "DATABASE_URL" => Some("postgres://picup:dbpass@db/picup".into()),
+            "REDIS_URL" => Some("rediss://:redispass@cache:6379".into()),
+            _ => None,
+        })
+        .expect("valid");
+        let printed = format!("{with_passwords:?}");
+        assert!(!printed.contains("dbpass") && !printed.contains("redispass"), "{printed}");
     }
 
     #[test]
@@ -492,7 +476,8 @@ mod tests {
         std::fs::write(&database, "postgres://picup:s3cret@db/picup\n").expect("write");
         let path = database.display().to_string();
         let from_file = config(&[("DATABASE_URL_FILE", &path)]).expect("valid");
-        assert_eq!(from_file.database_url, "postgres://picup:s3cret@db/picup");
+        assert_eq!(from_file.database_url.expose_secret(), "postgres://picup:s3cret@db/picup");
+        assert!(!format!("{from_file:?}").contains("s3cret"), "a printed configuration shows no password");
         let err = config(&[("REDIS_URL_FILE", "/nonexistent/redis-url")]).expect_err("unreadable file");
         assert_eq!(err.var, "REDIS_URL_FILE");
     }

@@ -77,7 +77,7 @@ pub async fn start(
             endpoint: Some(endpoint),
             bucket: BUCKET.to_owned(),
             region: REGION.to_owned(),
-            credentials: Some((access_key, secret_key)),
+            credentials: Some((access_key, secret_key.into())),
             force_path_style: true,
         },
     })
@@ -89,10 +89,13 @@ fn credentials(data_dir: &Path) -> anyhow::Result<(String, String)> {
     if let Ok(text) = std::fs::read_to_string(&path)
         && let Some((id, secret)) = text.trim().split_once(':')
     {
+        // Made world-readable by an older picup: the owner's alone from now on.
+        crate::private_files::make_private(&path).with_context(|| format!("cannot protect {}", path.display()))?;
         return Ok((id.to_owned(), secret.to_owned()));
     }
     let random = |n| rand::thread_rng().sample_iter(&Alphanumeric).take(n).map(char::from).collect::<String>();
     let (id, secret) = (format!("PICUP{}", random(15).to_uppercase()), random(40));
-    std::fs::write(&path, format!("{id}:{secret}\n")).with_context(|| format!("cannot write {}", path.display()))?;
+    crate::private_files::write_private(&path, format!("{id}:{secret}\n").as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok((id, secret))
 }

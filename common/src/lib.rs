@@ -12,6 +12,7 @@ pub mod id;
 pub mod lock;
 pub mod metrics;
 pub mod notifier;
+pub mod private_files;
 pub mod services;
 pub mod storage;
 pub mod telemetry;

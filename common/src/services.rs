@@ -9,7 +9,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::cdn::{CloudFrontInvalidator, CloudFrontSigner, Invalidator};
-use crate::config::{Config, StorageConfig};
+use crate::config::{Config, ExposeSecret, StorageConfig};
 use crate::db::Db;
 use crate::events::{EventBus, LocalEvents};
 use crate::lock::UserLocks;
@@ -51,10 +51,12 @@ impl Services {
         // process-wide crypto provider when several are compiled in (the AWS SDK brings its own).
         // Installing it twice is harmless, so every process and test can call this.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        std::fs::create_dir_all(&config.data_dir)
+        crate::private_files::private_dir(&config.data_dir)
             .with_context(|| format!("cannot create PICUP_DATA_DIR {}", config.data_dir.display()))?;
 
-        let db = Db::connect(&config.database_url).await.context("cannot open the database (DATABASE_URL)")?;
+        let db = Db::connect(config.database_url.expose_secret())
+            .await
+            .context("cannot open the database (DATABASE_URL)")?;
 
         let (storage, embedded, storage_origin) = match &config.storage {
             StorageConfig::S3(s3) => {
@@ -85,7 +87,8 @@ impl Services {
         let metrics = Metrics::new();
         let (locks, events, redis, local_events, notifier) = match &config.redis_url {
             Some(url) => {
-                let client = redis::Client::open(url.as_str()).context("REDIS_URL is not a valid Redis URL")?;
+                let url = url.expose_secret();
+                let client = redis::Client::open(url).context("REDIS_URL is not a valid Redis URL")?;
                 // Bounded waits: a Redis that hangs must not hang requests (they answer 503).
                 let manager_config = redis::aio::ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(Duration::from_secs(3)))
@@ -107,8 +110,12 @@ impl Services {
 
         let (signer, invalidator) = match &config.cdn {
             Some(cdn) => {
-                let signer =
-                    CloudFrontSigner::new(&cdn.domain, &cdn.key_pair_id, &cdn.private_key_pem, cdn.ip_range.clone())?;
+                let signer = CloudFrontSigner::new(
+                    &cdn.domain,
+                    &cdn.key_pair_id,
+                    cdn.private_key_pem.expose_secret(),
+                    cdn.ip_range.clone(),
+                )?;
                 let invalidator: Option<Arc<dyn Invalidator>> = match &cdn.distribution_id {
                     Some(id) => Some(Arc::new(CloudFrontInvalidator::new(id).await)),
                     None => None,

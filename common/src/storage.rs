@@ -16,6 +16,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 
 use crate::breaker::Breaker;
+use crate::config::ExposeSecret;
 use crate::config::{S3Config, StorageResilience};
 
 #[derive(Debug, thiserror::Error)]
@@ -151,8 +152,10 @@ pub struct Storage {
 
 impl Storage {
     pub async fn connect(config: &S3Config, resilience: &StorageResilience) -> Self {
-        let credentials =
-            config.credentials.as_ref().map(|(id, secret)| Credentials::new(id, secret, None, None, "picup-config"));
+        let credentials = config
+            .credentials
+            .as_ref()
+            .map(|(id, secret)| Credentials::new(id, secret.expose_secret(), None, None, "picup-config"));
         let shared = match credentials {
             Some(_) => None,
             None => Some(aws_config::defaults(BehaviorVersion::latest()).load().await),

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::decode::Decoder;
 use crate::job::{self, Outcome};
+use picup_common::config::ExposeSecret;
 
 pub const GROUP: &str = "thumbnailers";
 
@@ -44,7 +45,7 @@ const READ_BLOCK_MS: usize = 2000;
 impl Consumer {
     pub async fn new(services: Services, name: String) -> anyhow::Result<Consumer> {
         let connection = services.redis.clone().ok_or_else(|| anyhow::anyhow!("the Redis consumer needs REDIS_URL"))?;
-        let url = services.config.redis_url.clone().unwrap_or_default();
+        let url = services.config.redis_url.as_ref().map(|u| u.expose_secret().to_owned()).unwrap_or_default();
         let reader_config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(3)))
             .set_response_timeout(Some(Duration::from_millis(READ_BLOCK_MS as u64) + Duration::from_secs(3)));

@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{TestApp, User, sample_photo};
+use picup_common::config::ExposeSecret;
 
 /// Records what would go to CloudFront; can pretend CloudFront is throttling.
 #[derive(Default)]
@@ -90,7 +91,7 @@ async fn with_cloudfront_view_urls_are_signed_stable_and_purges_are_invalidated(
     let recording = Arc::new(RecordingInvalidator::default());
     services.invalidator = Some(recording.clone());
     // A minute later the backoff is over.
-    let pool = sqlx::AnyPool::connect(&app.services.config.database_url).await.expect("pool");
+    let pool = sqlx::AnyPool::connect(app.services.config.database_url.expose_secret()).await.expect("pool");
     sqlx::query("UPDATE cdn_invalidations SET claimed_until = 0").execute(&pool).await.expect("due now");
     pool.close().await;
     assert_eq!(Job::InvalidateCdn.run(&services).await.expect("run"), 3);
@@ -174,7 +175,7 @@ async fn the_outbox_relay_waits_out_a_dead_broker_and_loses_nothing() {
 
 /// Marks every outbox row unpublished again, as if the api's immediate publish had failed.
 async fn requeue_outbox(app: &TestApp) {
-    let pool = sqlx::AnyPool::connect(&app.services.config.database_url).await.expect("pool");
+    let pool = sqlx::AnyPool::connect(app.services.config.database_url.expose_secret()).await.expect("pool");
     sqlx::query("UPDATE outbox SET published_at = NULL").execute(&pool).await.expect("requeue");
     pool.close().await;
 }
@@ -221,7 +222,7 @@ async fn the_quota_audit_reports_drift_and_fixes_it_when_told_to() {
         let right = app.stored_bytes(&items).await;
         assert_eq!(Job::ReconcileQuota.run(&app.services).await.expect("audit"), 0, "no drift to begin with");
 
-        let pool = sqlx::AnyPool::connect(&app.services.config.database_url).await.expect("pool");
+        let pool = sqlx::AnyPool::connect(app.services.config.database_url.expose_secret()).await.expect("pool");
         sqlx::query("UPDATE users SET used_bytes = used_bytes + 12345").execute(&pool).await.expect("drift");
         pool.close().await;
         assert_eq!(Job::ReconcileQuota.run(&app.services).await.expect("audit"), 1);

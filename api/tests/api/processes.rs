@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Duration;
 
+use picup_common::config::ExposeSecret;
+
 use crate::helpers::{Backends, on_redis};
 
 pub fn binary(name: &str) -> PathBuf {
@@ -97,6 +99,7 @@ pub async fn shared_store_for_redis(
         .await
         .expect("shared store");
         let (key_id, secret) = store.config.credentials.clone().expect("credentials");
+        let secret = secret.expose_secret().to_owned();
         let endpoint = format!("http://{}", store.addr);
         for (name, value) in [
             ("PICUP_S3_BUCKET", picup_common::embedded_s3::BUCKET),

@@ -11,6 +11,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
+use picup_common::config::ExposeSecret;
+
 use crate::helpers::{Backends, TestApp, sample_photo};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -149,6 +151,7 @@ async fn app_behind_faulty_link() -> Setup {
     .expect("embedded store");
     let link = FaultyLink::open(store.addr).await;
     let (key_id, secret) = store.config.credentials.clone().expect("credentials");
+    let secret = secret.expose_secret().to_owned();
     let proxied = format!("http://127.0.0.1:{}", link.port);
     let direct = format!("http://{}", store.addr);
     let app = TestApp::spawn_on(

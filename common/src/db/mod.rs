@@ -103,6 +103,9 @@ impl Db {
                 })
             }
         };
+        if let Some(file) = crate::private_files::sqlite_path(url) {
+            crate::private_files::prepare_sqlite(&file).map_err(|e| DbError::Sqlx(sqlx::Error::Io(e)))?;
+        }
         let pool = options.connect(url).await?;
         Ok(Db { pool, backend, ids: Arc::new(IdGenerator::new()) })
     }

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use picup_common::cdn::{InvalidateError, Invalidator};
 use picup_common::config::Config;
+use picup_common::config::ExposeSecret;
 use picup_common::db::{NewMedia, NewUpload, NewUser};
 use picup_common::events::EventBus;
 use picup_common::services::Services;
@@ -107,7 +108,7 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
-    let pool = sqlx::AnyPool::connect(&services.config.database_url).await?;
+    let pool = sqlx::AnyPool::connect(services.config.database_url.expose_secret()).await?;
     let mut report = String::from("job                  rows    seconds\n");
     let mut time = async |job: Job, services: &Services| -> anyhow::Result<()> {
         let started = Instant::now();
