@@ -7,6 +7,7 @@ mod albums;
 mod authorization;
 mod chaos;
 mod faults;
+mod files;
 mod helpers;
 mod jobs;
 mod media;
