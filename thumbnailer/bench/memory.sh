@@ -2,7 +2,8 @@
 # Peak memory of the album's process and of its sandboxed decode children, as a family runs picup
 # (release picup-api, standalone: embedded SQLite and store), for a 24 MP photo and a 4K video.
 # Uploads each through the HTTP api, waits until it is ready, and prints the api's peak RSS
-# (VmHWM) and each decode child's peak RSS (GNU time, through PICUP_DECODER).
+# (VmHWM), the warm decode child's (VmHWM; it is then stopped, so the next file gets a fresh one)
+# and a one-shot child's such as ffmpeg's for a playable copy (GNU time, through PICUP_DECODER).
 #
 #   thumbnailer/bench/memory.sh          (needs the corpus beside the checkout, ffmpeg, /usr/bin/time)
 set -euo pipefail
@@ -58,13 +59,17 @@ upload() { # file content-type
     fi
     sleep 0.2
   done
-  echo "$(basename "$1") ($size bytes): api peak RSS so far $(hwm) KiB; decode children (peak RSS KiB, task):"
+  echo "$(basename "$1") ($size bytes): api peak RSS so far $(hwm) KiB"
+  local serving
+  serving=$(pgrep -f 'decode-limited \{"work":\{"serve"' | head -1)
+  echo "  warm decode child: peak RSS $(awk '/VmHWM/ {print $2}' "/proc/$serving/status") KiB"
+  kill "$serving"
   python3 - "$data/children.log" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):
     kib, _, command = line.strip().partition(" ")
-    if "{" in command:
-        print(f"  {kib:>8}  {json.loads(command[command.index('{'):])['task']}")
+    if "{" in command and "playable" in command:
+        print(f"  one-shot child (ffmpeg, playable copy): peak RSS {kib} KiB")
 PY
   : > "$data/children.log"
 }
