@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backends, Dice, TestApp, sample_photo};
-use crate::processes::{Process, free_port, shared_store_for_redis, start_processes, wait_until_up};
+use crate::processes::{Process, Setting, start_processes, wait_until_up};
 
 const ROUNDS: usize = 5;
 const CLIENTS: usize = 3;
@@ -131,24 +131,17 @@ async fn killed_at_random_moments_nothing_is_lost_nothing_is_left_and_the_quota_
     let mut dice = Dice(seed);
 
     let backends = Backends::fresh().await;
-    let (http_port, store_port) = (free_port(), free_port());
-    let base = format!("http://127.0.0.1:{http_port}");
-    let mut vars = backends.vars();
-    vars.insert("PICUP_HTTP_ADDR".into(), format!("127.0.0.1:{http_port}"));
-    vars.insert("PICUP_EMBEDDED_S3_ADDR".into(), format!("127.0.0.1:{store_port}"));
-    // Uploads cut off by a kill expire quickly, so the test sees them swept.
-    vars.insert("PICUP_RESERVATION_TTL_SECS".into(), "3".into());
-    // A kill mid-thumbnail counts as an attempt (a crash caused by the file looks the same);
-    // here the kills are not the photos' fault.
-    vars.insert("PICUP_MAX_ATTEMPTS".into(), "20".into());
+    // Uploads cut off by a kill expire quickly, so the test sees them swept. A kill
+    // mid-thumbnail counts as an attempt (a crash caused by the file looks the same); here the
+    // kills are not the photos' fault.
+    let mut setting =
+        Setting::new(&backends, &[("PICUP_RESERVATION_TTL_SECS", "3"), ("PICUP_MAX_ATTEMPTS", "20")]).await;
     // The worker runs every job every second, so kills land inside them too.
     for job in Job::ALL {
         let name = format!("PICUP_SCHEDULE_{}", job.name().replace('-', "_").to_uppercase());
-        vars.insert(name, "* * * * * *".into());
+        setting.vars.insert(name, "* * * * * *".into());
     }
-
-    // With Redis the api, thumbnailer and worker are three processes sharing one store.
-    let _store = shared_store_for_redis(&backends, &base, store_port, &mut vars).await;
+    let (base, vars) = (setting.base.clone(), setting.vars.clone());
 
     // The family, made on a first run that is allowed to finish.
     let setup = TestApp::spawn_on(&backends, &[]).await;

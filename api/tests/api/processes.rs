@@ -78,40 +78,57 @@ pub async fn wait_until_up(base: &str, logs: &Path) {
     panic!("picup did not come up at {base}; its log:\n{log}");
 }
 
-/// With Redis the api, thumbnailer and worker are three processes, and they share one store as
-/// they would share S3: an embedded one in the test's process, which no test kills. Adds its
-/// settings to `vars`; the store stops when the guard is dropped.
-pub async fn shared_store_for_redis(
+/// Where the real binaries listen and what they are told, on these backends. With Redis the api,
+/// thumbnailer and worker are three processes, and they share one store as they would share S3:
+/// an embedded one in the test's process, which no test kills, running until this is dropped.
+pub struct Setting {
+    pub base: String,
+    pub vars: HashMap<String, String>,
+    _store: Option<tokio_util::sync::DropGuard>,
+}
+
+impl Setting {
+    pub async fn new(backends: &Backends, settings: &[(&str, &str)]) -> Setting {
+        let (http_port, store_port) = (free_port(), free_port());
+        let base = format!("http://127.0.0.1:{http_port}");
+        let mut vars = backends.vars();
+        vars.insert("PICUP_HTTP_ADDR".into(), format!("127.0.0.1:{http_port}"));
+        vars.insert("PICUP_EMBEDDED_S3_ADDR".into(), format!("127.0.0.1:{store_port}"));
+        for (name, value) in settings {
+            vars.insert((*name).into(), (*value).into());
+        }
+        let store = if on_redis() { Some(shared_store(backends, &base, store_port, &mut vars).await) } else { None };
+        Setting { base, vars, _store: store }
+    }
+}
+
+async fn shared_store(
     backends: &Backends,
     base: &str,
     store_port: u16,
     vars: &mut HashMap<String, String>,
-) -> Option<tokio_util::sync::DropGuard> {
-    if on_redis() {
-        let stop = tokio_util::sync::CancellationToken::new();
-        let store = picup_common::embedded_s3::start(
-            backends.data_dir.path(),
-            format!("127.0.0.1:{store_port}").parse().expect("addr"),
-            None,
-            base,
-            stop.clone(),
-        )
-        .await
-        .expect("shared store");
-        let (key_id, secret) = store.config.credentials.clone().expect("credentials");
-        let secret = secret.expose_secret().to_owned();
-        let endpoint = format!("http://{}", store.addr);
-        for (name, value) in [
-            ("PICUP_S3_BUCKET", picup_common::embedded_s3::BUCKET),
-            ("PICUP_S3_ENDPOINT", &endpoint),
-            ("PICUP_S3_FORCE_PATH_STYLE", "true"),
-            ("PICUP_S3_ACCESS_KEY_ID", &key_id),
-            ("PICUP_S3_SECRET_ACCESS_KEY", &secret),
-        ] {
-            vars.insert(name.into(), value.into());
-        }
-        Some(stop.drop_guard())
-    } else {
-        None
+) -> tokio_util::sync::DropGuard {
+    let stop = tokio_util::sync::CancellationToken::new();
+    let store = picup_common::embedded_s3::start(
+        backends.data_dir.path(),
+        format!("127.0.0.1:{store_port}").parse().expect("addr"),
+        None,
+        base,
+        stop.clone(),
+    )
+    .await
+    .expect("shared store");
+    let (key_id, secret) = store.config.credentials.clone().expect("credentials");
+    let secret = secret.expose_secret().to_owned();
+    let endpoint = format!("http://{}", store.addr);
+    for (name, value) in [
+        ("PICUP_S3_BUCKET", picup_common::embedded_s3::BUCKET),
+        ("PICUP_S3_ENDPOINT", &endpoint),
+        ("PICUP_S3_FORCE_PATH_STYLE", "true"),
+        ("PICUP_S3_ACCESS_KEY_ID", &key_id),
+        ("PICUP_S3_SECRET_ACCESS_KEY", &secret),
+    ] {
+        vars.insert(name.into(), value.into());
     }
+    stop.drop_guard()
 }

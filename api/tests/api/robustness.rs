@@ -17,7 +17,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backends, Dice, TestApp, User, sample_photo, sample_video};
-use crate::processes::{Process, free_port, start_processes, wait_until_up};
+use crate::processes::{Process, Setting, start_processes, wait_until_up};
 
 const BATCH: usize = 50;
 const UPLOADERS: usize = 4;
@@ -249,17 +249,14 @@ async fn no_uploaded_file_takes_the_album_down() {
     let admin = setup.admin().await;
     setup.stop().await;
 
-    let (http_port, store_port) = (free_port(), free_port());
-    let base = format!("http://127.0.0.1:{http_port}");
-    let mut vars = backends.vars();
-    vars.insert("PICUP_HTTP_ADDR".into(), format!("127.0.0.1:{http_port}"));
-    vars.insert("PICUP_EMBEDDED_S3_ADDR".into(), format!("127.0.0.1:{store_port}"));
-    vars.insert("PICUP_DECODE_TIMEOUT_SECS".into(), "20".into());
-    vars.insert("PICUP_ITEM_TIMEOUT_SECS".into(), "60".into());
-    vars.insert("PICUP_RATE_USER_BURST".into(), "100000".into());
-    let _store = crate::processes::shared_store_for_redis(&backends, &base, store_port, &mut vars).await;
+    let setting = Setting::new(
+        &backends,
+        &[("PICUP_DECODE_TIMEOUT_SECS", "20"), ("PICUP_ITEM_TIMEOUT_SECS", "60"), ("PICUP_RATE_USER_BURST", "100000")],
+    )
+    .await;
+    let base = setting.base.clone();
     let logs = backends.data_dir.path();
-    let mut processes = start_processes(&vars, logs);
+    let mut processes = start_processes(&setting.vars, logs);
     wait_until_up(&base, logs).await;
 
     let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
@@ -382,15 +379,11 @@ async fn a_poison_upload_fails_and_the_album_stays_up_even_after_a_restart() {
     let album = setup.album(&admin, "Sunday").await;
     setup.stop().await;
 
-    let (http_port, store_port) = (free_port(), free_port());
-    let base = format!("http://127.0.0.1:{http_port}");
-    let mut vars = backends.vars();
-    vars.insert("PICUP_HTTP_ADDR".into(), format!("127.0.0.1:{http_port}"));
-    vars.insert("PICUP_EMBEDDED_S3_ADDR".into(), format!("127.0.0.1:{store_port}"));
-    vars.insert("PICUP_DECODE_MAX_MEMORY_BYTES".into(), (64 << 20).to_string());
-    let _store = crate::processes::shared_store_for_redis(&backends, &base, store_port, &mut vars).await;
+    let memory = (64 << 20).to_string();
+    let setting = Setting::new(&backends, &[("PICUP_DECODE_MAX_MEMORY_BYTES", &memory)]).await;
+    let base = setting.base.clone();
     let logs = backends.data_dir.path();
-    let mut processes = start_processes(&vars, logs);
+    let mut processes = start_processes(&setting.vars, logs);
     wait_until_up(&base, logs).await;
 
     let http = reqwest::Client::new();
@@ -430,7 +423,7 @@ async fn a_poison_upload_fails_and_the_album_stays_up_even_after_a_restart() {
     for process in &mut processes {
         process.kill();
     }
-    let mut processes = start_processes(&vars, logs);
+    let mut processes = start_processes(&setting.vars, logs);
     wait_until_up(&base, logs).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_alive(&mut processes, logs);
