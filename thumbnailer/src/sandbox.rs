@@ -57,6 +57,8 @@ pub struct Confinement {
 /// mapping made from now on, so the decoder must start afresh after this (`exec`): memory its
 /// allocator reserved before would escape them.
 pub fn limit_resources(limits: &Limits) -> anyhow::Result<()> {
+    // "Parent" is the thread that started the child: the thumbnailer starts children from its
+    // runtime's worker threads, which live as long as the process.
     rustix::process::set_parent_process_death_signal(Some(Signal::KILL)).context("death signal")?;
     set_limit(Resource::Data, limits.memory_bytes)?;
     // The soft limit sends SIGXCPU; the hard one, a second later, SIGKILL.
