@@ -141,11 +141,12 @@ impl Failure {
         }
     }
 
-    /// What the family is told; the technical detail goes to the log.
+    /// What the family is told; the technical detail (a decoder's own words, in parentheses)
+    /// goes to the log.
     pub fn reason(&self, task: Task) -> String {
         let noun = if task == Task::Photo { "photo" } else { "video" };
         match self {
-            Failure::Rejected(reason) => reason.clone(),
+            Failure::Rejected(reason) => reason.split(" (").next().unwrap_or(reason).to_owned(),
             Failure::Crashed(_) | Failure::Unavailable(_) => format!("this {noun} could not be read"),
             Failure::OutOfMemory(_) => TOO_LARGE.into(),
             Failure::TimedOut => "this file took too long to process".into(),
@@ -329,6 +330,10 @@ mod tests {
         let starved = death(abort, b"memory allocation of 1073741824 bytes failed");
         assert_eq!(starved.reason(Task::Photo), "this file is too large to process");
         assert_eq!(death(ExitStatus::from_raw(libc::SIGXCPU), b"").cause(), "timed_out");
+        let refused =
+            Failure::Rejected("this photo is damaged or incomplete and cannot be shown (TurboJPEG error: x)".into());
+        assert_eq!(refused.reason(Task::Photo), "this photo is damaged or incomplete and cannot be shown");
+        assert!(refused.to_string().contains("TurboJPEG"), "the log keeps the detail");
         let panicked = death(ExitStatus::from_raw(101 << 8), b"thread 'main' panicked");
         assert_eq!(panicked.reason(Task::Photo), "this photo could not be read");
         let unconfined = death(ExitStatus::from_raw(i32::from(CANNOT_CONFINE) << 8), b"landlock: ...");
