@@ -6,7 +6,7 @@ use std::path::Path;
 
 use picup_common::config::ExposeSecret;
 
-use crate::helpers::{TestApp, sample_photo};
+use crate::helpers::{Backends, TestApp, sample_photo};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
@@ -14,7 +14,10 @@ fn mode(path: &Path) -> u32 {
 
 #[tokio::test]
 async fn the_family_data_and_the_secrets_are_readable_by_picup_alone() {
-    let app = TestApp::spawn().await;
+    // A data folder as an older picup, or an operator's mkdir, left it: readable by everyone.
+    let backends = Backends::fresh().await;
+    std::fs::set_permissions(backends.data_dir.path(), std::fs::Permissions::from_mode(0o755)).expect("0755");
+    let app = TestApp::spawn_on(&backends, &[]).await;
     let admin = app.admin().await;
     let album = app.album(&admin, "Private").await;
     app.upload(&admin, &album, &sample_photo(), "image/jpeg").await;
