@@ -195,10 +195,8 @@ async fn process_video(services: &Services, decoder: &Decoder, media: &Media) ->
     };
     let mut processed = store_derivatives(services, media, &work, video.thumbhash).await?;
     if !video.browser_playable {
-        let settings = &services.config.thumbnailer;
-        let transcoder = Decoder::new(settings).with_timeout(settings.item_timeout);
         let started = std::time::Instant::now();
-        let made = transcoder.make_playable(&work.original(), &work.output(), video.is_h264).await;
+        let made = decoder.make_playable(&work.original(), &work.output(), video.is_h264).await;
         let labels = KindLabels {
             kind: if video.is_h264 { "remux" } else { "encode" },
             outcome: if made.is_ok() { "ok" } else { "failed" },

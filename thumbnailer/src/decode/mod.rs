@@ -167,6 +167,8 @@ pub struct Decoder {
     max_megapixels: u64,
     memory_bytes: u64,
     timeout: Duration,
+    /// A playable copy may take the item's whole time.
+    playable_timeout: Duration,
     idle: Mutex<Vec<Worker>>,
     started: AtomicU64,
 }
@@ -179,12 +181,13 @@ impl Decoder {
             max_megapixels: settings.max_megapixels,
             memory_bytes: settings.decode_max_memory_bytes,
             timeout: settings.decode_timeout,
+            playable_timeout: settings.item_timeout,
             idle: Mutex::new(Vec::new()),
             started: AtomicU64::new(0),
         }
     }
 
-    /// The same decoder with another timeout per item.
+    /// The same decoder with another timeout per photo or poster.
     pub fn with_timeout(mut self, timeout: Duration) -> Decoder {
         self.timeout = timeout;
         self
@@ -241,15 +244,15 @@ impl Decoder {
             work: Work::Serve { folder: folder.path().to_owned() },
             max_megapixels: self.max_megapixels,
             memory_bytes: self.memory_bytes,
-            cpu_seconds: self.cpu_seconds() * u64::from(MAX_ITEMS_PER_CHILD),
+            cpu_seconds: Self::cpu_seconds(self.timeout) * u64::from(MAX_ITEMS_PER_CHILD),
             max_file_bytes: MAX_DERIVATIVE_BYTES,
         };
         Worker::start(&self.program, &spawn, folder)
     }
 
     /// CPU time is a backstop for a child the clock somehow misses; threads spend it faster.
-    fn cpu_seconds(&self) -> u64 {
-        self.timeout.as_secs().max(1) * DECODE_THREADS + 1
+    fn cpu_seconds(timeout: Duration) -> u64 {
+        timeout.as_secs().max(1) * DECODE_THREADS + 1
     }
 
     /// Makes `output/playable.mp4` with ffmpeg, confined like any decode, in a child of its own.
@@ -265,10 +268,10 @@ impl Decoder {
             },
             max_megapixels: self.max_megapixels,
             memory_bytes: self.memory_bytes,
-            cpu_seconds: self.cpu_seconds(),
+            cpu_seconds: Self::cpu_seconds(self.playable_timeout),
             max_file_bytes: input_bytes.saturating_mul(2).max(1 << 30),
         };
-        let (status, stderr) = worker::run_once(&self.program, &spawn, self.timeout).await?;
+        let (status, stderr) = worker::run_once(&self.program, &spawn, self.playable_timeout).await?;
         if status.success() {
             return Ok(());
         }
