@@ -1,9 +1,9 @@
 // The full-screen viewer: one photo or video at a time, with likes and comments beside it.
 
 import { api } from './api.js';
-import { socialPanel } from './activity.js';
 import { confirmAction, el, explain, toast } from './dom.js';
 import { date, t } from './i18n.js';
+import { socialPanel } from './social.js';
 
 export function openViewer(items, start, onChange) {
   const viewable = items.filter((item) => item.status === 'ready');
