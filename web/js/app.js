@@ -8,27 +8,34 @@ import { contentTypeOf, uploadFile } from './upload.js';
 import { openViewer } from './viewer.js';
 import { showNews, showSearch, startBell } from './activity.js';
 
-let me = null;
-let stopBell = null;
-let activeUploads = 0;
+/** Everything the page keeps between views. (Each view keeps its own things in its closure.) */
+const state = {
+  /** The signed-in person (GET /me: name, quota, storage used), or null when signed out. */
+  me: null,
+  /** Stops the bell's event stream; null while it is not running. */
+  stopBell: null,
+  /** Uploads still running, so leaving the page can warn. */
+  activeUploads: 0,
+};
 
 // ---------- session ----------
 
 async function refreshMe() {
-  me = await api('GET', '/me');
+  const me = await api('GET', '/me');
+  state.me = me;
   const bar = document.getElementById('storage-bar');
   bar.max = Math.max(me.quota_bytes, 1);
   bar.value = me.used_bytes + me.reserved_bytes;
   document.getElementById('storage-text').textContent = t('storage', { used: bytes(me.used_bytes), total: bytes(me.quota_bytes) });
   for (const id of ['nav', 'storage', 'signout', 'search', 'bell']) document.getElementById(id).hidden = false;
-  if (!stopBell) stopBell = startBell(document.getElementById('bell'));
+  if (!state.stopBell) state.stopBell = startBell(document.getElementById('bell'));
   return me;
 }
 
 function signedOut() {
-  me = null;
+  state.me = null;
   for (const id of ['nav', 'storage', 'signout', 'search', 'bell']) document.getElementById(id).hidden = true;
-  if (stopBell) { stopBell(); stopBell = null; }
+  if (state.stopBell) { state.stopBell(); state.stopBell = null; }
 }
 
 function showSignIn(message) {
@@ -191,14 +198,14 @@ function uploadPanel(albumId, onUploaded) {
   const totalText = el('span');
   const totals = el('div', { class: 'total', hidden: true }, totalText, total);
   const drop = el('div', { class: 'drop' }, el('p', { class: 'hint', text: t('dropHere') }), totals, list);
-  const state = { bytes: 0, sent: new Map(), count: 0, done: 0 };
+  const progress = { bytes: 0, sent: new Map(), count: 0, done: 0 };
 
   const refreshTotal = () => {
-    const sent = [...state.sent.values()].reduce((a, b) => a + b, 0);
-    total.max = Math.max(state.bytes, 1);
+    const sent = [...progress.sent.values()].reduce((a, b) => a + b, 0);
+    total.max = Math.max(progress.bytes, 1);
     total.value = sent;
-    totalText.textContent = t('uploading', { done: state.done, count: state.count });
-    totals.hidden = state.count === 0;
+    totalText.textContent = t('uploading', { done: progress.done, count: progress.count });
+    totals.hidden = progress.count === 0;
   };
 
   const start = async (files) => {
@@ -220,8 +227,8 @@ function uploadPanel(albumId, onUploaded) {
 
   const send = async (file, resumeId) => {
     const key = `${file.name}-${file.size}-${file.lastModified}-${Math.random()}`;
-    if (!resumeId) { state.count += 1; state.bytes += file.size; }
-    activeUploads += 1;
+    if (!resumeId) { progress.count += 1; progress.bytes += file.size; }
+    state.activeUploads += 1;
     const bar = el('progress', { max: Math.max(file.size, 1), value: 0, 'aria-label': file.name });
     const status = el('span', { text: '0%' });
     const row = el('li', {}, el('span', { text: file.name }), status, bar);
@@ -231,17 +238,17 @@ function uploadPanel(albumId, onUploaded) {
       await uploadFile(albumId, file, (sent) => {
         bar.value = sent;
         status.textContent = `${Math.floor((100 * sent) / Math.max(file.size, 1))}%`;
-        state.sent.set(key, sent);
+        progress.sent.set(key, sent);
         refreshTotal();
       }, resumeId);
       status.textContent = t('uploadDone');
-      state.done += 1;
+      progress.done += 1;
       onUploaded();
     } catch (err) {
       status.replaceChildren(el('span', { class: 'error', text: `${t('uploadFailed')}: ${explain(err)} ` }),
         el('button', { class: 'quiet', text: t('retry'), onclick: () => { row.remove(); send(file, err.uploadId); } }));
     } finally {
-      activeUploads -= 1;
+      state.activeUploads -= 1;
       refreshTotal();
       refreshMe().catch(() => {});
     }
@@ -327,7 +334,7 @@ async function route() {
   const invite = new URLSearchParams(location.search).get('invite');
   if (invite) return showRegister(invite);
   try {
-    if (!me) await refreshMe();
+    if (!state.me) await refreshMe();
   } catch (err) {
     if (err.status === 401) return showSignIn();
     return page('picup', el('p', { class: 'error', role: 'alert', text: explain(err) }));
@@ -336,7 +343,7 @@ async function route() {
   try {
     if (view === 'album' && id) await showAlbum(id);
     else if (view === 'trash') await showTrash();
-    else if (view === 'news') await showNews(me);
+    else if (view === 'news') await showNews(state.me);
     else if (view === 'search' && id) await showSearch(decodeURIComponent(id));
     else await showAlbums();
   } catch (err) {
@@ -349,7 +356,7 @@ document.getElementById('lang').value = currentLanguage();
 setLanguage(currentLanguage());
 document.getElementById('lang').addEventListener('change', (event) => {
   setLanguage(event.target.value);
-  if (me) refreshMe().catch(() => {});
+  if (state.me) refreshMe().catch(() => {});
   route();
 });
 document.getElementById('signout').addEventListener('click', async () => {
@@ -364,7 +371,7 @@ document.getElementById('search').addEventListener('submit', (event) => {
 });
 window.addEventListener('hashchange', route);
 window.addEventListener('beforeunload', (event) => {
-  if (activeUploads > 0) {
+  if (state.activeUploads > 0) {
     event.preventDefault();
     event.returnValue = t('leaveWarning');
   }
