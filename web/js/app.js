@@ -314,7 +314,12 @@ async function showTrash() {
     if (item.urls.thumbnail) picture.append(el('img', { src: item.urls.thumbnail, alt: '' }));
     else picture.textContent = item.filename;
     list.append(el('li', {}, picture, el('button', { class: 'quiet', text: t('restore'), 'aria-label': `${t('restore')}: ${item.filename}`, onclick: async () => {
-      await api('POST', `/media/${item.id}/restore`).catch((err) => toast(explain(err)));
+      try {
+        await api('POST', `/media/${item.id}/restore`);
+      } catch (err) {
+        toast(t('restoreFailed', { name: item.filename, reason: explain(err) }));
+        return;
+      }
       toast(t('restored'));
       showTrash();
     } })));

@@ -192,6 +192,31 @@ test('a deleted photo goes to the trash and comes back', async () => {
   await page.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before);
 });
 
+test('a restore that fails says why, not that it was restored', async () => {
+  const before = await tiles();
+  await page.locator('main .grid .tile').first().click();
+  const viewer = page.getByRole('dialog', { name: 'viewer' });
+  await viewer.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog').last().getByRole('button', { name: 'Delete' }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before - 1);
+  await page.getByRole('link', { name: 'Trash' }).click();
+  await page.getByRole('heading', { name: 'Trash' }).waitFor();
+  await page.route('**/api/v1/media/*/restore', (route) => route.abort('connectionreset'));
+  await page.getByRole('button', { name: /^Restore/ }).first().click();
+  const toast = page.locator('#toast');
+  await page.waitForFunction(() => document.getElementById('toast').textContent !== '');
+  assert.match(await toast.textContent(), /^Could not bring back ".+": Cannot reach picup\./);
+  assert.doesNotMatch(await toast.textContent(), /Brought back/);
+  assert.equal(await page.getByRole('button', { name: /^Restore/ }).count(), 1, 'still in the trash');
+  await page.unroute('**/api/v1/media/*/restore');
+  await page.getByRole('button', { name: /^Restore/ }).first().click();
+  await page.getByText('The trash is empty.').waitFor();
+  assert.equal(await toast.textContent(), 'Brought back.');
+  await page.getByRole('link', { name: 'Albums' }).click();
+  await page.getByRole('link', { name: /Jeju 2019/ }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before);
+});
+
 test('an interrupted upload can be retried', async () => {
   let failing = true;
   await page.route('**/picup/originals/**', (route) => (failing ? route.abort('connectionreset') : route.continue()));
