@@ -7,6 +7,7 @@ import { bytes, currentLanguage, date, setLanguage, t } from './i18n.js';
 import { contentTypeOf, uploadFile } from './upload.js';
 import { openViewer } from './viewer.js';
 import { showNews, showSearch, startBell } from './activity.js';
+import { AlbumItems } from './album-items.js';
 
 /** Everything the page keeps between views. (Each view keeps its own things in its closure.) */
 const state = {
@@ -115,14 +116,23 @@ async function showAlbums() {
 
 async function showAlbum(albumId) {
   const album = await api('GET', `/albums/${albumId}`);
-  const items = [];
-  let cursor = null;
-  let loading = false;
   const grid = el('ul', { class: 'grid', 'aria-label': album.title });
   const empty = el('p', { text: t('emptyAlbum'), hidden: true });
   const sentinel = el('div', { 'aria-hidden': 'true' });
+  const list = new AlbumItems(albumId, {
+    onChange: (items) => render(items),
+    isShown: () => grid.isConnected,
+    onPolled: () => refreshMe().catch(() => {}),
+  });
+  /** The tile shown for each item id, and what it was made from. */
+  let tiles = new Map();
 
-  const tileFor = (item, index) => {
+  const open = (item) => {
+    const index = list.items.findIndex((other) => other.id === item.id);
+    openViewer(list.items, index, () => list.refresh().catch((err) => toast(explain(err))));
+  };
+
+  const tileFor = (item) => {
     if (item.status === 'processing') {
       return el('li', {}, el('div', { class: 'tile processing', role: 'img', 'aria-label': `${item.filename}: ${t('processing')}`, text: t('processing') }));
     }
@@ -130,50 +140,43 @@ async function showAlbum(albumId) {
       return el('li', {}, el('div', { class: 'tile failed', role: 'img', 'aria-label': `${item.filename}: ${t('failed')}` },
         el('span', { text: `${t('failed')}: ${item.failure_reason || ''}` })));
     }
-    const button = el('button', { class: 'tile', 'aria-label': `${item.filename}, ${t('takenOn', { date: date(item.taken_at) })}`, onclick: () => openViewer(items, index, reload) },
+    const button = el('button', { class: 'tile', 'aria-label': `${item.filename}, ${t('takenOn', { date: date(item.taken_at) })}`, onclick: () => open(item) },
       el('img', { src: item.urls.thumbnail, alt: '', loading: 'lazy' }),
       item.kind === 'video' ? el('span', { class: 'badge', text: '▶' }) : null);
     thumbhashBackground(button, item.thumbhash);
     return el('li', {}, button);
   };
 
-  const render = () => {
-    grid.replaceChildren(...items.map(tileFor));
+  // What a tile shows; a tile whose item still looks the same is kept (its image stays loaded).
+  // The urls are left out: they are signed afresh on every fetch.
+  const looks = (item) => JSON.stringify([item.status, item.kind, item.filename, item.taken_at,
+    item.failure_reason, item.thumbhash, Boolean(item.urls.thumbnail)]);
+
+  // Patches the grid in place: tiles that stay are not touched, so the scroll position and focus stay.
+  const render = (items) => {
+    const next = new Map();
+    const wanted = items.map((item) => {
+      const key = looks(item);
+      const kept = tiles.get(item.id);
+      const tile = kept && kept.key === key ? kept.tile : tileFor(item);
+      next.set(item.id, { key, tile });
+      return tile;
+    });
+    wanted.forEach((tile, index) => {
+      if (grid.children[index] !== tile) grid.insertBefore(tile, grid.children[index] || null);
+    });
+    while (grid.children.length > wanted.length) grid.lastElementChild.remove();
+    tiles = next;
     empty.hidden = items.length > 0;
   };
 
-  const loadMore = async () => {
-    if (loading || cursor === undefined) return;
-    loading = true;
-    const page = await api('GET', `/albums/${albumId}/media?limit=60${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    items.push(...page.items);
-    cursor = page.next_cursor || undefined;
-    loading = false;
-    render();
-  };
-
-  const reload = async () => {
-    items.length = 0;
-    cursor = null;
-    await loadMore();
-  };
-
-  // Poll while something is processing, so thumbnails appear by themselves.
-  const poll = setInterval(async () => {
-    if (!document.body.contains(grid)) { clearInterval(poll); return; }
-    if (items.some((item) => item.status === 'processing') && !loading) {
-      await reload();
-      refreshMe().catch(() => {});
-    }
-  }, 2000);
-
   new IntersectionObserver((entries) => {
-    if (entries.some((entry) => entry.isIntersecting)) loadMore();
+    if (entries.some((entry) => entry.isIntersecting)) list.loadMore().catch((err) => toast(explain(err)));
   }).observe(sentinel);
 
   const owner = album.role === 'owner';
   const canAdd = album.role !== 'viewer';
-  const uploads = uploadPanel(albumId, reload);
+  const uploads = uploadPanel(albumId, () => list.refresh().catch((err) => toast(explain(err))));
   const actions = el('div', { class: 'actions' },
     canAdd ? uploads.button : null,
     owner ? el('button', { class: 'quiet', text: t('share'), onclick: () => shareAlbum(album) }) : null,
@@ -188,7 +191,7 @@ async function showAlbum(albumId) {
       }
     } }) : null);
   page(album.title, actions, canAdd ? uploads.panel : null, empty, grid, sentinel);
-  await loadMore();
+  await list.loadMore();
 }
 
 function uploadPanel(albumId, onUploaded) {

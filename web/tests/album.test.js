@@ -53,6 +53,11 @@ async function samplePhotos(count) {
   if (names.every((name) => existsSync(join(corpus, name)))) {
     return names.slice(0, count).map((name) => ({ name: name.split('/').pop(), mimeType: 'image/jpeg', buffer: readFileSync(join(corpus, name)) }));
   }
+  return drawnPhotos(count);
+}
+
+/** JPEGs the browser draws, each its own colour. */
+async function drawnPhotos(count, prefix = 'drawn') {
   const files = [];
   for (let i = 0; i < count; i += 1) {
     const dataUrl = await page.evaluate((hue) => {
@@ -66,7 +71,7 @@ async function samplePhotos(count) {
       context.fillRect(100, 100, 300, 200);
       return canvas.toDataURL('image/jpeg', 0.9);
     }, i * 100);
-    files.push({ name: `drawn-${i}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(dataUrl.split(',')[1], 'base64') });
+    files.push({ name: `${prefix}-${i}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(dataUrl.split(',')[1], 'base64') });
   }
   return files;
 }
@@ -88,8 +93,8 @@ async function axeCheck(label) {
   assert.deepEqual(serious.map((v) => `${v.id}: ${v.help}`), [], `${label}: accessibility`);
 }
 
-async function tiles() {
-  return page.locator('main .grid li').count();
+async function tiles(target = page) {
+  return target.locator('main .grid li').count();
 }
 
 async function waitForThumbnails(count) {
@@ -230,6 +235,96 @@ test('an interrupted upload can be retried', async () => {
   await retry.click();
   await page.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before + 1, { timeout: 30_000 });
   await page.unroute('**/picup/originals/**');
+});
+
+test('scrolled-to pages and the scroll position stay while a photo is getting ready', async () => {
+  // A phone of its own (its own fake clock), with pages of 6 instead of 60 so that 14 photos make three.
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 },
+    storageState: await page.context().storageState() });
+  const phone = await context.newPage();
+  await phone.goto(`${base}/#/albums`);
+  await phone.getByRole('button', { name: /New album/ }).click();
+  await phone.getByLabel('Album name').fill('Many pages');
+  await phone.getByRole('button', { name: 'Create' }).click();
+  await phone.getByRole('heading', { name: 'Many pages' }).waitFor();
+  const count = 14;
+  await phone.locator('input[type=file]').setInputFiles(await drawnPhotos(count, 'page'));
+  await phone.getByText(`Uploading ${count} of ${count}`).waitFor({ timeout: 60_000 });
+  // Every tile has its thumbnail (those below the fold load lazily, so not all have loaded yet).
+  await phone.waitForFunction((n) => document.querySelectorAll('main .grid .tile img').length === n, count, { timeout: 60_000 });
+  const albumId = phone.url().split('/').pop();
+  const all = await phone.evaluate((id) => fetch(`/api/v1/albums/${id}/media?limit=200`).then((r) => r.json()), albumId);
+  assert.equal(all.items.length, count);
+  const held = all.items[1]; // on the first page; the api says it is still processing until let go
+  const last = all.items[count - 1]; // on the third page
+
+  let holding = true;
+  const listed = []; // the limit of every list request, in order
+  await phone.route(`**/api/v1/albums/${albumId}/media?**`, async (route) => {
+    const url = new URL(route.request().url());
+    if (url.searchParams.get('limit') === '60') url.searchParams.set('limit', '6');
+    listed.push(url.searchParams.get('limit'));
+    const response = await route.fetch({ url: url.toString() });
+    const json = await response.json();
+    if (holding) for (const item of json.items) if (item.id === held.id) item.status = 'processing';
+    await route.fulfill({ response, json });
+  });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+  const polled = async (ms) => {
+    const before = listed.length;
+    await phone.clock.runFor(ms);
+    await settle();
+    return listed.slice(before);
+  };
+  await context.clock.install();
+  await phone.clock.pauseAt(Date.now() + 1000);
+  await phone.reload();
+  await phone.locator('main .grid .tile.processing').waitFor();
+  assert.equal(await phone.locator('main .grid .tile.processing').getAttribute('aria-label'), `${held.filename}: Getting ready…`);
+
+  for (let i = 0; i < 10 && (await tiles(phone)) < count; i += 1) {
+    await phone.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await settle();
+  }
+  assert.equal(await tiles(phone), count, 'all three pages loaded');
+  assert.ok(listed.filter((limit) => limit === '6').length >= 3, `three pages of 6: ${listed}`);
+  const scrolled = await phone.evaluate(() => window.scrollY);
+  assert.ok(scrolled > 0, 'scrolled down');
+  const named = (item) => phone.getByRole('button', { name: new RegExp(`^${item.filename.replaceAll('.', '\\.')},`) });
+  const lastTile = named(last);
+  await lastTile.waitFor();
+  await shot('album-third-page-phone', phone);
+
+  // Polls after 2 s, then 3 s later (not 2): each refresh keeps every page and the scroll position.
+  const first = await polled(2000);
+  assert.equal(await tiles(phone), count, 'the later pages are still there after a poll');
+  assert.equal(await phone.evaluate(() => window.scrollY), scrolled, 'the scroll position stays');
+  assert.equal(first.length, 1, 'a poll after 2 s');
+  assert.equal((await polled(2000)).length, 0, 'the next poll waits longer');
+  assert.equal((await polled(1000)).length, 1, 'a poll 3 s after the first');
+  assert.equal(await tiles(phone), count);
+
+  holding = false;
+  assert.equal((await polled(4500)).length, 1, 'a poll 4.5 s after the second');
+  await named(held).waitFor();
+  assert.equal(await phone.locator('main .grid .tile.processing').count(), 0);
+  assert.equal(await tiles(phone), count);
+  assert.ok(await lastTile.isVisible(), 'the last tile is still there');
+  assert.equal(await phone.evaluate(() => window.scrollY), scrolled, 'the scroll position stays');
+  assert.deepEqual(await polled(60_000), [], 'nothing is processing: no more polls');
+
+  // Leaving the album stops the polling.
+  holding = true;
+  await phone.evaluate(() => window.scrollTo(0, 0));
+  await phone.evaluate(() => { location.hash = '#/albums'; });
+  await phone.getByRole('heading', { name: 'Albums' }).waitFor();
+  await phone.evaluate((id) => { location.hash = `#/album/${id}`; }, albumId);
+  await phone.locator('main .grid .tile.processing').waitFor();
+  await settle();
+  await phone.evaluate(() => { location.hash = '#/albums'; });
+  await phone.getByRole('heading', { name: 'Albums' }).waitFor();
+  assert.deepEqual(await polled(60_000), [], 'the album was left: no more polls');
+  await context.close();
 });
 
 test('she shares the album and her grandson joins with the link', async () => {

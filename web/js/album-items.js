@@ -1,0 +1,137 @@
+// The photos of one album as the page holds them: the pages loaded so far, in the api's order,
+// and where the next page starts. A refresh fetches again as many items as are loaded (never
+// fewer than a page), so new uploads, finished thumbnails and deletions show up without dropping
+// the pages scrolled to. While anything is processing it refreshes by itself, after 2 s at first
+// and less often the longer it waits (up to 15 s); it stops when nothing is processing or the
+// album is no longer on screen.
+
+import { api } from './api.js';
+
+export const PAGE_SIZE = 60;
+const REFRESH_CHUNK = 200; // the api's largest page
+const FIRST_POLL_MS = 2000;
+const LAST_POLL_MS = 15000;
+const POLL_GROWTH = 1.5;
+
+export class AlbumItems {
+  /** The items shown, in the api's order. */
+  items = [];
+  /** Where the next page starts: null before the first page, undefined after the last. */
+  cursor = null;
+
+  #albumId;
+  #onChange;
+  #isShown;
+  #onPolled;
+  /** Loads and refreshes run one at a time, in the order asked. */
+  #queue = Promise.resolve();
+  #loadWaiting = false;
+  #refreshWaiting = null;
+  #poll = { timer: null, delay: FIRST_POLL_MS, processing: new Set() };
+
+  /**
+   * `onChange(items)` after every load or refresh; `isShown()` says whether the album is still on
+   * screen; `onPolled()` after each refresh the polling made.
+   */
+  constructor(albumId, { onChange, isShown, onPolled }) {
+    this.#albumId = albumId;
+    this.#onChange = onChange;
+    this.#isShown = isShown;
+    this.#onPolled = onPolled || (() => {});
+  }
+
+  /** The next page, unless one is being loaded already or everything is loaded. */
+  loadMore() {
+    if (this.#loadWaiting || this.cursor === undefined) return Promise.resolve();
+    this.#loadWaiting = true;
+    return this.#exclusive(async () => {
+      try {
+        if (this.cursor === undefined) return;
+        const page = await this.#fetch(this.cursor, PAGE_SIZE);
+        const known = new Set(this.items.map((item) => item.id));
+        this.items = [...this.items, ...page.items.filter((item) => !known.has(item.id))];
+        this.cursor = page.next_cursor || undefined;
+        this.#changed();
+      } finally {
+        this.#loadWaiting = false;
+      }
+    });
+  }
+
+  /** Fetches again what is loaded (to the end, when the end was reached) and keeps the cursor. */
+  refresh() {
+    if (this.#refreshWaiting) return this.#refreshWaiting;
+    this.#refreshWaiting = this.#exclusive(async () => {
+      // From here on a new request for a refresh must wait for this one and then run again.
+      this.#refreshWaiting = null;
+      const wanted = this.cursor === undefined ? Infinity : Math.max(this.items.length, PAGE_SIZE);
+      const fresh = new Map();
+      let cursor = null;
+      do {
+        const page = await this.#fetch(cursor, Math.min(REFRESH_CHUNK, wanted - fresh.size));
+        for (const item of page.items) fresh.set(item.id, item);
+        cursor = page.next_cursor || undefined;
+      } while (cursor && fresh.size < wanted);
+      this.items = [...fresh.values()];
+      this.cursor = cursor;
+      this.#changed();
+    });
+    return this.#refreshWaiting;
+  }
+
+  /** No more polling (it also stops by itself once the album is off screen). */
+  stop() {
+    clearTimeout(this.#poll.timer);
+    this.#poll = { timer: null, delay: FIRST_POLL_MS, processing: new Set() };
+  }
+
+  #fetch(cursor, limit) {
+    const after = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    return api('GET', `/albums/${this.#albumId}/media?limit=${limit}${after}`);
+  }
+
+  #exclusive(task) {
+    const run = this.#queue.then(task);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #changed() {
+    this.#onChange(this.items);
+    this.#watch();
+  }
+
+  /** Polls while something is processing; something newly processing starts again at 2 s. */
+  #watch() {
+    const processing = new Set(this.items.filter((item) => item.status === 'processing').map((item) => item.id));
+    if (!processing.size) {
+      this.stop();
+      return;
+    }
+    const newcomer = [...processing].some((id) => !this.#poll.processing.has(id));
+    this.#poll.processing = processing;
+    if (newcomer && this.#poll.timer) {
+      clearTimeout(this.#poll.timer);
+      this.#poll.timer = null;
+    }
+    if (newcomer) this.#poll.delay = FIRST_POLL_MS;
+    if (!this.#poll.timer) this.#schedule();
+  }
+
+  #schedule() {
+    this.#poll.timer = setTimeout(async () => {
+      this.#poll.timer = null;
+      if (!this.#isShown()) {
+        this.stop();
+        return;
+      }
+      this.#poll.delay = Math.min(this.#poll.delay * POLL_GROWTH, LAST_POLL_MS);
+      try {
+        await this.refresh(); // schedules the next poll if something is still processing
+        this.#onPolled();
+      } catch {
+        if (!this.#poll.timer) this.#schedule(); // offline for a moment: try again later
+      }
+    }, this.#poll.delay);
+  }
+}
