@@ -175,39 +175,87 @@ impl Config {
     }
 
     /// Builds the configuration from any variable source, so tests need not touch the process
-    /// environment.
+    /// environment. Each section reads and checks its own variables.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let vars = Vars(&lookup);
         let http_addr: SocketAddr = vars.parse("PICUP_HTTP_ADDR", "127.0.0.1:8080".parse().expect("valid"))?;
         let data_dir = PathBuf::from(vars.string("PICUP_DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let public_url = vars
-            .string("PICUP_PUBLIC_URL")
-            .unwrap_or_else(|| format!("http://{http_addr}"))
-            .trim_end_matches('/')
-            .to_owned();
-        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(ConfigError::new("PICUP_PUBLIC_URL", "must start with http:// or https://"));
-        }
+        Ok(Config {
+            public_url: public_url(&vars, http_addr)?,
+            http_addr,
+            database_url: database_url(&vars, &data_dir)?,
+            redis_url: redis_url(&vars)?,
+            data_dir,
+            web_dir: PathBuf::from(vars.string("PICUP_WEB_DIR").unwrap_or_else(|| "./web".into())),
+            redis_prefix: vars.string("PICUP_REDIS_PREFIX").unwrap_or_else(|| "picup".into()),
+            storage: StorageConfig::read(&vars)?,
+            storage_resilience: StorageResilience::read(&vars)?,
+            limits: Limits::read(&vars)?,
+            rate_limits: RateLimits::read(&vars)?,
+            thumbnailer: ThumbnailerConfig::read(&vars)?,
+            cdn: CdnConfig::read(&vars)?,
+            reconcile_fix: vars.parse("PICUP_RECONCILE_FIX", false)?,
+            trust_proxy: vars.parse("PICUP_TRUST_PROXY", false)?,
+            log_json: vars.parse("PICUP_LOG_JSON", false)?,
+            metrics_addr: vars.optional("PICUP_METRICS_ADDR")?,
+            pushgateway_url: vars.string("PICUP_PUSHGATEWAY_URL"),
+        })
+    }
 
-        let database_url = vars
-            .secret("DATABASE_URL", "DATABASE_URL_FILE")?
-            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("picup.db").display()).into());
-        let scheme_of = |url: &SecretString| url.expose_secret().split(':').next().unwrap_or_default().to_owned();
-        if !matches!(scheme_of(&database_url).as_str(), "sqlite" | "postgres" | "postgresql") {
-            return Err(ConfigError::new(
-                "DATABASE_URL",
-                "must start with sqlite: or postgres:// (no other database is supported)",
-            ));
-        }
+    /// Standalone mode runs the thumbnailer and worker loops inside the api process.
+    pub fn standalone(&self) -> bool {
+        self.redis_url.is_none()
+    }
 
-        let redis_url = vars.secret("REDIS_URL", "REDIS_URL_FILE")?;
-        if let Some(url) = &redis_url
-            && !matches!(scheme_of(url).as_str(), "redis" | "rediss")
-        {
-            return Err(ConfigError::new("REDIS_URL", "must start with redis:// or rediss://"));
-        }
+    pub fn cookie_secure(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
 
-        let storage = match vars.string("PICUP_S3_BUCKET") {
+fn public_url(vars: &Vars<'_>, http_addr: SocketAddr) -> Result<String, ConfigError> {
+    let public_url = vars
+        .string("PICUP_PUBLIC_URL")
+        .unwrap_or_else(|| format!("http://{http_addr}"))
+        .trim_end_matches('/')
+        .to_owned();
+    if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+        return Err(ConfigError::new("PICUP_PUBLIC_URL", "must start with http:// or https://"));
+    }
+    Ok(public_url)
+}
+
+fn scheme_of(url: &SecretString) -> &str {
+    url.expose_secret().split(':').next().unwrap_or_default()
+}
+
+/// SQLite in the data folder unless `DATABASE_URL` names PostgreSQL.
+fn database_url(vars: &Vars<'_>, data_dir: &std::path::Path) -> Result<SecretString, ConfigError> {
+    let database_url = vars
+        .secret("DATABASE_URL", "DATABASE_URL_FILE")?
+        .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("picup.db").display()).into());
+    if !matches!(scheme_of(&database_url), "sqlite" | "postgres" | "postgresql") {
+        return Err(ConfigError::new(
+            "DATABASE_URL",
+            "must start with sqlite: or postgres:// (no other database is supported)",
+        ));
+    }
+    Ok(database_url)
+}
+
+fn redis_url(vars: &Vars<'_>) -> Result<Option<SecretString>, ConfigError> {
+    let redis_url = vars.secret("REDIS_URL", "REDIS_URL_FILE")?;
+    if let Some(url) = &redis_url
+        && !matches!(scheme_of(url), "redis" | "rediss")
+    {
+        return Err(ConfigError::new("REDIS_URL", "must start with redis:// or rediss://"));
+    }
+    Ok(redis_url)
+}
+
+impl StorageConfig {
+    /// The embedded store unless `PICUP_S3_BUCKET` names a bucket.
+    fn read(vars: &Vars<'_>) -> Result<Self, ConfigError> {
+        Ok(match vars.string("PICUP_S3_BUCKET") {
             None => StorageConfig::Embedded {
                 addr: vars.parse("PICUP_EMBEDDED_S3_ADDR", "127.0.0.1:8081".parse().expect("valid"))?,
                 public_endpoint: vars.string("PICUP_S3_PUBLIC_ENDPOINT"),
@@ -235,8 +283,12 @@ impl Config {
                     force_path_style: vars.parse("PICUP_S3_FORCE_PATH_STYLE", false)?,
                 })
             }
-        };
+        })
+    }
+}
 
+impl Limits {
+    fn read(vars: &Vars<'_>) -> Result<Self, ConfigError> {
         let allowed_types = match vars.string("PICUP_ALLOWED_TYPES") {
             None => DEFAULT_ALLOWED_TYPES.iter().map(|t| (*t).to_owned()).collect(),
             Some(list) => list.split(',').map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty()).collect(),
@@ -261,16 +313,25 @@ impl Config {
         if limits.allowed_types.is_empty() {
             return Err(ConfigError::new("PICUP_ALLOWED_TYPES", "lists no content type"));
         }
+        Ok(limits)
+    }
+}
 
-        let rate_limits = RateLimits {
+impl RateLimits {
+    fn read(vars: &Vars<'_>) -> Result<Self, ConfigError> {
+        Ok(RateLimits {
             per_user_per_second: vars.positive("PICUP_RATE_USER_PER_SECOND", 100)?,
             per_user_burst: vars.positive("PICUP_RATE_USER_BURST", 1000)?,
             per_ip_per_second: vars.positive("PICUP_RATE_IP_PER_SECOND", 200)?,
             per_ip_burst: vars.positive("PICUP_RATE_IP_BURST", 2000)?,
             auth_per_ip_per_minute: vars.positive("PICUP_RATE_AUTH_PER_MINUTE", 20)?,
-        };
+        })
+    }
+}
 
-        let thumbnailer = ThumbnailerConfig {
+impl ThumbnailerConfig {
+    fn read(vars: &Vars<'_>) -> Result<Self, ConfigError> {
+        Ok(ThumbnailerConfig {
             max_megapixels: vars.positive("PICUP_MAX_MEGAPIXELS", 100)?,
             item_timeout: vars.seconds("PICUP_ITEM_TIMEOUT_SECS", 30 * 60)?,
             concurrency: vars.positive("PICUP_THUMBNAILER_CONCURRENCY", 2)?,
@@ -284,17 +345,26 @@ impl Config {
             },
             decode_max_memory_bytes: vars.positive("PICUP_DECODE_MAX_MEMORY_BYTES", 2 * GIB as u64)?,
             decode_timeout: vars.seconds("PICUP_DECODE_TIMEOUT_SECS", 5 * 60)?,
-        };
+        })
+    }
+}
 
-        let storage_resilience = StorageResilience {
+impl StorageResilience {
+    fn read(vars: &Vars<'_>) -> Result<Self, ConfigError> {
+        Ok(StorageResilience {
             max_attempts: vars.positive("PICUP_S3_MAX_ATTEMPTS", 3)?,
             connect_timeout: vars.seconds("PICUP_S3_CONNECT_TIMEOUT_SECS", 3)?,
             read_timeout: vars.seconds("PICUP_S3_READ_TIMEOUT_SECS", 20)?,
             breaker_threshold: vars.positive("PICUP_S3_BREAKER_THRESHOLD", 5)?,
             breaker_cooldown: vars.seconds("PICUP_S3_BREAKER_COOLDOWN_SECS", 10)?,
-        };
+        })
+    }
+}
 
-        let cdn = match vars.string("PICUP_CLOUDFRONT_DOMAIN") {
+impl CdnConfig {
+    /// CloudFront when `PICUP_CLOUDFRONT_DOMAIN` is set; its key must be one CloudFront signs with.
+    fn read(vars: &Vars<'_>) -> Result<Option<Self>, ConfigError> {
+        Ok(match vars.string("PICUP_CLOUDFRONT_DOMAIN") {
             None => None,
             Some(domain) => {
                 let key_pair_id = vars.string("PICUP_CLOUDFRONT_KEY_PAIR_ID").ok_or_else(|| {
@@ -318,37 +388,7 @@ impl Config {
                     ip_range: vars.string("PICUP_CLOUDFRONT_IP_RANGE"),
                 })
             }
-        };
-
-        Ok(Config {
-            http_addr,
-            public_url,
-            data_dir,
-            web_dir: PathBuf::from(vars.string("PICUP_WEB_DIR").unwrap_or_else(|| "./web".into())),
-            database_url,
-            redis_url,
-            redis_prefix: vars.string("PICUP_REDIS_PREFIX").unwrap_or_else(|| "picup".into()),
-            storage,
-            storage_resilience,
-            limits,
-            rate_limits,
-            thumbnailer,
-            cdn,
-            reconcile_fix: vars.parse("PICUP_RECONCILE_FIX", false)?,
-            trust_proxy: vars.parse("PICUP_TRUST_PROXY", false)?,
-            log_json: vars.parse("PICUP_LOG_JSON", false)?,
-            metrics_addr: vars.optional("PICUP_METRICS_ADDR")?,
-            pushgateway_url: vars.string("PICUP_PUSHGATEWAY_URL"),
         })
-    }
-
-    /// Standalone mode runs the thumbnailer and worker loops inside the api process.
-    pub fn standalone(&self) -> bool {
-        self.redis_url.is_none()
-    }
-
-    pub fn cookie_secure(&self) -> bool {
-        self.public_url.starts_with("https://")
     }
 }
 

@@ -38,24 +38,38 @@ pub async fn run_loop(services: Services, shutdown: CancellationToken) {
     tracing::info!("worker loop stopped");
 }
 
-/// The default schedule of each job (cron with seconds), overridable with
-/// `PICUP_SCHEDULE_<JOB>` (e.g. `PICUP_SCHEDULE_PURGE_TRASH`).
-pub fn schedule(job: jobs::Job) -> String {
-    let variable = format!("PICUP_SCHEDULE_{}", job.name().replace('-', "_").to_uppercase());
-    std::env::var(variable).unwrap_or_else(|_| {
-        match job {
-            jobs::Job::RelayOutbox => "*/10 * * * * *",
-            jobs::Job::SweepUploads => "0 */5 * * * *",
-            // Emptying the trash frees the space within a minute.
-            jobs::Job::PurgeTrash => "*/30 * * * * *",
-            jobs::Job::InvalidateCdn => "*/30 * * * * *",
-            jobs::Job::ReconcileQuota => "0 17 3 * * *",
-            jobs::Job::RedriveProcessing => "0 */5 * * * *",
-            jobs::Job::FanOutActivity => "0 * * * * *",
-            jobs::Job::AuditStorage => "0 47 4 * * *",
-        }
-        .to_owned()
-    })
+/// Each job's schedule (cron with seconds): its default, or `PICUP_SCHEDULE_<JOB>` (e.g.
+/// `PICUP_SCHEDULE_PURGE_TRASH`). Read once at start, with the rest of the configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Schedules(Vec<(jobs::Job, String)>);
+
+impl Schedules {
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let schedules = jobs::Job::ALL.into_iter().map(|job| {
+            let variable = format!("PICUP_SCHEDULE_{}", job.name().replace('-', "_").to_uppercase());
+            let cron = lookup(&variable).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+            (job, cron.unwrap_or_else(|| default_schedule(job).to_owned()))
+        });
+        Schedules(schedules.collect())
+    }
+}
+
+fn default_schedule(job: jobs::Job) -> &'static str {
+    match job {
+        jobs::Job::RelayOutbox => "*/10 * * * * *",
+        jobs::Job::SweepUploads => "0 */5 * * * *",
+        // Emptying the trash frees the space within a minute.
+        jobs::Job::PurgeTrash => "*/30 * * * * *",
+        jobs::Job::InvalidateCdn => "*/30 * * * * *",
+        jobs::Job::ReconcileQuota => "0 17 3 * * *",
+        jobs::Job::RedriveProcessing => "0 */5 * * * *",
+        jobs::Job::FanOutActivity => "0 * * * * *",
+        jobs::Job::AuditStorage => "0 47 4 * * *",
+    }
 }
 
 /// A one-shot run (a CronJob) ends before Prometheus could scrape it, so it pushes its metrics
@@ -69,11 +83,15 @@ pub async fn push_metrics(services: &Services, job: jobs::Job) {
 }
 
 /// `picup-worker` without a job name: every job on its cron schedule until SIGTERM.
-pub async fn run_scheduled(services: Services, shutdown: CancellationToken) -> anyhow::Result<()> {
+/// A schedule that does not parse stops the worker at start, naming the job.
+pub async fn run_scheduled(
+    services: Services,
+    schedules: Schedules,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
     let mut scheduler = JobScheduler::new().await?;
-    for job in jobs::Job::ALL {
-        let cron = schedule(job);
+    for (job, cron) in schedules.0 {
         let services = services.clone();
         // Each run is awaited inside the scheduler's task; a run still going when the next is due
         // is harmless, because every job is safe to run twice at once.
@@ -93,4 +111,19 @@ pub async fn run_scheduled(services: Services, shutdown: CancellationToken) -> a
     shutdown.cancelled().await;
     scheduler.shutdown().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_schedule_variable_replaces_that_jobs_default_only() {
+        let schedules =
+            Schedules::from_lookup(|name| (name == "PICUP_SCHEDULE_PURGE_TRASH").then(|| " 0 0 * * * * ".to_owned()));
+        let of = |job| schedules.0.iter().find(|(j, _)| *j == job).map(|(_, cron)| cron.as_str());
+        assert_eq!(of(jobs::Job::PurgeTrash), Some("0 0 * * * *"));
+        assert_eq!(of(jobs::Job::RelayOutbox), Some("*/10 * * * * *"));
+        assert_eq!(schedules.0.len(), jobs::Job::ALL.len());
+    }
 }

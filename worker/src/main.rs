@@ -22,6 +22,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let schedules = picup_worker::Schedules::from_env();
     picup_common::telemetry::init(config.log_json);
     let args: Vec<String> = std::env::args().skip(1).collect();
     let job = match args.as_slice() {
@@ -71,7 +72,7 @@ async fn main() -> ExitCode {
                 picup_common::shutdown_signal().await;
                 loop_shutdown.cancel();
             });
-            match picup_worker::run_scheduled(services, shutdown).await {
+            match picup_worker::run_scheduled(services, schedules, shutdown).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => {
                     tracing::error!(error = format!("{err:#}"), "scheduler failed");
