@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image with the three binaries (picup-api, picup-thumbnailer, picup-worker); Kubernetes picks
-# the command. Build: docker build -t picup:VERSION .
+# the command. The api beside Redis serves HTTP only, so it is built without the standalone
+# feature and links no media library (only picup-thumbnailer decodes). Build: docker build -t picup:VERSION .
 #
 # No HEALTHCHECK: the same image runs three programs, and only the api listens for HTTP;
 # Kubernetes probes /healthz and /readyz (k8s/base/api.yaml).
@@ -17,7 +18,8 @@ WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked -p picup-api -p picup-thumbnailer -p picup-worker \
+    cargo build --release --locked -p picup-thumbnailer -p picup-worker \
+ && cargo build --release --locked -p picup-api --no-default-features \
  && install -D -m 0755 -t /out target/release/picup-api target/release/picup-thumbnailer target/release/picup-worker
 # Amazon RDS's certificate authorities, so the api verifies the database's certificate
 # (DATABASE_URL ...?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem).

@@ -22,6 +22,41 @@ pub struct RunningApp {
     tasks: Vec<JoinHandle<()>>,
 }
 
+/// The thumbnailer and worker loops of the one-process product.
+#[cfg(feature = "standalone")]
+async fn start_standalone(
+    services: &Services,
+    local_events: Option<picup_common::events::LocalEvents>,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    let mut tasks = Vec::new();
+    if let Some(events) = local_events {
+        tasks.push(tokio::spawn(picup_thumbnailer::run_in_process(services.clone(), events, shutdown.clone())));
+        // The in-process queue died with the last process: whatever was in processing then
+        // is sent again now instead of after the redrive job's 15 minutes.
+        match picup_common::processing::redrive(services, 0, 100).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "media left in processing by the last run sent again"),
+            Err(err) => tracing::warn!(error = format!("{err:#}"), "cannot resend media left in processing"),
+        }
+    }
+    tasks.push(tokio::spawn(picup_worker::run_loop(services.clone(), shutdown.clone())));
+    Ok(tasks)
+}
+
+#[cfg(not(feature = "standalone"))]
+async fn start_standalone(
+    _: &Services,
+    _: Option<picup_common::events::LocalEvents>,
+    _: &CancellationToken,
+) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    anyhow::bail!(
+        "this picup-api was built without the standalone feature, so it cannot make thumbnails or run \
+         the jobs itself: set REDIS_URL and run picup-thumbnailer and picup-worker beside it, or build \
+         it with its default features"
+    )
+}
+
 pub async fn start(config: Config) -> anyhow::Result<RunningApp> {
     let shutdown = CancellationToken::new();
     let standalone = config.standalone();
@@ -32,18 +67,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningApp> {
     let state = AppState::new(services.clone(), shutdown.clone());
     let mut tasks = Vec::new();
     if standalone {
-        if let Some(events) = local_events {
-            tasks.push(tokio::spawn(picup_thumbnailer::run_in_process(services.clone(), events, shutdown.clone())));
-            // The in-process queue died with the last process: whatever was in processing then
-            // is sent again now instead of after the redrive job's 15 minutes.
-            let redriven = picup_worker::jobs::redrive_processing(&services, 0).await;
-            match redriven {
-                Ok(0) => {}
-                Ok(count) => tracing::info!(count, "media left in processing by the last run sent again"),
-                Err(err) => tracing::warn!(error = format!("{err:#}"), "cannot resend media left in processing"),
-            }
-        }
-        tasks.push(tokio::spawn(picup_worker::run_loop(services.clone(), shutdown.clone())));
+        tasks.extend(start_standalone(&services, local_events, &shutdown).await?);
     }
     tasks.push(tokio::spawn(services.notifier.clone().listen(shutdown.clone())));
     tasks.push(tokio::spawn(picup_common::activity::run_fan_out(services.clone(), shutdown.clone())));

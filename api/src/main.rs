@@ -15,6 +15,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     // `picup-api decode ...`: this process is a sandboxed decode child of the thumbnailer. It
     // must start no thread before it is confined, so this comes before the runtime.
+    #[cfg(feature = "standalone")]
     if let Some(code) = picup_thumbnailer::decode::run_if_child() {
         return code;
     }
