@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use picup_common::db::DbError;
 use picup_common::lock::LockError;
 use picup_common::storage::StorageError;
+use picup_common::uploads::{self, UploadError};
 use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
@@ -135,9 +136,7 @@ impl From<DbError> for ApiError {
         match err {
             DbError::NotFound => ApiError::NotFound,
             DbError::Conflict => ApiError::conflict("conflict", "that already exists"),
-            DbError::Sqlx(sqlx::Error::PoolTimedOut) => ApiError::Unavailable("database pool timed out".into()),
-            DbError::Sqlx(sqlx::Error::Io(err)) => ApiError::Unavailable(format!("database connection: {err}")),
-            DbError::Sqlx(sqlx::Error::PoolClosed) => ApiError::Unavailable("database pool closed".into()),
+            err if err.is_unavailable() => ApiError::Unavailable(err.to_string()),
             other => ApiError::Internal(other.into()),
         }
     }
@@ -149,6 +148,27 @@ impl From<StorageError> for ApiError {
             StorageError::NotFound => ApiError::NotFound,
             StorageError::Unavailable(detail) => ApiError::Unavailable(format!("object store: {detail}")),
             other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<UploadError> for ApiError {
+    fn from(err: UploadError) -> Self {
+        let message = err.to_string();
+        match err {
+            UploadError::NotAContributor => ApiError::Forbidden(uploads::NOT_A_CONTRIBUTOR),
+            UploadError::UnsupportedType(_) => ApiError::UnsupportedType { message },
+            UploadError::Empty => ApiError::field("size", message),
+            UploadError::BadFilename => ApiError::field("filename", message),
+            UploadError::TooLarge { .. } => ApiError::TooLarge { code: "file_too_large", message },
+            UploadError::QuotaExceeded { .. } => ApiError::TooLarge { code: "quota_exceeded", message },
+            UploadError::PartsMissing { .. } | UploadError::NotArrived => {
+                ApiError::Conflict { code: "upload_incomplete", message }
+            }
+            UploadError::LargerThanDeclared { .. } => ApiError::Unprocessable { code: "size_mismatch", message },
+            UploadError::Lock(err) => err.into(),
+            UploadError::Db(err) => err.into(),
+            UploadError::Storage(err) => err.into(),
         }
     }
 }

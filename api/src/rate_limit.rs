@@ -1,6 +1,7 @@
 //! Per-IP and per-user request limits (answering 429 with `Retry-After`), and a stricter per-IP
 //! limit for password attempts.
 
+use picup_common::id::UserId;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 
@@ -16,7 +17,7 @@ use crate::state::AppState;
 
 pub struct RateLimiters {
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
-    per_user: DefaultKeyedRateLimiter<i64>,
+    per_user: DefaultKeyedRateLimiter<UserId>,
     auth_per_ip: DefaultKeyedRateLimiter<IpAddr>,
 }
 
@@ -40,7 +41,7 @@ impl RateLimiters {
         }
     }
 
-    pub fn check_user(&self, user_id: i64) -> ApiResult<()> {
+    pub fn check_user(&self, user_id: UserId) -> ApiResult<()> {
         check(&self.per_user, &user_id)
     }
 

@@ -2,18 +2,17 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use picup_common::db::{Album, Comment, FeedItem, Media, Person, User, ViewedMedia};
-use picup_common::id_string;
+use picup_common::db::{Album, Comment, FeedItem, Media, MediaKind, MediaStatus, Person, Role, User, ViewedMedia};
+use picup_common::id::{AlbumId, CommentId, MediaId, UserId};
 use picup_common::storage::ObjectKind;
 use serde::Serialize;
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 #[derive(Serialize)]
 pub struct UserView {
-    #[serde(with = "id_string")]
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub is_admin: bool,
@@ -38,13 +37,11 @@ impl From<&User> for UserView {
 
 #[derive(Serialize)]
 pub struct AlbumView {
-    #[serde(with = "id_string")]
-    pub id: i64,
+    pub id: AlbumId,
     pub title: String,
-    #[serde(with = "id_string")]
-    pub owner_id: i64,
+    pub owner_id: UserId,
     /// The caller's role: owner, contributor or viewer.
-    pub role: &'static str,
+    pub role: Role,
     pub media_count: i64,
     pub cover_url: Option<String>,
     pub created_at: String,
@@ -61,7 +58,7 @@ impl AlbumView {
             id: album.id,
             title: album.title.clone(),
             owner_id: album.owner_id,
-            role: album.role().as_str(),
+            role: album.role,
             media_count: album.media_count,
             cover_url,
             created_at: rfc3339(album.created_at),
@@ -83,14 +80,11 @@ pub struct MediaUrls {
 
 #[derive(Serialize)]
 pub struct MediaView {
-    #[serde(with = "id_string")]
-    pub id: i64,
-    #[serde(with = "id_string")]
-    pub album_id: i64,
-    #[serde(with = "id_string")]
-    pub owner_id: i64,
-    pub kind: String,
-    pub status: String,
+    pub id: MediaId,
+    pub album_id: AlbumId,
+    pub owner_id: UserId,
+    pub kind: MediaKind,
+    pub status: MediaStatus,
     pub filename: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -126,7 +120,7 @@ pub struct Location {
 }
 
 impl MediaView {
-    pub async fn new(state: &AppState, media: &Media) -> ApiResult<Self> {
+    async fn new(state: &AppState, media: &Media, liked: bool) -> ApiResult<Self> {
         let optional = |key: &Option<String>, kind| {
             let key = key.clone();
             async move {
@@ -146,8 +140,8 @@ impl MediaView {
             id: media.id,
             album_id: media.album_id,
             owner_id: media.owner_id,
-            kind: media.kind.clone(),
-            status: media.status.clone(),
+            kind: media.kind,
+            status: media.status,
             filename: media.filename.clone(),
             content_type: media.content_type.clone(),
             size_bytes: media.size_bytes,
@@ -164,33 +158,26 @@ impl MediaView {
             urls,
             like_count: media.like_count,
             comment_count: media.comment_count,
-            liked: false,
+            liked,
         })
-    }
-
-    pub async fn many(state: &AppState, media: &[Media]) -> ApiResult<Vec<Self>> {
-        futures::future::try_join_all(media.iter().map(|m| MediaView::new(state, m))).await
     }
 
     /// Media with whether the person asking liked each, as the database gave them.
     pub async fn viewed(state: &AppState, items: &[ViewedMedia]) -> ApiResult<Vec<Self>> {
-        let mut views =
-            futures::future::try_join_all(items.iter().map(|item| MediaView::new(state, &item.media))).await?;
-        for (view, item) in views.iter_mut().zip(items) {
-            view.liked = item.liked == 1;
-        }
-        Ok(views)
+        futures::future::try_join_all(items.iter().map(|item| MediaView::new(state, &item.media, item.liked))).await
     }
 
     /// Media as `viewer_id` sees them: with whether they liked each.
-    pub async fn for_viewer(state: &AppState, media: &[Media], viewer_id: i64) -> ApiResult<Vec<Self>> {
-        let ids: Vec<i64> = media.iter().map(|m| m.id).collect();
+    pub async fn for_viewer(state: &AppState, media: &[Media], viewer_id: UserId) -> ApiResult<Vec<Self>> {
+        let ids: Vec<MediaId> = media.iter().map(|m| m.id).collect();
         let liked = state.services.db.liked_by(&ids, viewer_id).await?;
-        let mut views = Self::many(state, media).await?;
-        for view in &mut views {
-            view.liked = liked.contains(&view.id);
-        }
-        Ok(views)
+        futures::future::try_join_all(media.iter().map(|m| MediaView::new(state, m, liked.contains(&m.id)))).await
+    }
+
+    /// One media item as `viewer_id` sees it.
+    pub async fn one(state: &AppState, media: &Media, viewer_id: UserId) -> ApiResult<Self> {
+        let mut views = Self::for_viewer(state, std::slice::from_ref(media), viewer_id).await?;
+        views.pop().ok_or(ApiError::NotFound)
     }
 }
 
@@ -216,8 +203,7 @@ pub fn rfc3339(ms: i64) -> String {
 
 #[derive(Serialize)]
 pub struct PersonView {
-    #[serde(with = "id_string")]
-    pub id: i64,
+    pub id: UserId,
     pub display_name: String,
     /// When they liked it, or when they were followed.
     pub at: String,
@@ -232,12 +218,9 @@ impl From<&Person> for PersonView {
 /// A comment: plain text, which the web album always shows as text (never as HTML).
 #[derive(Serialize)]
 pub struct CommentView {
-    #[serde(with = "id_string")]
-    pub id: i64,
-    #[serde(with = "id_string")]
-    pub media_id: i64,
-    #[serde(with = "id_string")]
-    pub author_id: i64,
+    pub id: CommentId,
+    pub media_id: MediaId,
+    pub author_id: UserId,
     pub author_name: String,
     pub body: String,
     pub created_at: String,
@@ -260,18 +243,16 @@ impl From<&Comment> for CommentView {
 
 #[derive(Serialize)]
 pub struct FeedItemView {
-    #[serde(with = "id_string")]
+    #[serde(with = "picup_common::id_string")]
     pub id: i64,
     /// `photos_added`, `like`, `comment` or `member_joined`.
     pub kind: String,
-    #[serde(with = "id_string")]
-    pub actor_id: i64,
+    pub actor_id: UserId,
     pub actor_name: String,
-    #[serde(with = "id_string")]
-    pub album_id: i64,
+    pub album_id: AlbumId,
     pub album_title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub media_id: Option<String>,
+    pub media_id: Option<MediaId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     pub thumbnail_url: Option<String>,
@@ -295,11 +276,11 @@ impl FeedItemView {
                 actor_name: item.actor_name.clone(),
                 album_id: item.album_id,
                 album_title: item.album_title.clone(),
-                media_id: item.media_id.map(|id| id.to_string()),
+                media_id: item.media_id,
                 comment: item.comment_body.clone(),
                 thumbnail_url,
                 count: item.item_count,
-                unread: item.notify == 1 && item.read_at.is_none(),
+                unread: item.notify && item.read_at.is_none(),
                 at: rfc3339(item.updated_at),
             })
         }))

@@ -29,7 +29,7 @@ pub async fn fan_out_pending(services: &Services) -> anyhow::Result<u64> {
     }
 }
 
-/// Fans out whenever a request recorded an activity (`Services::activity_recorded`).
+/// Fans out whenever a request recorded an activity (`Db::commit_activity`).
 pub async fn run_fan_out(services: Services, shutdown: CancellationToken) {
     loop {
         if let Err(err) = fan_out_pending(&services).await {
@@ -37,7 +37,7 @@ pub async fn run_fan_out(services: Services, shutdown: CancellationToken) {
         }
         tokio::select! {
             () = shutdown.cancelled() => break,
-            () = services.activity_recorded.notified() => {}
+            () = services.db.activity_recorded() => {}
             () = tokio::time::sleep(IDLE_CHECK) => {}
         }
     }

@@ -2,6 +2,7 @@
 //! event would do can be re-driven from it. On Redis they go to a stream that the thumbnailer
 //! reads with a consumer group; in standalone mode to an in-process queue.
 
+use crate::id::MediaId;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -10,10 +11,7 @@ use tokio::sync::mpsc;
 #[serde(tag = "type")]
 pub enum Event {
     #[serde(rename = "media.uploaded")]
-    MediaUploaded {
-        #[serde(with = "crate::id_string")]
-        media_id: i64,
-    },
+    MediaUploaded { media_id: MediaId },
 }
 
 impl Event {

@@ -50,9 +50,114 @@ impl Default for IdGenerator {
     }
 }
 
+/// An id of one kind of row. Each kind is its own type, so an album's id given where a photo's
+/// is wanted does not compile. In JSON and URLs they are strings (JavaScript numbers lose
+/// precision above 2^53); in the database, integers.
+macro_rules! typed_ids {
+    ($($(#[$doc:meta])* $name:ident;)*) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, sqlx::Type)]
+        #[sqlx(transparent)]
+        pub struct $name(i64);
+
+        impl $name {
+            pub const fn new(raw: i64) -> Self {
+                $name(raw)
+            }
+
+            pub const fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl From<i64> for $name {
+            fn from(raw: i64) -> Self {
+                $name(raw)
+            }
+        }
+
+        impl From<$name> for i64 {
+            fn from(id: $name) -> i64 {
+                id.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                text.parse().map($name)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(&self.0)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any(IdVisitor).map($name)
+            }
+        }
+    )*};
+}
+
+typed_ids! {
+    /// A person's account.
+    UserId;
+    /// An album.
+    AlbumId;
+    /// A photo or video. An upload's reservation has the id its media will have.
+    MediaId;
+    /// A comment on a photo.
+    CommentId;
+}
+
+/// Reads an id written as a string (how picup sends them) or as a number (what a client may
+/// send).
+struct IdVisitor;
+
+impl serde::de::Visitor<'_> for IdVisitor {
+    type Value = i64;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an id: digits in a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<i64, E> {
+        text.parse().map_err(E::custom)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<i64, E> {
+        Ok(value)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<i64, E> {
+        i64::try_from(value).map_err(E::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_ids_travel_as_strings_and_read_numbers_too() {
+        let id = AlbumId::new(7_000_000_000_000_000_001);
+        assert_eq!(serde_json::to_string(&id).ok().as_deref(), Some("\"7000000000000000001\""));
+        assert_eq!(serde_json::from_str::<AlbumId>("\"7000000000000000001\"").ok(), Some(id));
+        assert_eq!(serde_json::from_str::<AlbumId>("12").ok(), Some(AlbumId::new(12)));
+        assert!(serde_json::from_str::<AlbumId>("\"12a\"").is_err());
+        assert_eq!("42".parse::<MediaId>().ok(), Some(MediaId::new(42)));
+    }
 
     #[test]
     fn ids_are_unique_and_increasing() {

@@ -13,9 +13,11 @@ pub mod lock;
 pub mod metrics;
 pub mod notifier;
 pub mod private_files;
+pub mod processing;
 pub mod services;
 pub mod storage;
 pub mod telemetry;
+pub mod uploads;
 pub mod view_urls;
 
 /// Milliseconds since the Unix epoch: how picup stores time in both databases.

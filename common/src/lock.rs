@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::OwnedMutexGuard;
 
+use crate::id::UserId;
 use crate::metrics::{Metrics, OperationLabels};
 
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +22,7 @@ pub enum LockError {
 /// queue contends for the Redis lock, so hundreds of requests for one user do not spin on Redis.
 #[derive(Clone)]
 pub struct UserLocks {
-    local: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
+    local: Arc<Mutex<HashMap<UserId, Arc<tokio::sync::Mutex<()>>>>>,
     redis: Option<RedisLock>,
     metrics: Arc<Metrics>,
 }
@@ -67,7 +68,7 @@ impl UserLocks {
     }
 
     /// Waits at most `wait` for the user's lock.
-    pub async fn acquire(&self, user_id: i64, wait: Duration) -> Result<UserLockGuard, LockError> {
+    pub async fn acquire(&self, user_id: UserId, wait: Duration) -> Result<UserLockGuard, LockError> {
         let started = std::time::Instant::now();
         let acquired = self.acquire_until(user_id, wait).await;
         self.metrics.lock_wait_seconds.observe(started.elapsed().as_secs_f64());
@@ -81,7 +82,7 @@ impl UserLocks {
         acquired
     }
 
-    async fn acquire_until(&self, user_id: i64, wait: Duration) -> Result<UserLockGuard, LockError> {
+    async fn acquire_until(&self, user_id: UserId, wait: Duration) -> Result<UserLockGuard, LockError> {
         let deadline = tokio::time::Instant::now() + wait;
         let mutex = {
             let mut map = self.local.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -103,7 +104,7 @@ impl UserLocks {
 }
 
 impl RedisLock {
-    async fn acquire(&self, user_id: i64) -> Result<rslock::Lock, LockError> {
+    async fn acquire(&self, user_id: UserId) -> Result<rslock::Lock, LockError> {
         let key = format!("{}:lock:user:{user_id}", self.prefix);
         let mut next_health_check = tokio::time::Instant::now() + HEALTH_CHECK_AFTER;
         loop {
@@ -190,11 +191,11 @@ mod tests {
     #[tokio::test]
     async fn a_held_lock_makes_the_next_caller_time_out() {
         let locks = UserLocks::local(Metrics::new());
-        let held = locks.acquire(1, Duration::from_secs(1)).await.expect("free lock");
-        let waited = locks.acquire(1, Duration::from_millis(50)).await;
+        let held = locks.acquire(UserId::new(1), Duration::from_secs(1)).await.expect("free lock");
+        let waited = locks.acquire(UserId::new(1), Duration::from_millis(50)).await;
         assert!(matches!(waited, Err(LockError::Timeout)));
-        assert!(locks.acquire(2, Duration::from_millis(50)).await.is_ok(), "other users are not blocked");
+        assert!(locks.acquire(UserId::new(2), Duration::from_millis(50)).await.is_ok(), "other users are not blocked");
         held.release().await;
-        assert!(locks.acquire(1, Duration::from_millis(50)).await.is_ok());
+        assert!(locks.acquire(UserId::new(1), Duration::from_millis(50)).await.is_ok());
     }
 }

@@ -47,6 +47,45 @@ pub struct JobLabels {
 
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
+/// The outcome label an operation's error is counted under: the code a client would see.
+pub trait Outcome {
+    fn outcome(&self) -> &'static str;
+}
+
+/// A job's error: what went wrong is in its log line.
+impl Outcome for anyhow::Error {
+    fn outcome(&self) -> &'static str {
+        "failed"
+    }
+}
+
+impl Outcome for crate::lock::LockError {
+    fn outcome(&self) -> &'static str {
+        "unavailable"
+    }
+}
+
+impl Outcome for crate::db::DbError {
+    fn outcome(&self) -> &'static str {
+        match self {
+            crate::db::DbError::NotFound => "not_found",
+            crate::db::DbError::Conflict => "conflict",
+            err if err.is_unavailable() => "unavailable",
+            _ => "internal",
+        }
+    }
+}
+
+impl Outcome for crate::storage::StorageError {
+    fn outcome(&self) -> &'static str {
+        match self {
+            crate::storage::StorageError::NotFound => "not_found",
+            crate::storage::StorageError::Unavailable(_) => "unavailable",
+            _ => "internal",
+        }
+    }
+}
+
 pub struct Metrics {
     registry: Registry,
     pub http_request_seconds: HistogramFamily<RouteLabels>,

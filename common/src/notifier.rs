@@ -10,13 +10,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::id::UserId;
 use futures::StreamExt;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Clone)]
 pub struct Notifier {
-    subscribers: Arc<Mutex<HashMap<i64, broadcast::Sender<()>>>>,
+    subscribers: Arc<Mutex<HashMap<UserId, broadcast::Sender<()>>>>,
     redis: Option<RedisChannel>,
 }
 
@@ -38,14 +39,14 @@ impl Notifier {
     }
 
     /// A receiver that wakes when the user has something new.
-    pub fn subscribe(&self, user_id: i64) -> broadcast::Receiver<()> {
+    pub fn subscribe(&self, user_id: UserId) -> broadcast::Receiver<()> {
         let mut subscribers = self.subscribers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         subscribers.retain(|_, sender| sender.receiver_count() > 0);
         subscribers.entry(user_id).or_insert_with(|| broadcast::channel(16).0).subscribe()
     }
 
     /// Tells every process that these users have something new.
-    pub async fn notify(&self, user_ids: &[i64]) {
+    pub async fn notify(&self, user_ids: &[UserId]) {
         if user_ids.is_empty() {
             return;
         }
@@ -65,7 +66,7 @@ impl Notifier {
         }
     }
 
-    fn deliver(&self, user_id: i64) {
+    fn deliver(&self, user_id: UserId) {
         let subscribers = self.subscribers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(sender) = subscribers.get(&user_id) {
             // No receiver left is fine: nobody is watching.
@@ -119,9 +120,9 @@ mod tests {
     #[tokio::test]
     async fn a_signal_reaches_only_the_user_it_is_for() {
         let notifier = Notifier::local();
-        let mut grandma = notifier.subscribe(1);
-        let mut grandson = notifier.subscribe(2);
-        notifier.notify(&[1]).await;
+        let mut grandma = notifier.subscribe(UserId::new(1));
+        let mut grandson = notifier.subscribe(UserId::new(2));
+        notifier.notify(&[UserId::new(1)]).await;
         assert!(grandma.try_recv().is_ok());
         assert!(grandson.try_recv().is_err());
     }

@@ -12,8 +12,9 @@ use crate::cdn::{CloudFrontInvalidator, CloudFrontSigner, Invalidator};
 use crate::config::{Config, ExposeSecret, StorageConfig};
 use crate::db::Db;
 use crate::events::{EventBus, LocalEvents};
+use crate::id::UserId;
 use crate::lock::UserLocks;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Outcome};
 use crate::notifier::Notifier;
 use crate::storage::Storage;
 use crate::view_urls::ViewUrls;
@@ -36,8 +37,6 @@ pub struct Services {
     pub metrics: Arc<Metrics>,
     /// Real-time signals to open browsers.
     pub notifier: Notifier,
-    /// Wakes the fan-out loop when a request recorded an activity (a like, a comment...).
-    pub activity_recorded: Arc<Notify>,
 }
 
 impl Services {
@@ -149,10 +148,33 @@ impl Services {
                 invalidator,
                 metrics,
                 notifier,
-                activity_recorded: Arc::new(Notify::new()),
             },
             local_events,
         ))
+    }
+
+    /// Runs `work` under the user's lock, the one that serialises changes to their quota, waiting
+    /// at most the configured time for it; releases it after `work` (and its transaction) ended,
+    /// and counts the outcome in `picup_quota_operations_total{operation}`.
+    pub async fn under_user_lock<T, E>(
+        &self,
+        user_id: UserId,
+        operation: &'static str,
+        work: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<T, E>
+    where
+        E: From<crate::lock::LockError> + Outcome,
+    {
+        let result = match self.locks.acquire(user_id, self.config.limits.lock_wait).await {
+            Ok(guard) => {
+                let result = work.await;
+                guard.release().await;
+                result
+            }
+            Err(err) => Err(err.into()),
+        };
+        self.metrics.count_quota(operation, result.as_ref().map_or_else(Outcome::outcome, |_| "ok"));
+        result
     }
 
     /// Checks every backend a request depends on, for `/readyz`.

@@ -18,6 +18,7 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use crate::breaker::Breaker;
 use crate::config::ExposeSecret;
 use crate::config::{S3Config, StorageResilience};
+use crate::id::{MediaId, UserId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -75,7 +76,7 @@ pub enum ObjectKind {
 
 impl ObjectKind {
     /// Server-made keys: the uploader and media id, never the file name.
-    pub fn key(self, owner_id: i64, media_id: i64, content_type: &str) -> String {
+    pub fn key(self, owner_id: UserId, media_id: MediaId, content_type: &str) -> String {
         match self {
             ObjectKind::Original => format!("originals/{owner_id}/{media_id}.{}", extension_for(content_type)),
             ObjectKind::Thumbnail => format!("derivatives/{owner_id}/{media_id}/thumb.webp"),
@@ -87,7 +88,7 @@ impl ObjectKind {
 
     /// The media (or upload: they share the id) a server-made key belongs to; `None` for a key
     /// picup did not make.
-    pub fn media_id_of(key: &str) -> Option<i64> {
+    pub fn media_id_of(key: &str) -> Option<MediaId> {
         let mut segments = key.split('/');
         let id = match (segments.next()?, segments.next()?, segments.next()?, segments.next()) {
             ("originals", _, file, None) => file.split_once('.')?.0,
@@ -494,13 +495,14 @@ fn signed_request(presigned: &PresignedRequest) -> SignedRequest {
 #[cfg(test)]
 mod tests {
     use super::ObjectKind;
+    use crate::id::{MediaId, UserId};
 
     #[test]
     fn every_key_picup_makes_names_its_media() {
         let kinds = [ObjectKind::Original, ObjectKind::Thumbnail, ObjectKind::Preview, ObjectKind::Poster];
         for kind in kinds.into_iter().chain([ObjectKind::Playable]) {
-            let key = kind.key(7, 1_234_567_890_123, "image/jpeg");
-            assert_eq!(ObjectKind::media_id_of(&key), Some(1_234_567_890_123), "{key}");
+            let key = kind.key(UserId::new(7), MediaId::new(1_234_567_890_123), "image/jpeg");
+            assert_eq!(ObjectKind::media_id_of(&key), Some(MediaId::new(1_234_567_890_123)), "{key}");
         }
     }
 

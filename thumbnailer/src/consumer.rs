@@ -145,7 +145,7 @@ impl Consumer {
     /// message stays pending and is claimed again after `claim_idle`).
     pub async fn handle(&self, id: &str, event: Option<Event>) {
         let Some(Event::MediaUploaded { media_id }) = event else {
-            tracing::error!(message_id = id, "unreadable event; moved to the dead-letter stream");
+            tracing::error!(message_id = %id, "unreadable event; moved to the dead-letter stream");
             self.dead_letter(id, "unreadable event").await;
             self.ack(id).await;
             return;
@@ -157,7 +157,7 @@ impl Consumer {
             }
             Ok(_) => self.ack(id).await,
             Err(err) => {
-                tracing::warn!(media_id, error = format!("{err:#}"), "processing failed; the message will be retried")
+                tracing::warn!(%media_id, error = format!("{err:#}"), "processing failed; the message will be retried")
             }
         }
     }
@@ -181,7 +181,7 @@ impl Consumer {
         let mut conn = self.connection.clone();
         let acked: redis::RedisResult<i64> = conn.xack(&self.stream, GROUP, &[id]).await;
         if let Err(err) = acked {
-            tracing::warn!(message_id = id, error = %err, "cannot acknowledge; the item may be processed again (harmless)");
+            tracing::warn!(message_id = %id, error = %err, "cannot acknowledge; the item may be processed again (harmless)");
         }
     }
 
@@ -191,7 +191,7 @@ impl Consumer {
         self.services.metrics.dead_letters.inc();
         let added: redis::RedisResult<String> = conn.xadd(&dead, "*", &[("message_id", id), ("reason", reason)]).await;
         if let Err(err) = added {
-            tracing::warn!(message_id = id, error = %err, "cannot write to the dead-letter stream");
+            tracing::warn!(message_id = %id, error = %err, "cannot write to the dead-letter stream");
         }
     }
 }

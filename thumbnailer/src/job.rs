@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use picup_common::db::{Media, ProcessedMedia};
+use picup_common::db::{Media, MediaKind, ProcessedMedia};
+use picup_common::id::MediaId;
 use picup_common::metrics::KindLabels;
 use picup_common::services::Services;
 use picup_common::storage::{ObjectKind, StorageError};
@@ -25,12 +26,12 @@ pub enum Outcome {
 const MAX_PHOTO_BYTES: i64 = 256 * 1024 * 1024;
 
 /// Processes one item with a decoder of its own (tests, one-off runs).
-pub async fn process(services: &Services, media_id: i64) -> anyhow::Result<Outcome> {
+pub async fn process(services: &Services, media_id: MediaId) -> anyhow::Result<Outcome> {
     process_with(services, &Decoder::new(&services.config.thumbnailer), media_id).await
 }
 
 /// Processes one item with the thumbnailer's decoder, whose children stay warm between items.
-pub async fn process_with(services: &Services, decoder: &Decoder, media_id: i64) -> anyhow::Result<Outcome> {
+pub async fn process_with(services: &Services, decoder: &Decoder, media_id: MediaId) -> anyhow::Result<Outcome> {
     let settings = &services.config.thumbnailer;
     let media = match services.db.media(media_id).await {
         Ok(media) => media,
@@ -48,11 +49,11 @@ pub async fn process_with(services: &Services, decoder: &Decoder, media_id: i64)
     }
 
     let started = std::time::Instant::now();
-    let made = match media.kind.as_str() {
-        "video" => tokio::time::timeout(settings.item_timeout, process_video(services, decoder, &media)).await,
-        _ => tokio::time::timeout(settings.item_timeout, process_photo(services, decoder, &media)).await,
+    let made = match media.kind {
+        MediaKind::Video => tokio::time::timeout(settings.item_timeout, process_video(services, decoder, &media)).await,
+        MediaKind::Photo => tokio::time::timeout(settings.item_timeout, process_photo(services, decoder, &media)).await,
     };
-    let kind = if media.kind == "video" { "video" } else { "photo" };
+    let kind = media.kind.as_str();
     let observe = |outcome| {
         let labels = KindLabels { kind, outcome };
         services.metrics.thumbnail_seconds.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
@@ -86,12 +87,12 @@ pub async fn process_with(services: &Services, decoder: &Decoder, media_id: i64)
                 }
                 return Ok(Outcome::Gone);
             }
-            tracing::info!(media_id, kind = %media.kind, ms = started.elapsed().as_millis() as u64, "media ready");
+            tracing::info!(%media_id, kind, ms = started.elapsed().as_millis() as u64, "media ready");
             Ok(Outcome::Ready)
         }
         Err(Rejected(reason)) => {
             services.db.mark_media_failed(media_id, &reason).await?;
-            tracing::warn!(media_id, %reason, "media failed");
+            tracing::warn!(%media_id, %reason, "media failed");
             Ok(Outcome::Failed(reason))
         }
     }
@@ -163,7 +164,7 @@ async fn decode(
         Err(failure) => {
             let kind = if task == Task::Photo { "photo" } else { "video" };
             services.metrics.decode_failures.get_or_create(&KindLabels { kind, outcome: failure.cause() }).inc();
-            tracing::warn!(media_id = media.id, cause = failure.cause(), detail = %failure, "the decoder gave no result");
+            tracing::warn!(media_id = %media.id, cause = failure.cause(), detail = %failure, "the decoder gave no result");
             Err(rejected(failure.reason(task)))
         }
     }
@@ -213,7 +214,7 @@ async fn process_video(services: &Services, decoder: &Decoder, media: &Media) ->
             Err(Failure::Unavailable(detail)) => return Err(transient(anyhow::anyhow!(detail))),
             // The poster and the original remain; the album offers the download instead.
             Err(failure) => {
-                tracing::warn!(media_id = media.id, cause = failure.cause(), detail = %failure, "no playable copy")
+                tracing::warn!(media_id = %media.id, cause = failure.cause(), detail = %failure, "no playable copy")
             }
         }
     }

@@ -41,7 +41,7 @@ pub async fn run_in_process(services: Services, mut events: LocalEvents, shutdow
                 match job::process_with(&services, &decoder, media_id).await {
                     Ok(_) => break,
                     Err(err) => {
-                        tracing::warn!(media_id, attempt, error = format!("{err:#}"), "processing failed; retrying");
+                        tracing::warn!(%media_id, attempt, error = format!("{err:#}"), "processing failed; retrying");
                         tokio::time::sleep(Duration::from_secs(2u64.pow(attempt + 1))).await;
                     }
                 }

@@ -2,7 +2,6 @@
 //! audit the quota and the store.
 
 use anyhow::Context;
-use picup_common::events::Event;
 use picup_common::now_ms;
 use picup_common::services::Services;
 use picup_common::storage::ObjectKind;
@@ -59,7 +58,7 @@ impl Job {
             Job::PurgeTrash => purge_trash(services).await,
             Job::InvalidateCdn => invalidate_cdn(services).await,
             Job::ReconcileQuota => reconcile_quota(services).await,
-            Job::RedriveProcessing => redrive_processing(services, STUCK_AFTER_MS).await,
+            Job::RedriveProcessing => Ok(picup_common::processing::redrive(services, STUCK_AFTER_MS, BATCH).await?),
             // The api fans out as activities happen; this catches what a stopped api left.
             Job::FanOutActivity => picup_common::activity::fan_out_pending(services).await,
             Job::AuditStorage => audit_storage(services, AUDIT_GRACE_MS).await,
@@ -93,7 +92,7 @@ pub async fn relay_outbox(services: &Services) -> anyhow::Result<u64> {
         for row in &rows {
             match row.event() {
                 Some(event) => services.events.publish(&event).await.context("broker unavailable")?,
-                None => tracing::error!(outbox_id = row.id, topic = %row.topic, "unreadable outbox row skipped"),
+                None => tracing::error!(outbox_id = %row.id, topic = %row.topic, "unreadable outbox row skipped"),
             }
             services.db.mark_published(row.id).await?;
             published += 1;
@@ -101,29 +100,9 @@ pub async fn relay_outbox(services: &Services) -> anyhow::Result<u64> {
     }
 }
 
-/// Releases reservations whose upload never completed: the parts and object are deleted and the
-/// reserved bytes given back, under the owner's lock so a late complete cannot race it.
+/// Releases reservations whose upload never completed (see `picup_common::uploads`).
 pub async fn sweep_uploads(services: &Services) -> anyhow::Result<u64> {
-    let mut swept = 0;
-    let wait = services.config.limits.lock_wait;
-    loop {
-        let expired = services.db.expired_uploads(now_ms(), BATCH).await?;
-        if expired.is_empty() {
-            return Ok(swept);
-        }
-        for upload in &expired {
-            let guard = services.locks.acquire(upload.user_id, wait).await?;
-            let result = async {
-                services.storage.discard_upload(&upload.object_key, upload.multipart_upload_id.as_deref()).await?;
-                services.db.release_upload(upload).await?;
-                anyhow::Ok(())
-            }
-            .await;
-            guard.release().await;
-            result.with_context(|| format!("upload {}", upload.id))?;
-            swept += 1;
-        }
-    }
+    Ok(picup_common::uploads::sweep_expired(services, BATCH).await?)
 }
 
 /// Deletes media whose trash time is over or whose trash was emptied: objects first, then the
@@ -188,7 +167,7 @@ pub async fn reconcile_quota(services: &Services) -> anyhow::Result<u64> {
     for audit in services.db.quota_audit().await?.into_iter().filter(|a| a.drifted()) {
         drifted += 1;
         tracing::warn!(
-            user_id = audit.user_id,
+            user_id = %audit.user_id,
             used = audit.used_bytes,
             actual_used = audit.actual_used,
             reserved = audit.reserved_bytes,
@@ -198,10 +177,8 @@ pub async fn reconcile_quota(services: &Services) -> anyhow::Result<u64> {
         );
         if services.config.reconcile_fix {
             // Under the user's lock, so no reservation or completion moves the counters meanwhile.
-            let guard = services.locks.acquire(audit.user_id, services.config.limits.lock_wait).await?;
-            let fixed = services.db.fix_quota(audit.user_id).await;
-            guard.release().await;
-            fixed?;
+            let fix = async { anyhow::Ok(services.db.fix_quota(audit.user_id).await?) };
+            services.under_user_lock(audit.user_id, "reconcile", fix).await?;
         }
     }
     Ok(drifted)
@@ -209,25 +186,6 @@ pub async fn reconcile_quota(services: &Services) -> anyhow::Result<u64> {
 
 /// Media processing for longer than this have lost their event or their thumbnailer.
 const STUCK_AFTER_MS: i64 = 15 * 60 * 1000;
-
-/// Re-sends `media.uploaded` for media in processing untouched for `stuck_after_ms`, batch by
-/// batch; each is touched so it waits that long again before it is re-sent.
-pub async fn redrive_processing(services: &Services, stuck_after_ms: i64) -> anyhow::Result<u64> {
-    let mut redriven = 0;
-    // Fixed once: the touched rows must not match again within this run.
-    let cutoff = now_ms() - stuck_after_ms;
-    loop {
-        let stuck = services.db.stuck_media(cutoff, BATCH).await?;
-        if stuck.is_empty() {
-            return Ok(redriven);
-        }
-        for &media_id in &stuck {
-            services.events.publish(&Event::MediaUploaded { media_id }).await.context("broker unavailable")?;
-        }
-        services.db.touch_media(&stuck).await?;
-        redriven += stuck.len() as u64;
-    }
-}
 
 /// The storage audit leaves objects younger than this alone: a margin for writes in flight.
 const AUDIT_GRACE_MS: i64 = 60 * 60 * 1000;
@@ -261,7 +219,7 @@ async fn orphans(services: &Services, prefix: &str, cutoff: i64) -> anyhow::Resu
     let mut continuation = None;
     loop {
         let (objects, next) = services.storage.list_page(prefix, continuation).await?;
-        let mut ids: Vec<i64> = objects.iter().filter_map(|object| ObjectKind::media_id_of(&object.key)).collect();
+        let mut ids: Vec<_> = objects.iter().filter_map(|object| ObjectKind::media_id_of(&object.key)).collect();
         ids.dedup(); // a media's derivatives are listed together
         let live = services.db.live_object_ids(&ids).await?;
         for object in objects.into_iter().filter(|object| object.modified_ms <= cutoff) {

@@ -1,6 +1,7 @@
 //! "What's new": the feed, notifications with an unread count, and a Server-Sent Events stream
 //! that tells an open album the count changed.
 
+use picup_common::id::UserId;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -30,7 +31,7 @@ pub fn router() -> Router<AppState> {
 
 async fn page(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     page: &PageQuery,
     notifications_only: bool,
 ) -> ApiResult<Page<FeedItemView>> {

@@ -7,10 +7,11 @@ use picup_common::db::User;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use picup_common::id::UserId;
+
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
-use crate::routes::parse_id;
 use crate::state::AppState;
 use crate::views::UserView;
 
@@ -37,14 +38,14 @@ struct QuotaRequest {
 async fn set_quota(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     Json(request): Json<QuotaRequest>,
 ) -> ApiResult<axum::Json<UserView>> {
     require_admin(&user)?;
     if request.quota_bytes < 0 {
         return Err(ApiError::field("quota_bytes", "must be zero or more"));
     }
-    let updated = state.services.db.set_quota(parse_id(&id)?, request.quota_bytes).await?;
-    tracing::info!(user_id = updated.id, quota_bytes = updated.quota_bytes, "quota changed");
+    let updated = state.services.db.set_quota(id, request.quota_bytes).await?;
+    tracing::info!(user_id = %updated.id, quota_bytes = updated.quota_bytes, "quota changed");
     Ok(axum::Json(UserView::from(&updated)))
 }

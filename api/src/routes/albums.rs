@@ -7,10 +7,12 @@ use axum::routing::{get, post};
 use picup_common::db::{DbError, Role};
 use serde::Deserialize;
 
+use picup_common::id::{AlbumId, UserId};
+
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::routes::{PageQuery, id_cursor, next_page, parse_id};
+use crate::routes::{PageQuery, id_cursor, next_page};
 use crate::state::AppState;
 use crate::views::{AlbumView, Page};
 
@@ -59,15 +61,15 @@ async fn list_albums(
 async fn get_album(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<AlbumId>,
 ) -> ApiResult<axum::Json<AlbumView>> {
-    let access = state.services.db.album_view(parse_id(&id)?, user.id).await?;
+    let access = state.services.db.album_view(id, user.id).await?;
     Ok(axum::Json(AlbumView::new(&state, &access.album).await?))
 }
 
-async fn owned_album(state: &AppState, user_id: i64, id: &str) -> ApiResult<i64> {
-    let access = state.services.db.album_access(parse_id(id)?, user_id).await?;
-    if access.role != Role::Owner {
+async fn owned_album(state: &AppState, user_id: UserId, id: AlbumId) -> ApiResult<AlbumId> {
+    let access = state.services.db.album_access(id, user_id).await?;
+    if !access.role.can_manage() {
         return Err(ApiError::Forbidden("only the album's owner can change it"));
     }
     Ok(access.album.id)
@@ -76,10 +78,10 @@ async fn owned_album(state: &AppState, user_id: i64, id: &str) -> ApiResult<i64>
 async fn rename_album(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<AlbumId>,
     Json(request): Json<AlbumRequest>,
 ) -> ApiResult<axum::Json<AlbumView>> {
-    let album_id = owned_album(&state, user.id, &id).await?;
+    let album_id = owned_album(&state, user.id, id).await?;
     state.services.db.rename_album(album_id, valid_title(&request.title)?).await?;
     let access = state.services.db.album_view(album_id, user.id).await?;
     Ok(axum::Json(AlbumView::new(&state, &access.album).await?))
@@ -88,9 +90,9 @@ async fn rename_album(
 async fn delete_album(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<AlbumId>,
 ) -> ApiResult<StatusCode> {
-    let album_id = owned_album(&state, user.id, &id).await?;
+    let album_id = owned_album(&state, user.id, id).await?;
     state.services.db.delete_album(album_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -104,10 +106,10 @@ struct MemberRequest {
 async fn add_member(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<AlbumId>,
     Json(request): Json<MemberRequest>,
 ) -> ApiResult<StatusCode> {
-    let album_id = owned_album(&state, user.id, &id).await?;
+    let album_id = owned_album(&state, user.id, id).await?;
     if request.role == Role::Owner {
         return Err(ApiError::field("role", "choose viewer or contributor"));
     }
@@ -123,6 +125,5 @@ async fn add_member(
         DbError::Conflict => ApiError::field("email", "that is the album's owner"),
         other => other.into(),
     })?;
-    state.services.activity_recorded.notify_one();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -104,9 +104,8 @@ async fn register(
             db.add_album_member_tx(&mut tx, album_id, user.id, role).await?;
         }
     }
-    tx.commit().await.map_err(DbError::from)?;
-    state.services.activity_recorded.notify_one();
-    tracing::info!(user_id = user.id, admin = user.is_admin(), "account created");
+    db.commit_activity(tx).await?;
+    tracing::info!(user_id = %user.id, admin = user.is_admin(), "account created");
     Ok((StatusCode::CREATED, axum::Json(json!({ "user": UserView::from(&user) }))))
 }
 

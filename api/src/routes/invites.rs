@@ -35,7 +35,7 @@ async fn create_invite(
     let album = match &request.album_id {
         Some(id) => {
             let access = state.services.db.album_access(parse_id(id)?, user.id).await?;
-            if access.role != Role::Owner {
+            if !access.role.can_manage() {
                 return Err(ApiError::Forbidden("only the album's owner can invite people into it"));
             }
             let role = request.role.unwrap_or(Role::Viewer);

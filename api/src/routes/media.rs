@@ -4,12 +4,14 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use picup_common::db::{MediaCursor, Role};
+use picup_common::db::MediaCursor;
+
+use picup_common::id::{AlbumId, MediaId};
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Path, Query};
-use crate::routes::{PageQuery, next_page, pair_cursor, parse_id};
+use crate::routes::{PageQuery, next_page, pair_cursor};
 use crate::state::AppState;
 use crate::views::{MediaView, Page};
 
@@ -22,16 +24,15 @@ pub fn router() -> Router<AppState> {
 
 pub fn media_cursor(cursor: &str) -> ApiResult<MediaCursor> {
     let (taken_at, id) = pair_cursor(cursor)?;
-    Ok(MediaCursor { taken_at, id })
+    Ok(MediaCursor { taken_at, id: MediaId::new(id) })
 }
 
 async fn list_media(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(album_id): Path<String>,
+    Path(album_id): Path<AlbumId>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<MediaView>>> {
-    let album_id = parse_id(&album_id)?;
     let after = page.cursor.as_deref().map(media_cursor).transpose()?;
     let limit = page.limit();
     let mut media = state.services.db.album_page(album_id, user.id, after, limit + 1).await?;
@@ -46,21 +47,20 @@ async fn list_media(
 async fn get_media(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<MediaId>,
 ) -> ApiResult<axum::Json<MediaView>> {
-    let (media, _) = state.services.db.media_for_user(parse_id(&id)?, user.id).await?;
-    let mut views = MediaView::for_viewer(&state, std::slice::from_ref(&media), user.id).await?;
-    Ok(axum::Json(views.remove(0)))
+    let (media, _) = state.services.db.media_for_user(id, user.id).await?;
+    Ok(axum::Json(MediaView::one(&state, &media, user.id).await?))
 }
 
 /// The uploader and the album's owner may delete; other members may only look.
 async fn delete_media(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<MediaId>,
 ) -> ApiResult<StatusCode> {
-    let (media, role) = state.services.db.media_for_user(parse_id(&id)?, user.id).await?;
-    if media.owner_id != user.id && role != Role::Owner {
+    let (media, access) = state.services.db.media_for_user(id, user.id).await?;
+    if !access.may_remove(media.owner_id) {
         return Err(ApiError::Forbidden("only the person who added this, or the album's owner, can delete it"));
     }
     state.services.db.trash_media(media.id).await?;
@@ -70,10 +70,10 @@ async fn delete_media(
 async fn restore_media(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<MediaId>,
 ) -> ApiResult<axum::Json<MediaView>> {
-    let (media, role) = state.services.db.media_for_user(parse_id(&id)?, user.id).await?;
-    if media.owner_id != user.id && role != Role::Owner {
+    let (media, access) = state.services.db.media_for_user(id, user.id).await?;
+    if !access.may_remove(media.owner_id) {
         return Err(ApiError::NotFound);
     }
     if media.deleted_at.is_none() {
@@ -81,5 +81,5 @@ async fn restore_media(
     }
     state.services.db.restore_media(media.id).await?;
     let restored = state.services.db.media(media.id).await?;
-    Ok(axum::Json(MediaView::new(&state, &restored).await?))
+    Ok(axum::Json(MediaView::one(&state, &restored, user.id).await?))
 }

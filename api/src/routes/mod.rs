@@ -162,8 +162,9 @@ pub fn openapi_document() -> serde_json::Value {
     openapi::document()
 }
 
-/// Ids travel as strings; one that does not parse names nothing.
-pub fn parse_id(raw: &str) -> ApiResult<i64> {
+/// Ids travel as strings; one that does not parse names nothing. (Ids in paths are typed by the
+/// `Path` extractor, whose refusal is the same 404.)
+pub fn parse_id<Id: std::str::FromStr>(raw: &str) -> ApiResult<Id> {
     raw.parse().map_err(|_| ApiError::NotFound)
 }
 

@@ -4,14 +4,16 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, patch, put};
-use picup_common::db::{Media, Role};
+use picup_common::db::{Media, MediaAccess};
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+use picup_common::id::{CommentId, MediaId, UserId};
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::routes::{PageQuery, id_cursor, next_page, pair_cursor, parse_id};
+use crate::routes::{PageQuery, id_cursor, next_page, pair_cursor};
 use crate::state::AppState;
 use crate::views::{CommentView, Page, PersonView};
 
@@ -29,36 +31,30 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A photo the user may see and that is not in the trash.
-async fn visible_media(state: &AppState, user_id: i64, id: i64) -> ApiResult<(Media, Role)> {
-    let (media, role) = state.services.db.media_for_user(id, user_id).await?;
+async fn visible_media(state: &AppState, user_id: UserId, id: MediaId) -> ApiResult<(Media, MediaAccess)> {
+    let (media, access) = state.services.db.media_for_user(id, user_id).await?;
     if media.deleted_at.is_some() {
         return Err(ApiError::NotFound);
     }
-    Ok((media, role))
-}
-
-/// Wakes the fan-out loop: the activity just recorded reaches feeds and bells.
-fn activity_recorded(state: &AppState) {
-    state.services.activity_recorded.notify_one();
+    Ok((media, access))
 }
 
 async fn like(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<MediaId>,
 ) -> ApiResult<axum::Json<Value>> {
-    let (media, _) = visible_media(&state, user.id, parse_id(&id)?).await?;
+    let (media, _) = visible_media(&state, user.id, id).await?;
     let like_count = state.services.db.like(media.id, media.album_id, user.id).await?;
-    activity_recorded(&state);
     Ok(axum::Json(json!({ "liked": true, "like_count": like_count })))
 }
 
 async fn unlike(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<MediaId>,
 ) -> ApiResult<axum::Json<Value>> {
-    let (media, _) = visible_media(&state, user.id, parse_id(&id)?).await?;
+    let (media, _) = visible_media(&state, user.id, id).await?;
     let like_count = state.services.db.unlike(media.id, user.id).await?;
     Ok(axum::Json(json!({ "liked": false, "like_count": like_count })))
 }
@@ -66,10 +62,10 @@ async fn unlike(
 async fn likers(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<MediaId>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<PersonView>>> {
-    let (media, _) = visible_media(&state, user.id, parse_id(&id)?).await?;
+    let (media, _) = visible_media(&state, user.id, id).await?;
     let before = page.cursor.as_deref().map(pair_cursor).transpose()?;
     let limit = page.limit();
     let mut people = state.services.db.likers(media.id, before, limit + 1).await?;
@@ -80,10 +76,10 @@ async fn likers(
 async fn comments(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<MediaId>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Page<CommentView>>> {
-    let (media, _) = visible_media(&state, user.id, parse_id(&id)?).await?;
+    let (media, _) = visible_media(&state, user.id, id).await?;
     let after = page.cursor.as_deref().map(id_cursor).transpose()?;
     let limit = page.limit();
     let mut comments = state.services.db.comments(media.id, after, limit + 1).await?;
@@ -110,23 +106,22 @@ fn comment_body(request: &CommentRequest) -> ApiResult<&str> {
 async fn add_comment(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<MediaId>,
     Json(request): Json<CommentRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<CommentView>)> {
-    let (media, _) = visible_media(&state, user.id, parse_id(&id)?).await?;
+    let (media, _) = visible_media(&state, user.id, id).await?;
     let body = comment_body(&request)?;
     let comment = state.services.db.add_comment(media.id, media.album_id, user.id, body).await?;
-    activity_recorded(&state);
     Ok((StatusCode::CREATED, axum::Json(CommentView::from(&comment))))
 }
 
 async fn edit_comment(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<CommentId>,
     Json(request): Json<CommentRequest>,
 ) -> ApiResult<axum::Json<CommentView>> {
-    let comment = state.services.db.comment(parse_id(&id)?).await?;
+    let comment = state.services.db.comment(id).await?;
     visible_media(&state, user.id, comment.media_id).await?;
     if comment.author_id != user.id {
         return Err(ApiError::Forbidden("only its author can change a comment"));
@@ -140,11 +135,11 @@ async fn edit_comment(
 async fn delete_comment(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<CommentId>,
 ) -> ApiResult<StatusCode> {
-    let comment = state.services.db.comment(parse_id(&id)?).await?;
-    let (_, role) = visible_media(&state, user.id, comment.media_id).await?;
-    if comment.author_id != user.id && role != Role::Owner {
+    let comment = state.services.db.comment(id).await?;
+    let (_, access) = visible_media(&state, user.id, comment.media_id).await?;
+    if !access.may_remove(comment.author_id) {
         return Err(ApiError::Forbidden("only its author or the album's owner can delete a comment"));
     }
     state.services.db.delete_comment(comment.id).await?;
@@ -154,9 +149,9 @@ async fn delete_comment(
 async fn follow(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
 ) -> ApiResult<StatusCode> {
-    let followee = state.services.db.user(parse_id(&id)?).await?;
+    let followee = state.services.db.user(id).await?;
     if followee.id == user.id {
         return Err(ApiError::bad_request("cannot_follow_yourself", "you cannot follow yourself"));
     }
@@ -167,9 +162,9 @@ async fn follow(
 async fn unfollow(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
 ) -> ApiResult<StatusCode> {
-    state.services.db.unfollow(user.id, parse_id(&id)?).await?;
+    state.services.db.unfollow(user.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -25,7 +25,7 @@ async fn list_trash(
     let limit = page.limit();
     let mut media = state.services.db.list_trash(user.id, before, limit + 1).await?;
     let next_cursor = next_page(&mut media, limit, |last| last.id.to_string());
-    Ok(axum::Json(Page { items: MediaView::many(&state, &media).await?, next_cursor }))
+    Ok(axum::Json(Page { items: MediaView::for_viewer(&state, &media, user.id).await?, next_cursor }))
 }
 
 /// Marks everything in the trash for deletion; the purge job deletes the files and gives the

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use picup_common::db::Role;
+use picup_common::id::MediaId;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -362,7 +363,7 @@ async fn search_finds_parts_of_korean_and_english_words_dates_and_never_what_one
     let (status, _) = app.get("/search?q=", &cousin.token).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     // Places and cameras, as the thumbnailer records them from EXIF.
-    let id: i64 = in_jeju.parse().expect("id");
+    let id: MediaId = in_jeju.parse().expect("id");
     let media = app.services.db.media(id).await.expect("media");
     // Photos without GPS first, on every pooled connection: a photo with GPS after them must still
     // be recorded (a NULL once fixed the statement's parameter type on PostgreSQL).

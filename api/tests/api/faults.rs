@@ -4,6 +4,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use picup_common::id::UserId;
 use reqwest::{StatusCode, header};
 use serde_json::json;
 
@@ -224,9 +225,9 @@ async fn a_request_dropped_while_holding_the_quota_lock_does_not_keep_it() {
     let locks = &app.services.locks;
     // What happens when a client hangs up mid-request: the handler's future, guard and all, is
     // dropped without reaching `release`.
-    let abandoned = locks.acquire(7, Duration::from_secs(2)).await.expect("free lock");
+    let abandoned = locks.acquire(UserId::new(7), Duration::from_secs(2)).await.expect("free lock");
     drop(abandoned);
-    let next = locks.acquire(7, Duration::from_secs(3)).await;
+    let next = locks.acquire(UserId::new(7), Duration::from_secs(3)).await;
     assert!(next.is_ok(), "the lock was freed at once, not after its TTL");
     next.expect("lock").release().await;
     app.stop().await;
@@ -240,7 +241,7 @@ async fn a_lock_held_longer_than_its_ttl_is_renewed_and_stays_held() {
     }
     let app = TestApp::spawn().await;
     let locks = &app.services.locks;
-    let held = locks.acquire(9, Duration::from_secs(2)).await.expect("free lock");
+    let held = locks.acquire(UserId::new(9), Duration::from_secs(2)).await.expect("free lock");
     // Past the 10 s TTL: without renewal Redis would have let the key expire.
     tokio::time::sleep(Duration::from_secs(12)).await;
     let other = picup_common::lock::UserLocks::redis(
@@ -250,9 +251,9 @@ async fn a_lock_held_longer_than_its_ttl_is_renewed_and_stays_held() {
         app.services.metrics.clone(),
     )
     .expect("a second process's locks");
-    let stolen = other.acquire(9, Duration::from_millis(500)).await;
+    let stolen = other.acquire(UserId::new(9), Duration::from_millis(500)).await;
     assert!(matches!(stolen, Err(picup_common::lock::LockError::Timeout)), "still held by the first process");
     held.release().await;
-    other.acquire(9, Duration::from_secs(2)).await.expect("free once released").release().await;
+    other.acquire(UserId::new(9), Duration::from_secs(2)).await.expect("free once released").release().await;
     app.stop().await;
 }

@@ -247,7 +247,6 @@ impl TestApp {
         let expires = picup_common::now_ms() + 3_600_000;
         db.create_session(&picup_api::auth::hash_token(&token), user.id, expires).await.expect("session");
         db.add_album_member(album.parse().expect("album id"), user.id, role).await.expect("member");
-        self.services.activity_recorded.notify_one();
         User { token, id: user.id.to_string() }
     }
 

@@ -3,14 +3,15 @@
 use std::sync::{Arc, Mutex};
 
 use picup_common::cdn::{InvalidateError, Invalidator};
+use picup_common::config::ExposeSecret;
 use picup_common::events::{Event, EventBus};
+use picup_common::id::{MediaId, UserId};
 use picup_common::storage::ObjectKind;
 use picup_worker::jobs::{self, Job};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{TestApp, User, sample_photo};
-use picup_common::config::ExposeSecret;
 
 /// Records what would go to CloudFront; can pretend CloudFront is throttling.
 #[derive(Default)]
@@ -127,7 +128,7 @@ async fn a_purge_killed_after_the_s3_delete_finishes_on_the_next_run() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let (_, item) = photo_in_trash(&app, &admin).await;
-    let id: i64 = item["id"].as_str().expect("id").parse().expect("id");
+    let id: MediaId = item["id"].as_str().expect("id").parse().expect("id");
     app.services.db.request_trash_purge(admin.id.parse().expect("id")).await.expect("mark");
     // The crashed run got as far as deleting the objects.
     let media = app.services.db.media(id).await.expect("row still there");
@@ -152,7 +153,7 @@ async fn the_outbox_relay_waits_out_a_dead_broker_and_loses_nothing() {
     let mut ids = Vec::new();
     for _ in 0..3 {
         let media = app.upload(&admin, &album, &crate::helpers::pseudo_random_bytes(500, 1), "image/jpeg").await;
-        ids.push(media["id"].as_str().expect("id").parse::<i64>().expect("id"));
+        ids.push(media["id"].as_str().expect("id").parse::<MediaId>().expect("id"));
     }
     let mut services = app.services.clone();
     let (dead, receiver) = EventBus::local();
@@ -236,7 +237,7 @@ async fn the_quota_audit_reports_drift_and_fixes_it_when_told_to() {
 async fn the_storage_audit_deletes_derivatives_no_row_names_and_never_a_photo() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let owner: i64 = admin.id.parse().expect("id");
+    let owner: UserId = admin.id.parse().expect("id");
     let album = app.album(&admin, "Audit").await;
     let photo = app.upload(&admin, &album, &sample_photo(), "image/jpeg").await;
     app.settle(&admin, &album).await;
@@ -244,13 +245,13 @@ async fn the_storage_audit_deletes_derivatives_no_row_names_and_never_a_photo() 
     // Sent, not yet completed: its object is named by the reservation.
     let reservation = app.reserve(&admin, &album, "later.jpg", sample_photo().len(), "image/jpeg").await;
     assert!(app.put_presigned(&reservation, &sample_photo()).await.status().is_success());
-    let pending: i64 = reservation["id"].as_str().expect("id").parse().expect("id");
+    let pending: MediaId = reservation["id"].as_str().expect("id").parse().expect("id");
 
     // What a thumbnailer killed during a purge leaves, an original a restored database forgot,
     // and an object someone else put in the bucket.
-    let purged_media = 42;
+    let purged_media = MediaId::new(42);
     let orphan_derivatives = [ObjectKind::Thumbnail, ObjectKind::Preview].map(|kind| kind.key(owner, purged_media, ""));
-    let forgotten_original = ObjectKind::Original.key(owner, 43, "image/jpeg");
+    let forgotten_original = ObjectKind::Original.key(owner, MediaId::new(43), "image/jpeg");
     let foreign = "notes/readme.txt".to_owned();
     for key in orphan_derivatives.iter().chain([&forgotten_original, &foreign]) {
         app.services.storage.put(key, b"left over".to_vec(), "image/jpeg", ObjectKind::Preview).await.expect("put");

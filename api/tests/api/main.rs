@@ -1,6 +1,7 @@
 //! The api's integration tests, through HTTP against a real server. Run on SQLite and the
 //! embedded S3 by default; `.ci/run` runs them again on PostgreSQL and Redis.
 
+mod access;
 mod accounts;
 mod activity;
 mod albums;

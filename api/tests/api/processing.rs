@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use picup_common::id::MediaId;
 use picup_thumbnailer::consumer::{Consumer, dead_letter_stream};
 use picup_thumbnailer::job::{self, Outcome};
 use redis::AsyncCommands;
@@ -34,7 +35,7 @@ async fn an_uploaded_photo_becomes_ready_with_a_thumbnail_and_a_preview() {
     assert_eq!(app.me(&admin).await["used_bytes"], app.stored_bytes(&items).await);
 
     // The same event again (at-least-once delivery) rewrites the same objects, counted once.
-    let id: i64 = item["id"].as_str().expect("id").parse().expect("id");
+    let id: MediaId = item["id"].as_str().expect("id").parse().expect("id");
     assert_eq!(job::process(&app.services, id).await.expect("process"), Outcome::Ready);
     let again = app.media_list(&admin, &album).await;
     assert_eq!(app.me(&admin).await["used_bytes"], app.stored_bytes(&again).await);
@@ -131,7 +132,7 @@ async fn an_item_that_keeps_failing_ends_in_the_dead_letter_stream() {
     let admin = app.admin().await;
     let album = app.album(&admin, "Poison").await;
     let media = app.upload(&admin, &album, &sample_photo(), "image/jpeg").await;
-    let id: i64 = media["id"].as_str().expect("id").parse().expect("id");
+    let id: MediaId = media["id"].as_str().expect("id").parse().expect("id");
     // Simulate two attempts that died mid-way (the process crashed while decoding).
     for _ in 0..2 {
         app.services.db.count_processing_attempt(id).await.expect("attempt");

@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use picup_common::config::ExposeSecret;
+use picup_common::db::MediaStatus;
+use picup_common::id::MediaId;
 use reqwest::{StatusCode, header};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
-
-use picup_common::config::ExposeSecret;
 
 use crate::helpers::{Backends, TestApp, sample_photo};
 
@@ -206,7 +207,7 @@ async fn a_failing_store_is_retried_then_paused_and_nothing_is_counted_that_was_
     let (status, body) = app.complete(&admin, &reservation, None).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert!(link.connections() - before >= 3, "two refused tries and a good one");
-    let first_media = body["media"]["id"].as_str().expect("id").parse::<i64>().expect("numeric id");
+    let first_media = body["media"]["id"].as_str().expect("id").parse::<MediaId>().expect("numeric id");
     let settled = app.settle(&admin, &album).await;
     let used = app.me(&admin).await["used_bytes"].as_i64().expect("used");
     assert_eq!(used, app.stored_bytes(&settled).await);
@@ -235,7 +236,7 @@ async fn a_failing_store_is_retried_then_paused_and_nothing_is_counted_that_was_
     for _ in 0..4 {
         assert!(picup_thumbnailer::job::process(&app.services, first_media).await.is_err());
     }
-    assert_eq!(app.services.db.media(first_media).await.expect("media").status, "ready");
+    assert_eq!(app.services.db.media(first_media).await.expect("media").status, MediaStatus::Ready);
 
     // Hanging: after the cooldown one trial call goes out and is bounded by the read timeout
     // and the retries, not left waiting.

@@ -3,7 +3,9 @@
 //! `feed_items` row per recipient and marks the activity done, in one transaction, so it happens
 //! once in effect however often it is tried.
 
+use super::access::may_see_album;
 use super::{Db, DbResult, Tx};
+use crate::id::{AlbumId, CommentId, MediaId, UserId};
 use crate::now_ms;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -37,22 +39,22 @@ impl ActivityKind {
 #[derive(Clone, Debug)]
 pub struct NewActivity {
     pub kind: ActivityKind,
-    pub actor_id: i64,
-    pub album_id: i64,
-    pub media_id: Option<i64>,
-    pub comment_id: Option<i64>,
+    pub actor_id: UserId,
+    pub album_id: AlbumId,
+    pub media_id: Option<MediaId>,
+    pub comment_id: Option<CommentId>,
 }
 
 impl NewActivity {
-    pub fn new(kind: ActivityKind, actor_id: i64, album_id: i64) -> Self {
+    pub fn new(kind: ActivityKind, actor_id: UserId, album_id: AlbumId) -> Self {
         NewActivity { kind, actor_id, album_id, media_id: None, comment_id: None }
     }
 
-    pub fn media(self, media_id: i64) -> Self {
+    pub fn media(self, media_id: MediaId) -> Self {
         NewActivity { media_id: Some(media_id), ..self }
     }
 
-    pub fn comment(self, comment_id: i64) -> Self {
+    pub fn comment(self, comment_id: CommentId) -> Self {
         NewActivity { comment_id: Some(comment_id), ..self }
     }
 }
@@ -61,10 +63,10 @@ impl NewActivity {
 struct ActivityRow {
     id: i64,
     kind: String,
-    actor_id: i64,
-    album_id: i64,
-    media_id: Option<i64>,
-    comment_id: Option<i64>,
+    actor_id: UserId,
+    album_id: AlbumId,
+    media_id: Option<MediaId>,
+    comment_id: Option<CommentId>,
     created_at: i64,
 }
 
@@ -73,16 +75,17 @@ struct ActivityRow {
 pub struct FeedItem {
     pub id: i64,
     pub kind: String,
-    pub actor_id: i64,
+    pub actor_id: UserId,
     pub actor_name: String,
-    pub album_id: i64,
+    pub album_id: AlbumId,
     pub album_title: String,
-    pub media_id: Option<i64>,
-    pub comment_id: Option<i64>,
+    pub media_id: Option<MediaId>,
+    pub comment_id: Option<CommentId>,
     pub comment_body: Option<String>,
     pub thumbnail_key: Option<String>,
     pub item_count: i64,
-    pub notify: i64,
+    #[sqlx(try_from = "super::Flag")]
+    pub notify: bool,
     pub created_at: i64,
     pub updated_at: i64,
     pub read_at: Option<i64>,
@@ -121,13 +124,19 @@ pub(super) async fn record_activity(tx: &mut Tx, id: i64, activity: &NewActivity
     Ok(())
 }
 
-const FEED_SELECT: &str = "SELECT f.id, f.kind, f.actor_id, u.display_name AS actor_name, f.album_id, \
-       a.title AS album_title, f.media_id, f.comment_id, c.body AS comment_body, x.thumbnail_key, f.item_count, \
-       f.notify, f.created_at, f.updated_at, f.read_at \
-     FROM feed_items f JOIN users u ON u.id = f.actor_id JOIN albums a ON a.id = f.album_id \
-     LEFT JOIN media x ON x.id = f.media_id AND x.deleted_at IS NULL \
-     LEFT JOIN comments c ON c.id = f.comment_id \
-     WHERE f.user_id = $1 AND a.deleted_at IS NULL";
+/// The user's feed (`$1` is the user), from the albums they may still see.
+fn feed_select() -> String {
+    format!(
+        "SELECT f.id, f.kind, f.actor_id, u.display_name AS actor_name, f.album_id, \
+           a.title AS album_title, f.media_id, f.comment_id, c.body AS comment_body, x.thumbnail_key, f.item_count, \
+           f.notify, f.created_at, f.updated_at, f.read_at \
+         FROM feed_items f JOIN users u ON u.id = f.actor_id JOIN albums a ON a.id = f.album_id \
+         LEFT JOIN media x ON x.id = f.media_id AND x.deleted_at IS NULL \
+         LEFT JOIN comments c ON c.id = f.comment_id \
+         WHERE f.user_id = $1 AND {may_see}",
+        may_see = may_see_album("a", "$1")
+    )
+}
 
 impl Db {
     /// Activities not fanned out yet, oldest first.
@@ -140,7 +149,7 @@ impl Db {
 
     /// Fans one activity out to its recipients' feeds. Returns who got a notification (for
     /// real-time delivery); empty when the activity was already fanned out (or is gone).
-    pub async fn fan_out(&self, activity_id: i64) -> DbResult<Vec<i64>> {
+    pub async fn fan_out(&self, activity_id: i64) -> DbResult<Vec<UserId>> {
         let mut tx = self.begin().await?;
         // Claiming by the update makes a second, concurrent fan-out of the same activity a no-op.
         let claimed = sqlx::query("UPDATE activities SET fanned_out_at = $1 WHERE id = $2 AND fanned_out_at IS NULL")
@@ -173,7 +182,7 @@ impl Db {
     /// The feed, newest first; `notifications_only` keeps the items that notified the user.
     pub async fn feed(
         &self,
-        user_id: i64,
+        user_id: UserId,
         before: Option<FeedCursor>,
         limit: i64,
         notifications_only: bool,
@@ -181,8 +190,9 @@ impl Db {
         let before = before.unwrap_or(FeedCursor { updated_at: i64::MAX, id: i64::MAX });
         let only = if notifications_only { "AND f.notify = 1" } else { "" };
         let sql = sqlx::AssertSqlSafe(format!(
-            "{FEED_SELECT} {only} AND (f.updated_at, f.id) < ($2, $3) \
-             ORDER BY f.updated_at DESC, f.id DESC LIMIT $4"
+            "{} {only} AND (f.updated_at, f.id) < ($2, $3) \
+             ORDER BY f.updated_at DESC, f.id DESC LIMIT $4",
+            feed_select()
         ));
         Ok(sqlx::query_as(sql)
             .bind(user_id)
@@ -193,7 +203,7 @@ impl Db {
             .await?)
     }
 
-    pub async fn unread_notifications(&self, user_id: i64) -> DbResult<i64> {
+    pub async fn unread_notifications(&self, user_id: UserId) -> DbResult<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM feed_items WHERE user_id = $1 AND notify = 1 AND read_at IS NULL")
             .bind(user_id)
             .fetch_one(self.pool())
@@ -201,7 +211,7 @@ impl Db {
     }
 
     /// Marks the given notifications read, or all of them.
-    pub async fn mark_notifications_read(&self, user_id: i64, ids: Option<&[i64]>) -> DbResult<()> {
+    pub async fn mark_notifications_read(&self, user_id: UserId, ids: Option<&[i64]>) -> DbResult<()> {
         let now = now_ms();
         match ids {
             None => {
@@ -231,8 +241,8 @@ impl Db {
 }
 
 /// A like or comment: the photo's owner hears of it (unless they did it themselves).
-async fn fan_out_to_media_owner(tx: &mut Tx, row: &ActivityRow) -> DbResult<Vec<i64>> {
-    let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM media WHERE id = $1")
+async fn fan_out_to_media_owner(tx: &mut Tx, row: &ActivityRow) -> DbResult<Vec<UserId>> {
+    let owner: Option<UserId> = sqlx::query_scalar("SELECT owner_id FROM media WHERE id = $1")
         .bind(row.media_id)
         .fetch_optional(&mut **tx)
         .await?;
@@ -248,7 +258,7 @@ async fn fan_out_to_media_owner(tx: &mut Tx, row: &ActivityRow) -> DbResult<Vec<
 /// New photos: every member and the owner (all of them for albums up to the fan-out limit; the
 /// owner and the uploader's followers beyond it), grouped per uploader, album and hour. Set-based,
 /// so an album of hundreds costs a few statements, not hundreds.
-async fn fan_out_new_photos(tx: &mut Tx, row: &ActivityRow) -> DbResult<Vec<i64>> {
+async fn fan_out_new_photos(tx: &mut Tx, row: &ActivityRow) -> DbResult<Vec<UserId>> {
     let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM album_members WHERE album_id = $1")
         .bind(row.album_id)
         .fetch_one(&mut **tx)
@@ -302,7 +312,7 @@ async fn fan_out_new_photos(tx: &mut Tx, row: &ActivityRow) -> DbResult<Vec<i64>
 
 /// A new member: the owner is notified, the other members see it in their feed, and the new
 /// member's feed gets the album's recent past.
-async fn fan_out_new_member(tx: &mut Tx, row: &ActivityRow) -> DbResult<Vec<i64>> {
+async fn fan_out_new_member(tx: &mut Tx, row: &ActivityRow) -> DbResult<Vec<UserId>> {
     sqlx::query(
         "INSERT INTO feed_items (user_id, id, kind, actor_id, album_id, notify, created_at, updated_at) \
          SELECT user_id, $1, 'member_joined', $2, $3, 0, $4, $4 FROM album_members \
@@ -329,7 +339,7 @@ async fn fan_out_new_member(tx: &mut Tx, row: &ActivityRow) -> DbResult<Vec<i64>
     .bind(JOIN_BACKFILL)
     .execute(&mut **tx)
     .await?;
-    let owner: i64 =
+    let owner: UserId =
         sqlx::query_scalar("SELECT owner_id FROM albums WHERE id = $1").bind(row.album_id).fetch_one(&mut **tx).await?;
     if owner == row.actor_id {
         return Ok(Vec::new());
@@ -340,7 +350,7 @@ async fn fan_out_new_member(tx: &mut Tx, row: &ActivityRow) -> DbResult<Vec<i64>
 
 /// One feed item, dated when it happened; a second insert of the same activity for the same
 /// person changes nothing.
-async fn insert_item(tx: &mut Tx, user_id: i64, row: &ActivityRow, notify: bool) -> DbResult<()> {
+async fn insert_item(tx: &mut Tx, user_id: UserId, row: &ActivityRow, notify: bool) -> DbResult<()> {
     sqlx::query(
         "INSERT INTO feed_items (user_id, id, kind, actor_id, album_id, media_id, comment_id, notify, \
            created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \

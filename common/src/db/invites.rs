@@ -1,9 +1,10 @@
 use super::{Db, DbResult, Role, Tx};
+use crate::id::{AlbumId, UserId};
 use crate::now_ms;
 
 #[derive(Clone, Debug)]
 pub struct Invite {
-    pub album_id: Option<i64>,
+    pub album_id: Option<AlbumId>,
     pub role: Option<Role>,
 }
 
@@ -11,8 +12,8 @@ impl Db {
     pub async fn create_invite(
         &self,
         token_hash: &str,
-        created_by: i64,
-        album: Option<(i64, Role)>,
+        created_by: UserId,
+        album: Option<(AlbumId, Role)>,
         expires_at: i64,
     ) -> DbResult<()> {
         sqlx::query(
@@ -32,8 +33,8 @@ impl Db {
 
     /// Marks an unused, unexpired invite as used by `user_id`; `NotFound` when there is none.
     /// Runs in the registration's transaction so a failed registration leaves the invite usable.
-    pub async fn consume_invite(&self, tx: &mut Tx, token_hash: &str, user_id: i64) -> DbResult<Invite> {
-        let (album_id, role): (Option<i64>, Option<String>) = sqlx::query_as(
+    pub async fn consume_invite(&self, tx: &mut Tx, token_hash: &str, user_id: UserId) -> DbResult<Invite> {
+        let (album_id, role): (Option<AlbumId>, Option<String>) = sqlx::query_as(
             "UPDATE invites SET used_by = $1 WHERE token_hash = $2 AND used_by IS NULL AND expires_at > $3 \
              RETURNING album_id, role",
         )

@@ -2,12 +2,13 @@
 //! audits.
 
 use super::{Db, DbResult};
+use crate::id::{MediaId, UserId};
 use crate::now_ms;
 
 /// One user's counters next to what the rows say they should be.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct QuotaAudit {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub used_bytes: i64,
     pub reserved_bytes: i64,
     pub actual_used: i64,
@@ -41,7 +42,7 @@ impl Db {
 
     /// Which of `ids` still have a media row or an upload row (they share ids). One statement,
     /// so a reservation that completes meanwhile is seen in one place or the other.
-    pub async fn live_object_ids(&self, ids: &[i64]) -> DbResult<std::collections::HashSet<i64>> {
+    pub async fn live_object_ids(&self, ids: &[MediaId]) -> DbResult<std::collections::HashSet<MediaId>> {
         if ids.is_empty() {
             return Ok(Default::default());
         }
@@ -53,7 +54,7 @@ impl Db {
         for id in ids {
             query = query.bind(*id);
         }
-        let rows: Vec<(i64,)> = query.fetch_all(self.pool()).await?;
+        let rows: Vec<(MediaId,)> = query.fetch_all(self.pool()).await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
@@ -108,7 +109,7 @@ impl Db {
     }
 
     /// Sets a user's counters to what the rows say, in one statement.
-    pub async fn fix_quota(&self, user_id: i64) -> DbResult<()> {
+    pub async fn fix_quota(&self, user_id: UserId) -> DbResult<()> {
         sqlx::query(
             "UPDATE users SET \
                used_bytes = CAST(COALESCE((SELECT SUM(m.size_bytes + m.derivative_bytes) FROM media m WHERE m.owner_id = $1), 0) AS BIGINT), \

@@ -1,13 +1,17 @@
-use super::{Db, DbError, DbResult, Role, Tx};
+use super::access::{MediaAccess, Role, album_role, may_remove_media, may_see_album};
+use super::{Db, DbError, DbResult, Tx};
+use crate::id::{AlbumId, MediaId, UserId};
 use crate::now_ms;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Media {
-    pub id: i64,
-    pub album_id: i64,
-    pub owner_id: i64,
-    pub kind: String,
-    pub status: String,
+    pub id: MediaId,
+    pub album_id: AlbumId,
+    pub owner_id: UserId,
+    #[sqlx(try_from = "String")]
+    pub kind: MediaKind,
+    #[sqlx(try_from = "String")]
+    pub status: MediaStatus,
     pub filename: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -34,12 +38,68 @@ pub struct Media {
     pub comment_count: i64,
 }
 
-/// A media item and whether the person asking liked it (1 or 0).
+/// What a media item is, decided once from its content type when its upload completes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    Photo,
+    Video,
+}
+
+impl MediaKind {
+    pub fn of_content_type(content_type: &str) -> MediaKind {
+        if content_type.starts_with("video/") { MediaKind::Video } else { MediaKind::Photo }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::Photo => "photo",
+            MediaKind::Video => "video",
+        }
+    }
+}
+
+impl TryFrom<String> for MediaKind {
+    type Error = super::UnknownValue;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        match value.as_str() {
+            "photo" => Ok(MediaKind::Photo),
+            "video" => Ok(MediaKind::Video),
+            _ => Err(super::UnknownValue(value)),
+        }
+    }
+}
+
+/// Where a media item is: its thumbnails being made, shown, or refused with a reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaStatus {
+    Processing,
+    Ready,
+    Failed,
+}
+
+impl TryFrom<String> for MediaStatus {
+    type Error = super::UnknownValue;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        match value.as_str() {
+            "processing" => Ok(MediaStatus::Processing),
+            "ready" => Ok(MediaStatus::Ready),
+            "failed" => Ok(MediaStatus::Failed),
+            _ => Err(super::UnknownValue(value)),
+        }
+    }
+}
+
+/// A media item and whether the person asking liked it.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ViewedMedia {
     #[sqlx(flatten)]
     pub media: Media,
-    pub liked: i64,
+    #[sqlx(try_from = "super::Flag")]
+    pub liked: bool,
 }
 
 impl Media {
@@ -67,10 +127,10 @@ impl Media {
 }
 
 pub struct NewMedia<'a> {
-    pub id: i64,
-    pub album_id: i64,
-    pub owner_id: i64,
-    pub kind: &'a str,
+    pub id: MediaId,
+    pub album_id: AlbumId,
+    pub owner_id: UserId,
+    pub kind: MediaKind,
     pub filename: &'a str,
     pub content_type: &'a str,
     pub size_bytes: i64,
@@ -101,7 +161,7 @@ pub struct ProcessedMedia {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MediaCursor {
     pub taken_at: i64,
-    pub id: i64,
+    pub id: MediaId,
 }
 
 pub(super) const MEDIA_COLUMNS: &str = "m.id, m.album_id, m.owner_id, m.kind, m.status, m.filename, m.content_type, \
@@ -118,7 +178,7 @@ pub(super) async fn insert_media(tx: &mut Tx, media: &NewMedia<'_>) -> DbResult<
     .bind(media.id)
     .bind(media.album_id)
     .bind(media.owner_id)
-    .bind(media.kind)
+    .bind(media.kind.as_str())
     .bind(media.filename)
     .bind(media.content_type)
     .bind(media.size_bytes)
@@ -131,30 +191,28 @@ pub(super) async fn insert_media(tx: &mut Tx, media: &NewMedia<'_>) -> DbResult<
 }
 
 impl Db {
-    pub async fn media(&self, id: i64) -> DbResult<Media> {
+    pub async fn media(&self, id: MediaId) -> DbResult<Media> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {MEDIA_COLUMNS} FROM media m WHERE m.id = $1"));
         Ok(sqlx::query_as(sql).bind(id).fetch_one(self.pool()).await?)
     }
 
-    /// A media item with the caller's role in its album, if the caller may see it. Items in the
-    /// trash are visible to their uploader and to the album's owner only.
-    pub async fn media_for_user(&self, id: i64, user_id: i64) -> DbResult<(Media, Role)> {
+    /// A media item and what the caller may do with it, if they may see it (items in the trash:
+    /// their uploader and the album's owner only); else `NotFound`.
+    pub async fn media_for_user(&self, id: MediaId, user_id: UserId) -> DbResult<(Media, MediaAccess)> {
         let media = self.media(id).await?;
-        let (owner_id, role): (i64, Option<String>) = sqlx::query_as(
-            "SELECT a.owner_id, m.role FROM albums a \
-             LEFT JOIN album_members m ON m.album_id = a.id AND m.user_id = $1 WHERE a.id = $2",
-        )
-        .bind(user_id)
-        .bind(media.album_id)
-        .fetch_one(self.pool())
-        .await?;
-        let role = if owner_id == user_id { Some(Role::Owner) } else { role.as_deref().and_then(Role::parse) };
-        match role {
-            Some(role) if media.deleted_at.is_none() => Ok((media, role)),
-            Some(role) if role == Role::Owner || media.owner_id == user_id => Ok((media, role)),
-            _ if media.deleted_at.is_some() && media.owner_id == user_id => Ok((media, Role::Viewer)),
-            _ => Err(DbError::NotFound),
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {role} AS role, CAST(CASE WHEN a.owner_id = $1 THEN 1 ELSE 0 END AS BIGINT) \
+             FROM albums a WHERE a.id = $2",
+            role = album_role("a", "$1")
+        ));
+        let (role, owns_album): (Option<String>, super::Flag) =
+            sqlx::query_as(sql).bind(user_id).bind(media.album_id).fetch_one(self.pool()).await?;
+        let role = role.as_deref().and_then(Role::parse);
+        let access = MediaAccess { user_id, role, owns_album: owns_album.into() };
+        if !access.may_see(media.owner_id, media.deleted_at.is_some()) {
+            return Err(DbError::NotFound);
         }
+        Ok((media, access))
     }
 
     /// A page of an album, newest taken first. The row comparison `(taken_at, id) < (..)` lets
@@ -164,18 +222,20 @@ impl Db {
     /// someone who may see the album, so an empty page does not say which; `album_access` does.
     pub async fn album_page(
         &self,
-        album_id: i64,
-        viewer_id: i64,
+        album_id: AlbumId,
+        viewer_id: UserId,
         after: Option<MediaCursor>,
         limit: i64,
     ) -> DbResult<Vec<ViewedMedia>> {
-        let after = after.unwrap_or(MediaCursor { taken_at: i64::MAX, id: i64::MAX });
+        let after = after.unwrap_or(MediaCursor { taken_at: i64::MAX, id: MediaId::new(i64::MAX) });
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {MEDIA_COLUMNS}, CAST(CASE WHEN EXISTS \
                (SELECT 1 FROM likes l WHERE l.media_id = m.id AND l.user_id = $2) THEN 1 ELSE 0 END AS BIGINT) AS liked \
              FROM media m WHERE m.album_id = $1 AND m.deleted_at IS NULL \
-             AND (m.taken_at, m.id) < ($3, $4) AND {} ORDER BY m.taken_at DESC, m.id DESC LIMIT {limit}",
-            super::albums::may_see_album("$1", "$2")
+             AND (m.taken_at, m.id) < ($3, $4) \
+             AND EXISTS (SELECT 1 FROM albums a WHERE a.id = $1 AND {may_see}) \
+             ORDER BY m.taken_at DESC, m.id DESC LIMIT {limit}",
+            may_see = may_see_album("a", "$2")
         ));
         // The limit is written into the statement: with `LIMIT $5` PostgreSQL costs the generic
         // plan as if a tenth of the album were read, and so planned the statement again on every
@@ -189,7 +249,7 @@ impl Db {
             .await?)
     }
 
-    pub async fn trash_media(&self, id: i64) -> DbResult<()> {
+    pub async fn trash_media(&self, id: MediaId) -> DbResult<()> {
         let now = now_ms();
         sqlx::query("UPDATE media SET deleted_at = $1, updated_at = $1 WHERE id = $2 AND deleted_at IS NULL")
             .bind(now)
@@ -200,7 +260,7 @@ impl Db {
     }
 
     /// Brings media back from the trash, and its album too if the album was deleted with it.
-    pub async fn restore_media(&self, id: i64) -> DbResult<()> {
+    pub async fn restore_media(&self, id: MediaId) -> DbResult<()> {
         let mut tx = self.begin().await?;
         let restored = sqlx::query(
             "UPDATE media SET deleted_at = NULL, updated_at = $1 WHERE id = $2 AND deleted_at IS NOT NULL \
@@ -222,26 +282,24 @@ impl Db {
     }
 
     /// The user's trash: deleted media they uploaded or that sit in an album they own.
-    pub async fn list_trash(&self, user_id: i64, after: Option<i64>, limit: i64) -> DbResult<Vec<Media>> {
+    pub async fn list_trash(&self, user_id: UserId, after: Option<i64>, limit: i64) -> DbResult<Vec<Media>> {
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {MEDIA_COLUMNS} FROM media m JOIN albums a ON a.id = m.album_id \
-             WHERE m.deleted_at IS NOT NULL AND m.purge_requested = 0 AND (m.owner_id = $1 OR a.owner_id = $1) \
-             AND m.id < $2 ORDER BY m.id DESC LIMIT $3"
+            "SELECT {MEDIA_COLUMNS} FROM media m WHERE m.deleted_at IS NOT NULL AND m.purge_requested = 0 \
+             AND {may_remove} AND m.id < $2 ORDER BY m.id DESC LIMIT $3",
+            may_remove = may_remove_media("m", "$1")
         ));
         Ok(sqlx::query_as(sql).bind(user_id).bind(after.unwrap_or(i64::MAX)).bind(limit).fetch_all(self.pool()).await?)
     }
 
     /// Empties the user's trash: the items are marked for the purge job, which deletes the
     /// objects and gives the bytes back. Returns how many items were marked.
-    pub async fn request_trash_purge(&self, user_id: i64) -> DbResult<u64> {
-        let result = sqlx::query(
+    pub async fn request_trash_purge(&self, user_id: UserId) -> DbResult<u64> {
+        let sql = sqlx::AssertSqlSafe(format!(
             "UPDATE media SET purge_requested = 1, updated_at = $2 WHERE deleted_at IS NOT NULL AND purge_requested = 0 \
-             AND (owner_id = $1 OR album_id IN (SELECT id FROM albums WHERE owner_id = $1))",
-        )
-        .bind(user_id)
-        .bind(now_ms())
-        .execute(self.pool())
-        .await?;
+             AND {may_remove}",
+            may_remove = may_remove_media("media", "$1")
+        ));
+        let result = sqlx::query(sql).bind(user_id).bind(now_ms()).execute(self.pool()).await?;
         Ok(result.rows_affected())
     }
 
@@ -299,11 +357,11 @@ impl Db {
 
     /// Records what the thumbnailer made. Idempotent: a second run replaces the derivatives'
     /// byte count instead of adding to it.
-    pub async fn mark_media_ready(&self, id: i64, processed: &ProcessedMedia) -> DbResult<()> {
+    pub async fn mark_media_ready(&self, id: MediaId, processed: &ProcessedMedia) -> DbResult<()> {
         let mut tx = self.begin().await?;
         // Touching the row first takes its lock on PostgreSQL, so the read below is not stale.
         sqlx::query("UPDATE media SET updated_at = $1 WHERE id = $2").bind(now_ms()).bind(id).execute(&mut *tx).await?;
-        let (owner_id, old_bytes): (i64, i64) =
+        let (owner_id, old_bytes): (UserId, i64) =
             sqlx::query_as("SELECT owner_id, derivative_bytes FROM media WHERE id = $1")
                 .bind(id)
                 .fetch_one(&mut *tx)
@@ -343,7 +401,7 @@ impl Db {
     }
 
     /// Counts a processing attempt; returns the new count so the caller can give up after N.
-    pub async fn count_processing_attempt(&self, id: i64) -> DbResult<i64> {
+    pub async fn count_processing_attempt(&self, id: MediaId) -> DbResult<i64> {
         let (attempts,): (i64,) = sqlx::query_as(
             "UPDATE media SET attempts = attempts + 1, updated_at = $1 WHERE id = $2 RETURNING attempts",
         )
@@ -356,7 +414,7 @@ impl Db {
 
     /// Gives back an attempt that failed for a reason outside the file (the object store was
     /// down), so an outage cannot use up a good photo's attempts and mark it failed.
-    pub async fn refund_processing_attempt(&self, id: i64) -> DbResult<()> {
+    pub async fn refund_processing_attempt(&self, id: MediaId) -> DbResult<()> {
         sqlx::query("UPDATE media SET attempts = attempts - 1 WHERE id = $1 AND attempts > 0")
             .bind(id)
             .execute(self.pool())
@@ -364,7 +422,7 @@ impl Db {
         Ok(())
     }
 
-    pub async fn mark_media_failed(&self, id: i64, reason: &str) -> DbResult<()> {
+    pub async fn mark_media_failed(&self, id: MediaId, reason: &str) -> DbResult<()> {
         sqlx::query("UPDATE media SET status = 'failed', failure_reason = $1, updated_at = $2 WHERE id = $3")
             .bind(reason)
             .bind(now_ms())
@@ -375,7 +433,7 @@ impl Db {
     }
 
     /// Marks media as just re-sent, so the next re-drive waits for them again.
-    pub async fn touch_media(&self, ids: &[i64]) -> DbResult<()> {
+    pub async fn touch_media(&self, ids: &[MediaId]) -> DbResult<()> {
         let now = now_ms();
         let mut tx = self.begin().await?;
         for id in ids {
@@ -387,8 +445,8 @@ impl Db {
 
     /// Media still processing since before `updated_before`: their event was lost or their
     /// processor died.
-    pub async fn stuck_media(&self, updated_before: i64, limit: i64) -> DbResult<Vec<i64>> {
-        let rows: Vec<(i64,)> = sqlx::query_as(
+    pub async fn stuck_media(&self, updated_before: i64, limit: i64) -> DbResult<Vec<MediaId>> {
+        let rows: Vec<(MediaId,)> = sqlx::query_as(
             "SELECT id FROM media WHERE status = 'processing' AND updated_at < $1 ORDER BY updated_at LIMIT $2",
         )
         .bind(updated_before)

@@ -3,6 +3,7 @@
 //! SQL lives here, not in handlers. Times are epoch milliseconds and flags are integers so that
 //! the same statements decode the same way on both backends.
 
+mod access;
 mod albums;
 mod feed;
 mod invites;
@@ -20,19 +21,21 @@ use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool, Transaction};
+use tokio::sync::Notify;
 
-pub use albums::{Album, AlbumAccess, Role};
+use crate::id::IdGenerator;
+
+pub use access::{MediaAccess, Role};
+pub use albums::{Album, AlbumAccess};
 pub use feed::{ActivityKind, FANOUT_MEMBER_LIMIT, FeedCursor, FeedItem};
 pub use invites::Invite;
 pub use maintenance::QuotaAudit;
-pub use media::{Media, MediaCursor, NewMedia, ProcessedMedia, ViewedMedia};
+pub use media::{Media, MediaCursor, MediaKind, MediaStatus, NewMedia, ProcessedMedia, ViewedMedia};
 pub use outbox::OutboxEvent;
 pub use search::{SearchQuery, SearchWord};
 pub use social::{Comment, Person};
 pub use uploads::{NewUpload, Upload};
 pub use users::{NewUser, User};
-
-use crate::id::IdGenerator;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -50,6 +53,11 @@ impl DbError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, DbError::NotFound)
     }
+
+    /// The database is down or overloaded, as opposed to refusing the statement: a 503.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, DbError::Sqlx(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed))
+    }
 }
 
 impl From<sqlx::Error> for DbError {
@@ -63,6 +71,23 @@ impl From<sqlx::Error> for DbError {
 }
 
 pub type DbResult<T> = Result<T, DbError>;
+
+/// A text column held a value this version does not know (a row written by a newer one).
+#[derive(Debug, thiserror::Error)]
+#[error("unknown value {0:?}")]
+pub struct UnknownValue(pub String);
+
+/// A flag column: an integer 0 or 1, which both databases decode the same way; rows read it as
+/// a `bool` with `#[sqlx(try_from = "Flag")]`.
+#[derive(sqlx::Type)]
+#[sqlx(transparent)]
+pub(crate) struct Flag(i64);
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> bool {
+        flag.0 != 0
+    }
+}
 pub type Tx = Transaction<'static, Any>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +101,8 @@ pub struct Db {
     pool: AnyPool,
     backend: Backend,
     ids: Arc<IdGenerator>,
+    /// Signalled after every commit that recorded an activity (see `commit_activity`).
+    activity_recorded: Arc<Notify>,
 }
 
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -107,7 +134,7 @@ impl Db {
             crate::private_files::prepare_sqlite(&file).map_err(|e| DbError::Sqlx(sqlx::Error::Io(e)))?;
         }
         let pool = options.connect(url).await?;
-        Ok(Db { pool, backend, ids: Arc::new(IdGenerator::new()) })
+        Ok(Db { pool, backend, ids: Arc::new(IdGenerator::new()), activity_recorded: Arc::default() })
     }
 
     pub async fn migrate(&self) -> DbResult<()> {
@@ -133,6 +160,20 @@ impl Db {
             Backend::Postgres => self.pool.begin().await?,
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
         })
+    }
+
+    /// Commits a transaction that recorded an activity (a like, a comment, new photos, a new
+    /// member) and wakes the fan-out, so feeds and bells hear of it now rather than at its next
+    /// idle check. Every such write goes through here, so no caller has to remember the signal.
+    pub async fn commit_activity(&self, tx: Tx) -> DbResult<()> {
+        tx.commit().await?;
+        self.activity_recorded.notify_one();
+        Ok(())
+    }
+
+    /// Resolves when an activity was committed since the last call (see `commit_activity`).
+    pub async fn activity_recorded(&self) {
+        self.activity_recorded.notified().await;
     }
 
     pub async fn ping(&self) -> DbResult<()> {

@@ -3,8 +3,10 @@
 //! through trigram indexes: pg_trgm on PostgreSQL, FTS5's trigram tokenizer on SQLite (both fall
 //! back to scanning the person's own rows for words shorter than three characters, like "제주").
 
+use super::access::may_see_album;
 use super::media::{MEDIA_COLUMNS, Media};
 use super::{Backend, Db, DbResult, MediaCursor};
+use crate::id::{AlbumId, MediaId, UserId};
 
 #[derive(Clone, Debug, Default)]
 pub struct SearchQuery {
@@ -72,21 +74,20 @@ impl Db {
     /// Media the user may see that match, newest taken first, after the cursor.
     pub async fn search_media(
         &self,
-        user_id: i64,
+        user_id: UserId,
         query: &SearchQuery,
         after: Option<MediaCursor>,
         limit: i64,
     ) -> DbResult<Vec<Media>> {
-        let after = after.unwrap_or(MediaCursor { taken_at: i64::MAX, id: i64::MAX });
+        let after = after.unwrap_or(MediaCursor { taken_at: i64::MAX, id: MediaId::new(i64::MAX) });
         let mut sql = Sql { text: String::new(), binds: Vec::new() };
-        let user = sql.param(Bind::Int(user_id));
+        let user = sql.param(Bind::Int(user_id.get()));
         let taken = sql.param(Bind::Int(after.taken_at));
-        let id = sql.param(Bind::Int(after.id));
+        let id = sql.param(Bind::Int(after.id.get()));
         sql.text = format!(
             "SELECT {MEDIA_COLUMNS} FROM media m JOIN albums a ON a.id = m.album_id \
-             LEFT JOIN album_members am ON am.album_id = a.id AND am.user_id = {user} \
-             WHERE a.deleted_at IS NULL AND m.deleted_at IS NULL AND (a.owner_id = {user} OR am.user_id IS NOT NULL) \
-             AND (m.taken_at, m.id) < ({taken}, {id})"
+             WHERE m.deleted_at IS NULL AND {may_see} AND (m.taken_at, m.id) < ({taken}, {id})",
+            may_see = may_see_album("a", &user)
         );
         for word in &query.words {
             let condition = self.word_condition(&mut sql, word);
@@ -118,23 +119,25 @@ impl Db {
     }
 
     /// The albums the user may see whose title holds every word.
-    pub async fn search_albums(&self, user_id: i64, words: &[SearchWord], limit: i64) -> DbResult<Vec<(i64, String)>> {
+    pub async fn search_albums(
+        &self,
+        user_id: UserId,
+        words: &[SearchWord],
+        limit: i64,
+    ) -> DbResult<Vec<(AlbumId, String)>> {
         if words.is_empty() {
             return Ok(Vec::new());
         }
         let mut sql = Sql { text: String::new(), binds: Vec::new() };
-        let user = sql.param(Bind::Int(user_id));
-        sql.text = format!(
-            "SELECT a.id, a.title FROM albums a LEFT JOIN album_members am ON am.album_id = a.id AND am.user_id = {user} \
-             WHERE a.deleted_at IS NULL AND (a.owner_id = {user} OR am.user_id IS NOT NULL)"
-        );
+        let user = sql.param(Bind::Int(user_id.get()));
+        sql.text = format!("SELECT a.id, a.title FROM albums a WHERE {may_see}", may_see = may_see_album("a", &user));
         for word in words {
             let pattern = sql.param(Bind::Text(contains_pattern(&word.text)));
             sql.text.push_str(&format!(" AND LOWER(a.title) LIKE {pattern} ESCAPE '\\'"));
         }
         let limit = sql.param(Bind::Int(limit));
         sql.text.push_str(&format!(" ORDER BY a.id DESC LIMIT {limit}"));
-        Ok(sql.query_as::<(i64, String)>().fetch_all(self.pool()).await?)
+        Ok(sql.query_as::<(AlbumId, String)>().fetch_all(self.pool()).await?)
     }
 
     /// Where one word may match, for this backend's trigram index.

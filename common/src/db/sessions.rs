@@ -1,10 +1,11 @@
 use super::users::{USER_COLUMNS_QUALIFIED, User};
 use super::{Db, DbResult};
+use crate::id::UserId;
 use crate::now_ms;
 
 impl Db {
     /// Stores only the SHA-256 of a session token, so a leaked database does not log anyone in.
-    pub async fn create_session(&self, token_hash: &str, user_id: i64, expires_at: i64) -> DbResult<()> {
+    pub async fn create_session(&self, token_hash: &str, user_id: UserId, expires_at: i64) -> DbResult<()> {
         sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
             .bind(user_id)

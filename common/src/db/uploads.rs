@@ -3,13 +3,14 @@ use super::media::{Media, NewMedia, insert_media};
 use super::outbox::insert_outbox;
 use super::{Db, DbError, DbResult};
 use crate::events::Event;
+use crate::id::{AlbumId, MediaId, UserId};
 use crate::now_ms;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Upload {
-    pub id: i64,
-    pub user_id: i64,
-    pub album_id: i64,
+    pub id: MediaId,
+    pub user_id: UserId,
+    pub album_id: AlbumId,
     pub filename: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -21,9 +22,9 @@ pub struct Upload {
 }
 
 pub struct NewUpload<'a> {
-    pub id: i64,
-    pub user_id: i64,
-    pub album_id: i64,
+    pub id: MediaId,
+    pub user_id: UserId,
+    pub album_id: AlbumId,
     pub filename: &'a str,
     pub content_type: &'a str,
     pub size_bytes: i64,
@@ -94,7 +95,7 @@ impl Db {
         self.upload(new.id).await.map_err(ReserveError::Db)
     }
 
-    pub async fn upload(&self, id: i64) -> DbResult<Upload> {
+    pub async fn upload(&self, id: MediaId) -> DbResult<Upload> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = $1"));
         Ok(sqlx::query_as(sql).bind(id).fetch_one(self.pool()).await?)
     }
@@ -137,7 +138,7 @@ impl Db {
         insert_outbox(&mut tx, self.next_id(), &Event::MediaUploaded { media_id: media.id }).await?;
         let activity = NewActivity::new(ActivityKind::PhotosAdded, upload.user_id, upload.album_id).media(media.id);
         record_activity(&mut tx, self.next_id(), &activity).await?;
-        tx.commit().await?;
+        self.commit_activity(tx).await?;
         self.media(media.id).await
     }
 

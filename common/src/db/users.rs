@@ -1,9 +1,10 @@
 use super::{Db, DbError, DbResult, Tx};
+use crate::id::UserId;
 use crate::now_ms;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
@@ -44,7 +45,7 @@ impl Db {
     /// insert share one transaction so two first registrations cannot both become admin.
     pub async fn create_user(&self, tx: &mut Tx, new: &NewUser<'_>) -> DbResult<User> {
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&mut **tx).await?;
-        let id = self.next_id();
+        let id = UserId::new(self.next_id());
         sqlx::query(
             "INSERT INTO users (id, email, display_name, password_hash, is_admin, quota_bytes, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -66,7 +67,7 @@ impl Db {
         Ok(count)
     }
 
-    pub async fn user(&self, id: i64) -> DbResult<User> {
+    pub async fn user(&self, id: UserId) -> DbResult<User> {
         user_by_id(self.pool(), id).await
     }
 
@@ -81,7 +82,7 @@ impl Db {
     }
 
     /// Counts a failed password and, past a few, blocks logins with a doubling delay.
-    pub async fn record_failed_login(&self, user_id: i64) -> DbResult<()> {
+    pub async fn record_failed_login(&self, user_id: UserId) -> DbResult<()> {
         let mut tx = self.begin().await?;
         let (failed,): (i64,) =
             sqlx::query_as("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
@@ -101,7 +102,7 @@ impl Db {
         Ok(())
     }
 
-    pub async fn reset_failed_logins(&self, user_id: i64) -> DbResult<()> {
+    pub async fn reset_failed_logins(&self, user_id: UserId) -> DbResult<()> {
         sqlx::query("UPDATE users SET failed_logins = 0, login_blocked_until = 0 WHERE id = $1")
             .bind(user_id)
             .execute(self.pool())
@@ -109,7 +110,7 @@ impl Db {
         Ok(())
     }
 
-    pub async fn set_quota(&self, user_id: i64, quota_bytes: i64) -> DbResult<User> {
+    pub async fn set_quota(&self, user_id: UserId, quota_bytes: i64) -> DbResult<User> {
         let result = sqlx::query("UPDATE users SET quota_bytes = $1 WHERE id = $2")
             .bind(quota_bytes)
             .bind(user_id)
@@ -122,7 +123,10 @@ impl Db {
     }
 }
 
-pub(super) async fn user_by_id<'e>(executor: impl sqlx::Executor<'e, Database = sqlx::Any>, id: i64) -> DbResult<User> {
+pub(super) async fn user_by_id<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    id: UserId,
+) -> DbResult<User> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"));
     Ok(sqlx::query_as(sql).bind(id).fetch_one(executor).await?)
 }

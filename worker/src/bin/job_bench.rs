@@ -7,8 +7,9 @@ use std::time::Instant;
 use picup_common::cdn::{InvalidateError, Invalidator};
 use picup_common::config::Config;
 use picup_common::config::ExposeSecret;
-use picup_common::db::{NewMedia, NewUpload, NewUser};
+use picup_common::db::{MediaKind, NewMedia, NewUpload, NewUser};
 use picup_common::events::EventBus;
+use picup_common::id::{AlbumId, MediaId, UserId};
 use picup_common::services::Services;
 use picup_common::storage::ObjectKind;
 use picup_worker::jobs::Job;
@@ -25,11 +26,11 @@ impl Invalidator for NoopInvalidator {
 
 async fn upload(
     services: &Services,
-    user_id: i64,
-    album_id: i64,
+    user_id: UserId,
+    album_id: AlbumId,
     expires_at: i64,
 ) -> anyhow::Result<picup_common::db::Upload> {
-    let id = services.db.next_id();
+    let id = MediaId::new(services.db.next_id());
     let key = ObjectKind::Original.key(user_id, id, "image/jpeg");
     Ok(services
         .db
@@ -90,7 +91,7 @@ async fn main() -> anyhow::Result<()> {
             id: reservation.id,
             album_id: album,
             owner_id: user.id,
-            kind: "photo",
+            kind: MediaKind::Photo,
             filename: "bench.jpg",
             content_type: "image/jpeg",
             size_bytes: 1000,

@@ -1,0 +1,403 @@
+//! Uploads (ARCHITECTURE.md, steps 1-3), the use cases the api and the worker share: reserve the
+//! bytes and a place in the store, complete with the size the store reports, abort, and sweep
+//! what expired. Each runs under the user's lock ([`Services::under_user_lock`]) and owns its
+//! transaction, event, activity signal and metrics. File bytes never pass through picup.
+
+use std::time::Duration;
+
+use crate::db::uploads::ReserveError;
+use crate::db::{DbError, Media, MediaKind, NewMedia, NewUpload, Upload};
+use crate::events::Event;
+use crate::id::{AlbumId, MediaId, UserId};
+use crate::lock::LockError;
+use crate::metrics::Outcome;
+use crate::now_ms;
+use crate::services::Services;
+use crate::storage::{ObjectKind, SignedRequest, StorageError};
+
+/// What a person asks to upload, as the client said it.
+#[derive(Clone, Debug)]
+pub struct ReserveRequest<'a> {
+    pub filename: &'a str,
+    pub size: i64,
+    pub content_type: &'a str,
+}
+
+/// Why an upload step was refused. The message is what the person reads.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("{NOT_A_CONTRIBUTOR}")]
+    NotAContributor,
+    #[error("{0:?} files cannot be added; picup takes photos (JPEG, PNG, WebP, HEIC, GIF) and videos (MP4, MOV, WebM)")]
+    UnsupportedType(String),
+    #[error("the file is empty")]
+    Empty,
+    #[error("please give the file a name of 1 to 255 characters")]
+    BadFilename,
+    #[error("This file is {}; the largest file picup takes is {}.", human_bytes(*size), human_bytes(*max))]
+    TooLarge { size: i64, max: i64 },
+    #[error(
+        "Not enough storage space: this file needs {} but only {} is free. Empty the trash or ask the family admin for more space.",
+        human_bytes(*size),
+        human_bytes((*free).max(0))
+    )]
+    QuotaExceeded { size: i64, free: i64 },
+    #[error("the parts of this file did not all arrive ({code}: {message}); please send the missing parts again")]
+    PartsMissing { code: String, message: String },
+    #[error("the file has not arrived yet; please send it again, then complete")]
+    NotArrived,
+    #[error(
+        "the file that arrived ({}) is larger than announced ({}); it was not added, please upload it again",
+        human_bytes(*actual),
+        human_bytes(*declared)
+    )]
+    LargerThanDeclared { declared: i64, actual: i64 },
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+pub const NOT_A_CONTRIBUTOR: &str =
+    "you can look at this album but not add to it; ask its owner to make you a contributor";
+
+impl Outcome for UploadError {
+    fn outcome(&self) -> &'static str {
+        match self {
+            UploadError::NotAContributor => "forbidden",
+            UploadError::UnsupportedType(_) => "unsupported_type",
+            UploadError::Empty | UploadError::BadFilename => "validation_failed",
+            UploadError::TooLarge { .. } => "file_too_large",
+            UploadError::QuotaExceeded { .. } => "quota_exceeded",
+            UploadError::PartsMissing { .. } | UploadError::NotArrived => "upload_incomplete",
+            UploadError::LargerThanDeclared { .. } => "size_mismatch",
+            UploadError::Lock(err) => err.outcome(),
+            UploadError::Db(err) => err.outcome(),
+            UploadError::Storage(err) => err.outcome(),
+        }
+    }
+}
+
+/// How the client sends the bytes: one PUT, or one URL per part, valid until `expires_at`.
+#[derive(Clone, Debug)]
+pub struct SendInstructions {
+    pub upload_id: MediaId,
+    pub expires_at: i64,
+    pub method: SendMethod,
+}
+
+#[derive(Clone, Debug)]
+pub enum SendMethod {
+    Put(SignedRequest),
+    Multipart { part_size: i64, parts: Vec<PartUrl> },
+}
+
+#[derive(Clone, Debug)]
+pub struct PartUrl {
+    pub part_number: i32,
+    pub url: String,
+    pub size: i64,
+}
+
+/// A completed upload: the media, and whether this call made it (a repeated complete returns the
+/// media the first made).
+#[derive(Clone, Debug)]
+pub struct Completed {
+    pub media: Media,
+    pub created: bool,
+}
+
+/// Checks the request and the caller's role, then reserves the bytes and the store's upload
+/// under the user's lock. The reservation lives until its TTL; `sweep_expired` releases it then.
+pub async fn reserve(
+    services: &Services,
+    user_id: UserId,
+    album_id: AlbumId,
+    request: &ReserveRequest<'_>,
+) -> Result<SendInstructions, UploadError> {
+    let limits = &services.config.limits;
+    let access = services.db.album_access(album_id, user_id).await?;
+    if !access.role.can_upload() {
+        return Err(UploadError::NotAContributor);
+    }
+    let content_type = request.content_type.trim().to_ascii_lowercase();
+    if !limits.allowed_types.contains(&content_type) {
+        return Err(UploadError::UnsupportedType(content_type));
+    }
+    if request.size <= 0 {
+        return Err(UploadError::Empty);
+    }
+    if request.size > limits.max_upload_bytes {
+        return Err(UploadError::TooLarge { size: request.size, max: limits.max_upload_bytes });
+    }
+    let filename = clean_filename(request.filename).ok_or(UploadError::BadFilename)?;
+
+    let id = MediaId::new(services.db.next_id());
+    let object_key = ObjectKind::Original.key(user_id, id, &content_type);
+    let multipart = request.size >= limits.multipart_threshold_bytes;
+    let upload = services
+        .under_user_lock(user_id, "reserve", async {
+            // Under the lock the free space cannot shrink except by the thumbnailer adding
+            // derivatives, which the reserving UPDATE checks again.
+            let fresh = services.db.user(user_id).await?;
+            if fresh.free_bytes() < request.size {
+                return Err(UploadError::QuotaExceeded { size: request.size, free: fresh.free_bytes() });
+            }
+            let multipart_upload_id = match multipart {
+                true => Some(services.storage.create_multipart(&object_key, &content_type).await?),
+                false => None,
+            };
+            let new = NewUpload {
+                id,
+                user_id,
+                album_id: access.album.id,
+                filename: &filename,
+                content_type: &content_type,
+                size_bytes: request.size,
+                object_key: &object_key,
+                multipart_upload_id: multipart_upload_id.as_deref(),
+                part_size: multipart.then(|| limits.part_size_for(request.size)),
+                expires_at: now_ms() + millis(limits.reservation_ttl),
+            };
+            match services.db.reserve_upload(&new).await {
+                Ok(upload) => Ok(upload),
+                Err(err) => {
+                    if let Some(upload_id) = &multipart_upload_id
+                        && let Err(abort) = services.storage.abort_multipart(&object_key, upload_id).await
+                    {
+                        tracing::warn!(error = %abort, "could not abort a refused multipart upload; the lifecycle rule will");
+                    }
+                    Err(match err {
+                        ReserveError::QuotaExceeded { free_bytes } => {
+                            UploadError::QuotaExceeded { size: request.size, free: free_bytes }
+                        }
+                        ReserveError::Db(db) => db.into(),
+                    })
+                }
+            }
+        })
+        .await?;
+    tracing::info!(upload_id = %upload.id, size = upload.size_bytes, multipart, "upload reserved");
+    Ok(send_instructions(services, &upload).await?)
+}
+
+/// Fresh URLs for one of the caller's uploads in progress, so a big upload can resume after its
+/// URLs expired.
+pub async fn resume(services: &Services, user_id: UserId, upload_id: MediaId) -> Result<SendInstructions, UploadError> {
+    let upload = own_upload(services, user_id, upload_id).await?;
+    Ok(send_instructions(services, &upload).await?)
+}
+
+async fn send_instructions(services: &Services, upload: &Upload) -> Result<SendInstructions, StorageError> {
+    let storage = &services.storage;
+    let ttl = services.config.limits.upload_url_ttl;
+    let expires_at = now_ms() + millis(ttl);
+    let method = match (&upload.multipart_upload_id, upload.part_size) {
+        (Some(store_upload_id), Some(part_size)) => {
+            let count = (upload.size_bytes + part_size - 1) / part_size;
+            let mut parts = Vec::with_capacity(usize::try_from(count).unwrap_or_default());
+            for part_number in 1..=i32::try_from(count).unwrap_or(i32::MAX) {
+                let size = part_size.min(upload.size_bytes - i64::from(part_number - 1) * part_size);
+                let signed = storage.presign_part(&upload.object_key, store_upload_id, part_number, size, ttl).await?;
+                parts.push(PartUrl { part_number, url: signed.url, size });
+            }
+            SendMethod::Multipart { part_size, parts }
+        }
+        _ => SendMethod::Put(
+            storage.presign_put(&upload.object_key, upload.size_bytes, &upload.content_type, ttl).await?,
+        ),
+    };
+    Ok(SendInstructions { upload_id: upload.id, expires_at, method })
+}
+
+/// Finishes an upload under the user's lock: the store's multipart upload is completed with the
+/// given parts (or the ones the store lists), the object's real size is charged instead of the
+/// reservation, and `media.uploaded` goes out so the thumbnailer starts. Completing twice returns
+/// the media the first call made.
+pub async fn complete(
+    services: &Services,
+    user_id: UserId,
+    upload_id: MediaId,
+    parts: Option<Vec<(i32, String)>>,
+) -> Result<Completed, UploadError> {
+    let completed =
+        services.under_user_lock(user_id, "complete", complete_locked(services, user_id, upload_id, parts)).await?;
+    if completed.created {
+        let media = &completed.media;
+        publish_uploaded(services, media.id).await;
+        services.metrics.uploads_completed.inc();
+        services.metrics.upload_bytes.inc_by(u64::try_from(media.size_bytes).unwrap_or_default());
+        tracing::info!(media_id = %media.id, size = media.size_bytes, "upload completed");
+    }
+    Ok(completed)
+}
+
+/// Best effort: the outbox row written with the media makes the relay publish it if this fails.
+async fn publish_uploaded(services: &Services, media_id: MediaId) {
+    let event = Event::MediaUploaded { media_id };
+    match services.events.publish(&event).await {
+        Ok(()) => {
+            if let Err(err) = services.db.mark_media_event_published(&event).await {
+                tracing::warn!(error = %err, "event published but not marked; it will be published again");
+            }
+        }
+        Err(err) => tracing::warn!(error = %err, %media_id, "event not published now; the outbox relay will"),
+    }
+}
+
+async fn complete_locked(
+    services: &Services,
+    user_id: UserId,
+    upload_id: MediaId,
+    parts: Option<Vec<(i32, String)>>,
+) -> Result<Completed, UploadError> {
+    let upload = match own_upload(services, user_id, upload_id).await {
+        Ok(upload) => upload,
+        Err(UploadError::Db(DbError::NotFound)) => {
+            // Already completed: the reservation became this media.
+            let (media, _) = services.db.media_for_user(upload_id, user_id).await?;
+            if media.owner_id != user_id {
+                return Err(DbError::NotFound.into());
+            }
+            return Ok(Completed { media, created: false });
+        }
+        Err(other) => return Err(other),
+    };
+
+    if let Some(store_upload_id) = &upload.multipart_upload_id {
+        let parts = match parts {
+            Some(parts) => parts,
+            None => services
+                .storage
+                .list_parts(&upload.object_key, store_upload_id)
+                .await
+                .or_else(|err| if err.is_not_found() { Ok(Vec::new()) } else { Err(err) })?,
+        };
+        match services.storage.complete_multipart(&upload.object_key, store_upload_id, &parts).await {
+            // NotFound: an earlier complete finished it before crashing; the HEAD below decides.
+            Ok(()) | Err(StorageError::NotFound) => {}
+            Err(StorageError::Refused { code, message }) => return Err(UploadError::PartsMissing { code, message }),
+            Err(other) => return Err(other.into()),
+        }
+    }
+
+    let object = match services.storage.head(&upload.object_key).await {
+        Ok(object) => object,
+        Err(StorageError::NotFound) => return Err(UploadError::NotArrived),
+        Err(other) => return Err(other.into()),
+    };
+    if object.size > upload.size_bytes {
+        release(services, &upload).await?;
+        tracing::warn!(
+            upload_id = %upload.id,
+            declared = upload.size_bytes,
+            actual = object.size,
+            "upload larger than declared, refused"
+        );
+        return Err(UploadError::LargerThanDeclared { declared: upload.size_bytes, actual: object.size });
+    }
+
+    let new = NewMedia {
+        id: upload.id,
+        album_id: upload.album_id,
+        owner_id: upload.user_id,
+        kind: MediaKind::of_content_type(&upload.content_type),
+        filename: &upload.filename,
+        content_type: &upload.content_type,
+        size_bytes: object.size,
+        object_key: &upload.object_key,
+        taken_at: now_ms(),
+    };
+    let media = services.db.complete_upload(&upload, &new).await?;
+    Ok(Completed { media, created: true })
+}
+
+/// Cancels one of the caller's uploads: its parts or object are deleted and the reserved bytes
+/// given back.
+pub async fn abort(services: &Services, user_id: UserId, upload_id: MediaId) -> Result<(), UploadError> {
+    services
+        .under_user_lock(user_id, "release", async {
+            let upload = own_upload(services, user_id, upload_id).await?;
+            release(services, &upload).await
+        })
+        .await
+}
+
+/// Releases reservations whose upload never completed, batch by batch, each under its owner's
+/// lock so a late complete cannot race it. Returns how many it released.
+pub async fn sweep_expired(services: &Services, batch: i64) -> Result<u64, UploadError> {
+    let mut swept = 0;
+    loop {
+        let expired = services.db.expired_uploads(now_ms(), batch).await?;
+        if expired.is_empty() {
+            return Ok(swept);
+        }
+        for upload in &expired {
+            services.under_user_lock(upload.user_id, "sweep", release(services, upload)).await?;
+            swept += 1;
+        }
+    }
+}
+
+/// Deletes what the store holds of an upload and gives its reserved bytes back. The caller holds
+/// the user's lock.
+async fn release(services: &Services, upload: &Upload) -> Result<(), UploadError> {
+    services.storage.discard_upload(&upload.object_key, upload.multipart_upload_id.as_deref()).await?;
+    services.db.release_upload(upload).await?;
+    Ok(())
+}
+
+/// The upload if it is the caller's; someone else's is "not found", as if it did not exist.
+async fn own_upload(services: &Services, user_id: UserId, upload_id: MediaId) -> Result<Upload, UploadError> {
+    let upload = services.db.upload(upload_id).await?;
+    if upload.user_id != user_id {
+        return Err(DbError::NotFound.into());
+    }
+    Ok(upload)
+}
+
+/// The last path component a browser or phone may have sent, without control characters, if
+/// 1 to 255 characters remain.
+pub fn clean_filename(raw: &str) -> Option<String> {
+    let name = raw.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    let name: String = name.chars().filter(|c| !c.is_control()).collect();
+    (1..=255).contains(&name.chars().count()).then_some(name)
+}
+
+/// Sizes as a person reads them: "2.5 MB".
+pub fn human_bytes(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KB", "MB", "GB", "TB"];
+    let mut value = bytes.max(0) as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} bytes") } else { format!("{value:.1} {}", UNITS[unit]) }
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filename_keeps_its_last_component_without_control_characters() {
+        assert_eq!(clean_filename("C:\\Users\\Mum\\IMG 1.jpg").as_deref(), Some("IMG 1.jpg"));
+        assert_eq!(clean_filename("dcim/a\u{7}b.jpg ").as_deref(), Some("ab.jpg"));
+        assert_eq!(clean_filename("photos/"), None);
+        assert_eq!(clean_filename(&"x".repeat(256)), None);
+    }
+
+    #[test]
+    fn sizes_read_as_a_person_says_them() {
+        assert_eq!(human_bytes(999), "999 bytes");
+        assert_eq!(human_bytes(2_500_000), "2.5 MB");
+        assert_eq!(human_bytes(-5), "-5 bytes");
+    }
+}
