@@ -1,7 +1,7 @@
 //! Who may see an album and what they may do with what is in it, written once.
 //!
 //! Every query that returns an album, or what is in one, filters with [`album_role`] or
-//! [`may_see_album`]; the trash with [`may_remove_media`]. Every use case decides with [`Role`]
+//! [`may_see_album`]; the trash with [`may_remove_media`]; fan-out reaches [`album_people`]. Every use case decides with [`Role`]
 //! and [`MediaAccess`]. `api/tests/api/access.rs` checks each query against one table of who
 //! may see what.
 
@@ -65,6 +65,16 @@ pub(super) fn album_role(album: &str, user: &str) -> String {
 /// The condition that the user may see album `album` (an alias of `albums`).
 pub(super) fn may_see_album(album: &str, user: &str) -> String {
     format!("({}) IS NOT NULL", album_role(album, user))
+}
+
+/// The people of album `album` (the SQL of its id) as one `user_id` column: its owner and its
+/// members, the same people `album_role` lets see it while it is not deleted. For fanning out
+/// what happens in it; what they then read is filtered by `may_see_album` again.
+pub(super) fn album_people(album: &str) -> String {
+    format!(
+        "SELECT user_id FROM album_members WHERE album_id = {album} \
+         UNION SELECT owner_id AS user_id FROM albums WHERE id = {album}"
+    )
 }
 
 /// The condition that the user may delete media `media` (an alias of `media`), restore it, and

@@ -3,7 +3,7 @@
 //! `feed_items` row per recipient and marks the activity done, in one transaction, so it happens
 //! once in effect however often it is tried.
 
-use super::access::may_see_album;
+use super::access::{album_people, may_see_album};
 use super::{Db, DbResult, Tx};
 use crate::id::{AlbumId, CommentId, MediaId, UserId};
 use crate::now_ms;
@@ -263,14 +263,16 @@ async fn fan_out_new_photos(tx: &mut Tx, row: &ActivityRow) -> DbResult<Vec<User
         .bind(row.album_id)
         .fetch_one(&mut **tx)
         .await?;
-    // $1 album, $2 actor.
+    // $1 album, $2 actor. Beyond the limit: the owner, and the people who follow the actor.
+    let people = album_people("$1");
     let recipients = if members <= FANOUT_MEMBER_LIMIT {
-        "SELECT user_id FROM album_members WHERE album_id = $1 AND user_id <> $2 \
-         UNION SELECT owner_id FROM albums WHERE id = $1 AND owner_id <> $2"
+        format!("SELECT p.user_id FROM ({people}) p WHERE p.user_id <> $2")
     } else {
-        "SELECT m.user_id FROM album_members m JOIN follows f ON f.follower_id = m.user_id AND f.followee_id = $2 \
-           WHERE m.album_id = $1 AND m.user_id <> $2 \
-         UNION SELECT owner_id FROM albums WHERE id = $1 AND owner_id <> $2"
+        format!(
+            "SELECT p.user_id FROM ({people}) p WHERE p.user_id <> $2 \
+             AND (p.user_id IN (SELECT owner_id FROM albums WHERE id = $1) \
+                  OR EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = p.user_id AND f.followee_id = $2))"
+        )
     };
     let now = now_ms();
     let since = now - PHOTOS_GROUP_WINDOW_MS;
@@ -303,7 +305,7 @@ async fn fan_out_new_photos(tx: &mut Tx, row: &ActivityRow) -> DbResult<Vec<User
         .bind(since)
         .execute(&mut **tx)
         .await?;
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(recipients))
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(recipients.as_str()))
         .bind(row.album_id)
         .bind(row.actor_id)
         .fetch_all(&mut **tx)
