@@ -57,72 +57,10 @@ impl Services {
             .await
             .context("cannot open the database (DATABASE_URL)")?;
 
-        let (storage, embedded, storage_origin) = match &config.storage {
-            StorageConfig::S3(s3) => {
-                let origin = s3
-                    .public_endpoint
-                    .clone()
-                    .or_else(|| s3.endpoint.clone())
-                    .unwrap_or_else(|| format!("https://{}.s3.{}.amazonaws.com", s3.bucket, s3.region));
-                (Storage::connect(s3, &config.storage_resilience).await, false, origin)
-            }
-            StorageConfig::Embedded { addr, public_endpoint } => {
-                let embedded = crate::embedded_s3::start(
-                    &config.data_dir,
-                    *addr,
-                    public_endpoint.clone(),
-                    &config.public_url,
-                    shutdown,
-                )
-                .await?;
-                let origin = embedded.config.public_endpoint.clone().unwrap_or_default();
-                (Storage::connect(&embedded.config, &config.storage_resilience).await, true, origin)
-            }
-        };
-        if embedded {
-            storage.ensure_bucket().await.context("cannot create the embedded bucket")?;
-        }
-
+        let (storage, storage_origin) = connect_storage(&config, shutdown).await?;
         let metrics = Metrics::new();
-        let (locks, events, redis, local_events, notifier) = match &config.redis_url {
-            Some(url) => {
-                let url = url.expose_secret();
-                let client = redis::Client::open(url).context("REDIS_URL is not a valid Redis URL")?;
-                // Bounded waits: a Redis that hangs must not hang requests (they answer 503).
-                let manager_config = redis::aio::ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(Duration::from_secs(3)))
-                    .set_response_timeout(Some(Duration::from_secs(3)))
-                    .set_number_of_retries(2);
-                let connection = redis::aio::ConnectionManager::new_with_config(client, manager_config)
-                    .await
-                    .context("cannot reach Redis (REDIS_URL)")?;
-                let locks = UserLocks::redis(url, &config.redis_prefix, connection.clone(), metrics.clone())?;
-                let events = EventBus::redis(connection.clone(), &config.redis_prefix).await;
-                let notifier = Notifier::redis(url, &config.redis_prefix, connection.clone());
-                (locks, events, Some(connection), None, notifier)
-            }
-            None => {
-                let (events, receiver) = EventBus::local();
-                (UserLocks::local(metrics.clone()), events, None, Some(receiver), Notifier::local())
-            }
-        };
-
-        let (signer, invalidator) = match &config.cdn {
-            Some(cdn) => {
-                let signer = CloudFrontSigner::new(
-                    &cdn.domain,
-                    &cdn.key_pair_id,
-                    cdn.private_key_pem.expose_secret(),
-                    cdn.ip_range.clone(),
-                )?;
-                let invalidator: Option<Arc<dyn Invalidator>> = match &cdn.distribution_id {
-                    Some(id) => Some(Arc::new(CloudFrontInvalidator::new(id).await)),
-                    None => None,
-                };
-                (Some(signer), invalidator)
-            }
-            None => (None, None),
-        };
+        let Messaging { locks, events, redis, local_events, notifier } = Messaging::connect(&config, &metrics).await?;
+        let (signer, invalidator) = connect_cdn(&config).await?;
         let storage_origin = Some(match &signer {
             Some(signer) => origin_of(&signer.resource_url("")),
             None => origin_of(&storage_origin),
@@ -187,6 +125,96 @@ impl Services {
         }
         Ok(())
     }
+}
+
+/// The object store: S3, or the embedded endpoint over the data folder (started here). Returns
+/// it with the origin browsers fetch from.
+async fn connect_storage(config: &Config, shutdown: CancellationToken) -> anyhow::Result<(Storage, String)> {
+    let (storage, embedded, storage_origin) = match &config.storage {
+        StorageConfig::S3(s3) => {
+            let origin = s3
+                .public_endpoint
+                .clone()
+                .or_else(|| s3.endpoint.clone())
+                .unwrap_or_else(|| format!("https://{}.s3.{}.amazonaws.com", s3.bucket, s3.region));
+            (Storage::connect(s3, &config.storage_resilience).await, false, origin)
+        }
+        StorageConfig::Embedded { addr, public_endpoint } => {
+            let embedded = crate::embedded_s3::start(
+                &config.data_dir,
+                *addr,
+                public_endpoint.clone(),
+                &config.public_url,
+                shutdown,
+            )
+            .await?;
+            let origin = embedded.config.public_endpoint.clone().unwrap_or_default();
+            (Storage::connect(&embedded.config, &config.storage_resilience).await, true, origin)
+        }
+    };
+    if embedded {
+        storage.ensure_bucket().await.context("cannot create the embedded bucket")?;
+    }
+    Ok((storage, storage_origin))
+}
+
+/// The per-user lock, the event queue and the browser notifier: on Redis when it is configured,
+/// in this process otherwise.
+struct Messaging {
+    locks: UserLocks,
+    events: EventBus,
+    redis: Option<redis::aio::ConnectionManager>,
+    local_events: Option<LocalEvents>,
+    notifier: Notifier,
+}
+
+impl Messaging {
+    async fn connect(config: &Config, metrics: &Arc<Metrics>) -> anyhow::Result<Messaging> {
+        Ok(match &config.redis_url {
+            Some(url) => {
+                let url = url.expose_secret();
+                let client = redis::Client::open(url).context("REDIS_URL is not a valid Redis URL")?;
+                // Bounded waits: a Redis that hangs must not hang requests (they answer 503).
+                let manager_config = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(Duration::from_secs(3)))
+                    .set_response_timeout(Some(Duration::from_secs(3)))
+                    .set_number_of_retries(2);
+                let connection = redis::aio::ConnectionManager::new_with_config(client, manager_config)
+                    .await
+                    .context("cannot reach Redis (REDIS_URL)")?;
+                let locks = UserLocks::redis(url, &config.redis_prefix, connection.clone(), metrics.clone())?;
+                let events = EventBus::redis(connection.clone(), &config.redis_prefix).await;
+                let notifier = Notifier::redis(url, &config.redis_prefix, connection.clone());
+                Messaging { locks, events, redis: Some(connection), local_events: None, notifier }
+            }
+            None => {
+                let (events, receiver) = EventBus::local();
+                Messaging {
+                    locks: UserLocks::local(metrics.clone()),
+                    events,
+                    redis: None,
+                    local_events: Some(receiver),
+                    notifier: Notifier::local(),
+                }
+            }
+        })
+    }
+}
+
+/// CloudFront's URL signer and invalidator, when a distribution is configured.
+async fn connect_cdn(config: &Config) -> anyhow::Result<(Option<CloudFrontSigner>, Option<Arc<dyn Invalidator>>)> {
+    let Some(cdn) = &config.cdn else { return Ok((None, None)) };
+    let signer = CloudFrontSigner::new(
+        &cdn.domain,
+        &cdn.key_pair_id,
+        cdn.private_key_pem.expose_secret(),
+        cdn.ip_range.clone(),
+    )?;
+    let invalidator: Option<Arc<dyn Invalidator>> = match &cdn.distribution_id {
+        Some(id) => Some(Arc::new(CloudFrontInvalidator::new(id).await)),
+        None => None,
+    };
+    Ok((Some(signer), invalidator))
 }
 
 /// `scheme://host[:port]` of a URL (a CSP source must not carry a path).
