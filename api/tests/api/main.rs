@@ -10,7 +10,6 @@ mod chaos;
 mod faults;
 mod files;
 mod helpers;
-mod jobs;
 mod media;
 mod metrics;
 mod processes;

@@ -1,4 +1,6 @@
-//! The worker's jobs and the CDN, against the same backends as the api (SQLite or PostgreSQL).
+//! The worker's jobs and the CDN, against the same backends as the api: SQLite and the embedded
+//! store by default, PostgreSQL and Redis when `PICUP_TEST_DATABASE_URL` and
+//! `PICUP_TEST_REDIS_URL` are set (as `.ci/run` does).
 
 use std::sync::{Arc, Mutex};
 
@@ -7,11 +9,10 @@ use picup_common::config::ExposeSecret;
 use picup_common::events::{Event, EventBus};
 use picup_common::id::{MediaId, UserId};
 use picup_common::storage::ObjectKind;
+use picup_testkit::{TestApp, User, pseudo_random_bytes, sample_photo};
 use picup_worker::jobs::{self, Job};
 use reqwest::StatusCode;
 use serde_json::Value;
-
-use crate::helpers::{TestApp, User, sample_photo};
 
 /// Records what would go to CloudFront; can pretend CloudFront is throttling.
 #[derive(Default)]
@@ -152,7 +153,7 @@ async fn the_outbox_relay_waits_out_a_dead_broker_and_loses_nothing() {
     // Completions whose immediate publish was lost leave unpublished outbox rows; make three.
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let media = app.upload(&admin, &album, &crate::helpers::pseudo_random_bytes(500, 1), "image/jpeg").await;
+        let media = app.upload(&admin, &album, &pseudo_random_bytes(500, 1), "image/jpeg").await;
         ids.push(media["id"].as_str().expect("id").parse::<MediaId>().expect("id"));
     }
     let mut services = app.services.clone();
@@ -194,7 +195,7 @@ async fn a_half_done_multipart_upload_is_swept() {
     let size = 11 * 1024 * 1024;
     let reservation = app.reserve(&admin, &album, "long.mov", size, "video/quicktime").await;
     let part = &reservation["parts"][0];
-    let body = crate::helpers::pseudo_random_bytes(part["size"].as_u64().expect("size") as usize, 3);
+    let body = pseudo_random_bytes(part["size"].as_u64().expect("size") as usize, 3);
     assert!(
         app.client.put(part["url"].as_str().expect("url")).body(body).send().await.expect("PUT").status().is_success()
     );
