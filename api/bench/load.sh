@@ -87,6 +87,7 @@ measure() { # label url [wrk args...]
   done
 }
 echo "api: $(nproc) cores shared with wrk; $ROWS media in the album"
+echo "api idle RSS: $(awk '/VmRSS/ {print $2, $3}' /proc/$api/status)"
 measure "/healthz" "$BASE/healthz"
 measure "list 50 (first page)" "$FIRST" -H "authorization: Bearer $TOKEN"
 measure "list 50 (90% down)" "$DEEP_URL" -H "authorization: Bearer $TOKEN"
