@@ -179,7 +179,8 @@ test('the viewer shows a photo and pages with the arrow keys and buttons', async
   await viewer.getByRole('button', { name: 'Close' }).click();
 });
 
-test('a deleted photo goes to the trash and comes back', async () => {
+/** Deletes the album's first photo from the viewer and opens the trash; returns the tiles before. */
+async function deleteFirstPhotoAndOpenTrash() {
   const before = await tiles();
   await page.locator('main .grid .tile').first().click();
   const viewer = page.getByRole('dialog', { name: 'viewer' });
@@ -188,6 +189,11 @@ test('a deleted photo goes to the trash and comes back', async () => {
   await page.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before - 1);
   await page.getByRole('link', { name: 'Trash' }).click();
   await page.getByRole('heading', { name: 'Trash' }).waitFor();
+  return before;
+}
+
+test('a deleted photo goes to the trash and comes back', async () => {
+  const before = await deleteFirstPhotoAndOpenTrash();
   await axeCheck('trash page');
   await shot('05-trash');
   await page.getByRole('button', { name: /^Restore/ }).first().click();
@@ -198,14 +204,7 @@ test('a deleted photo goes to the trash and comes back', async () => {
 });
 
 test('a restore that fails says why, not that it was restored', async () => {
-  const before = await tiles();
-  await page.locator('main .grid .tile').first().click();
-  const viewer = page.getByRole('dialog', { name: 'viewer' });
-  await viewer.getByRole('button', { name: 'Delete' }).click();
-  await page.getByRole('dialog').last().getByRole('button', { name: 'Delete' }).click();
-  await page.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before - 1);
-  await page.getByRole('link', { name: 'Trash' }).click();
-  await page.getByRole('heading', { name: 'Trash' }).waitFor();
+  const before = await deleteFirstPhotoAndOpenTrash();
   await page.route('**/api/v1/media/*/restore', (route) => route.abort('connectionreset'));
   await page.getByRole('button', { name: /^Restore/ }).first().click();
   const toast = page.locator('#toast');
