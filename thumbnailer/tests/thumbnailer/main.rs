@@ -23,6 +23,8 @@ pub fn corpus_dir() -> Option<PathBuf> {
         "PICUP_REQUIRE_CORPUS is set but {} is missing",
         dir.display()
     );
+    // libtest shows the test as passed; this line says it checked nothing.
+    eprintln!("corpus missing ({}): this test checks nothing here", dir.display());
     None
 }
 
