@@ -127,6 +127,14 @@ pub struct SignedRequest {
     pub headers: std::collections::BTreeMap<String, String>,
 }
 
+/// A part of a multipart upload as the store holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredPart {
+    pub number: i32,
+    pub etag: String,
+    pub size: i64,
+}
+
 /// An object as a listing shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredObject {
@@ -305,7 +313,8 @@ impl Storage {
     }
 
     /// The parts S3 has received for a multipart upload, in order.
-    pub async fn list_parts(&self, key: &str, upload_id: &str) -> StorageResult<Vec<(i32, String)>> {
+    /// The parts of a multipart upload the store holds, in order.
+    pub async fn list_parts(&self, key: &str, upload_id: &str) -> StorageResult<Vec<StoredPart>> {
         let mut parts = Vec::new();
         let mut marker: Option<String> = None;
         loop {
@@ -321,7 +330,8 @@ impl Storage {
                 // S3 always sends the ETag; the embedded s3s-fs leaves it out (and ignores it on
                 // complete), so a missing one is passed on empty.
                 if let Some(number) = part.part_number {
-                    parts.push((number, part.e_tag.clone().unwrap_or_default()));
+                    let etag = part.e_tag.clone().unwrap_or_default();
+                    parts.push(StoredPart { number, etag, size: part.size.unwrap_or_default() });
                 }
             }
             match output.next_part_number_marker {
@@ -329,7 +339,7 @@ impl Storage {
                 _ => break,
             }
         }
-        parts.sort_by_key(|(number, _)| *number);
+        parts.sort_by_key(|part| part.number);
         Ok(parts)
     }
 

@@ -13,7 +13,7 @@ use crate::lock::LockError;
 use crate::metrics::Outcome;
 use crate::now_ms;
 use crate::services::Services;
-use crate::storage::{ObjectKind, SignedRequest, StorageError};
+use crate::storage::{ObjectKind, SignedRequest, StorageError, StoredPart};
 
 /// What a person asks to upload, as the client said it.
 #[derive(Clone, Debug)]
@@ -180,25 +180,87 @@ pub async fn reserve(
         })
         .await?;
     tracing::info!(upload_id = %upload.id, size = upload.size_bytes, multipart, "upload reserved");
-    Ok(send_instructions(services, &upload).await?)
+    Ok(send_instructions(services, &upload, &[]).await?)
 }
 
-/// Fresh URLs for one of the caller's uploads in progress, so a big upload can resume after its
-/// URLs expired.
-pub async fn resume(services: &Services, user_id: UserId, upload_id: MediaId) -> Result<SendInstructions, UploadError> {
+/// One of the caller's unfinished uploads as the store has it, with fresh URLs for what has not
+/// arrived: any device can continue it after a reload, a closed tab or expired URLs, sending
+/// only the missing parts, under the same reservation.
+pub async fn progress(services: &Services, user_id: UserId, upload_id: MediaId) -> Result<UploadProgress, UploadError> {
     let upload = own_upload(services, user_id, upload_id).await?;
-    Ok(send_instructions(services, &upload).await?)
+    Ok(progress_of(services, upload).await?)
 }
 
-async fn send_instructions(services: &Services, upload: &Upload) -> Result<SendInstructions, StorageError> {
+/// The caller's unfinished uploads, newest first, after the `before` id.
+pub async fn unfinished(
+    services: &Services,
+    user_id: UserId,
+    before: Option<MediaId>,
+    limit: i64,
+) -> Result<Vec<UploadProgress>, UploadError> {
+    let mut found = Vec::new();
+    for upload in services.db.uploads_of(user_id, before, limit).await? {
+        found.push(progress_of(services, upload).await?);
+    }
+    Ok(found)
+}
+
+/// An unfinished upload: what the store holds of it, and how to send the rest.
+#[derive(Clone, Debug)]
+pub struct UploadProgress {
+    pub upload: Upload,
+    /// The parts the store holds (a multipart upload); empty for a single PUT.
+    pub parts_done: Vec<StoredPart>,
+    /// Every byte is in the store (the object of a single PUT, or every part): only the complete
+    /// is left.
+    pub arrived: bool,
+    /// URLs for what has not arrived: the missing parts, or the PUT.
+    pub send: SendInstructions,
+}
+
+async fn progress_of(services: &Services, upload: Upload) -> Result<UploadProgress, StorageError> {
+    let storage = &services.storage;
+    let (parts_done, arrived) = match &upload.multipart_upload_id {
+        Some(store_upload_id) => {
+            let parts = match storage.list_parts(&upload.object_key, store_upload_id).await {
+                Err(err) if err.is_not_found() => Vec::new(),
+                listed => listed?,
+            };
+            let all = parts.len() as i64 == part_count(&upload);
+            (parts, all)
+        }
+        None => match storage.head(&upload.object_key).await {
+            Ok(_) => (Vec::new(), true),
+            Err(err) if err.is_not_found() => (Vec::new(), false),
+            Err(err) => return Err(err),
+        },
+    };
+    let done: Vec<i32> = parts_done.iter().map(|part| part.number).collect();
+    let send = send_instructions(services, &upload, &done).await?;
+    Ok(UploadProgress { upload, parts_done, arrived, send })
+}
+
+fn part_count(upload: &Upload) -> i64 {
+    upload.part_size.map_or(1, |part_size| (upload.size_bytes + part_size - 1) / part_size)
+}
+
+/// URLs for sending an upload's bytes, leaving out the parts in `done`.
+async fn send_instructions(
+    services: &Services,
+    upload: &Upload,
+    done: &[i32],
+) -> Result<SendInstructions, StorageError> {
     let storage = &services.storage;
     let ttl = services.config.limits.upload_url_ttl;
     let expires_at = now_ms() + millis(ttl);
     let method = match (&upload.multipart_upload_id, upload.part_size) {
         (Some(store_upload_id), Some(part_size)) => {
-            let count = (upload.size_bytes + part_size - 1) / part_size;
+            let count = part_count(upload);
             let mut parts = Vec::with_capacity(usize::try_from(count).unwrap_or_default());
             for part_number in 1..=i32::try_from(count).unwrap_or(i32::MAX) {
+                if done.contains(&part_number) {
+                    continue;
+                }
                 let size = part_size.min(upload.size_bytes - i64::from(part_number - 1) * part_size);
                 let signed = storage.presign_part(&upload.object_key, store_upload_id, part_number, size, ttl).await?;
                 parts.push(PartUrl { part_number, url: signed.url, size });
@@ -273,6 +335,7 @@ async fn complete_locked(
                 .storage
                 .list_parts(&upload.object_key, store_upload_id)
                 .await
+                .map(|parts| parts.into_iter().map(|part| (part.number, part.etag)).collect())
                 .or_else(|err| if err.is_not_found() { Ok(Vec::new()) } else { Err(err) })?,
         };
         match services.storage.complete_multipart(&upload.object_key, store_upload_id, &parts).await {

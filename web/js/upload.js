@@ -68,10 +68,13 @@ async function send(reservation, file, onProgress) {
     const done = await api('POST', `/uploads/${reservation.id}/complete`, {});
     return { media: done.media, uploadId: reservation.id };
   }
-  const sent = new Map();
+  // A resumed upload (GET /uploads/{id}) lists the parts the store already holds; only the
+  // others have URLs.
+  const already = reservation.parts_done || [];
+  const sent = new Map(already.map((part) => [part.part_number, part.size]));
   const report = () => onProgress([...sent.values()].reduce((a, b) => a + b, 0));
   const queue = [...reservation.parts];
-  const completed = [];
+  const completed = already.map((part) => ({ part_number: part.part_number, etag: part.etag }));
   const worker = async () => {
     while (queue.length) {
       const part = queue.shift();

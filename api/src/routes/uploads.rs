@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use picup_common::uploads::{self, ReserveRequest, SendInstructions, SendMethod};
+use picup_common::uploads::{self, ReserveRequest, SendInstructions, SendMethod, UploadProgress};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -13,13 +13,15 @@ use picup_common::id::{AlbumId, MediaId};
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Query};
+use crate::routes::{PageQuery, id_cursor, next_page};
 use crate::state::AppState;
-use crate::views::{MediaView, rfc3339};
+use crate::views::{MediaView, Page, rfc3339};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/albums/{id}/uploads", post(reserve))
+        .route("/uploads", get(list_uploads))
         .route("/uploads/{id}", get(get_upload).delete(abort))
         .route("/uploads/{id}/complete", post(complete))
 }
@@ -65,14 +67,50 @@ fn instructions_json(instructions: &SendInstructions) -> Value {
     }
 }
 
-/// Fresh URLs for an upload in progress, so a big upload can resume after its URLs expired.
+/// An unfinished upload, to continue it from any device: what arrived, and URLs for the rest.
 async fn get_upload(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<MediaId>,
 ) -> ApiResult<axum::Json<Value>> {
-    let instructions = uploads::resume(&state.services, user.id, id).await?;
-    Ok(axum::Json(instructions_json(&instructions)))
+    let progress = uploads::progress(&state.services, user.id, id).await?;
+    Ok(axum::Json(progress_json(&progress)))
+}
+
+async fn list_uploads(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<Page<Value>>> {
+    let before = page.cursor.as_deref().map(id_cursor).transpose()?.map(MediaId::new);
+    let limit = page.limit().min(MAX_UPLOADS_PAGE);
+    let mut found = uploads::unfinished(&state.services, user.id, before, limit + 1).await?;
+    let next_cursor = next_page(&mut found, limit, |last| last.upload.id.to_string());
+    Ok(axum::Json(Page { items: found.iter().map(progress_json).collect(), next_cursor }))
+}
+
+/// Each listed upload asks the store for its parts; a page stays a few dozen calls.
+const MAX_UPLOADS_PAGE: i64 = 50;
+
+/// An unfinished upload as `GET /uploads/{id}` answers: the instructions for what is missing
+/// (as the reservation gave them), what the store holds, and what the upload is.
+fn progress_json(progress: &UploadProgress) -> Value {
+    let upload = &progress.upload;
+    let mut body = instructions_json(&progress.send);
+    let parts_done: Vec<Value> = progress
+        .parts_done
+        .iter()
+        .map(|part| json!({ "part_number": part.number, "size": part.size, "etag": part.etag }))
+        .collect();
+    body["album_id"] = json!(upload.album_id);
+    body["filename"] = json!(upload.filename);
+    body["content_type"] = json!(upload.content_type);
+    body["size"] = json!(upload.size_bytes);
+    body["sha256"] = Value::Null;
+    body["status"] = json!(if progress.arrived { "arrived" } else { "sending" });
+    body["parts_done"] = json!(parts_done);
+    body["reserved_until"] = json!(rfc3339(upload.expires_at));
+    body
 }
 
 #[derive(Deserialize, Default)]

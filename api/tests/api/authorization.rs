@@ -70,6 +70,7 @@ fn matrix() -> Vec<Row> {
             row("POST", "/api/v1/albums/{id}/uploads", Album, "OC"),
             |_| json!({ "filename": "a.jpg", "size": 1000, "content_type": "image/jpeg" }),
         ),
+        row("GET", "/api/v1/uploads", None, EVERYONE),
         row("GET", "/api/v1/uploads/{id}", Upload, "O"),
         fresh(row("DELETE", "/api/v1/uploads/{id}", Upload, "O")),
         fresh(row("POST", "/api/v1/uploads/{id}/complete", Upload, "O")),

@@ -105,6 +105,73 @@ async fn a_big_video_goes_up_in_parts() {
     app.stop().await;
 }
 
+/// A phone that sent two of three parts and then lost the page (a reload, a closed tab) continues
+/// from any device: `GET /uploads/{id}` says which parts the store holds and gives URLs for the
+/// missing one only; the same reservation completes, charged once.
+#[tokio::test]
+async fn a_multipart_upload_stopped_halfway_is_continued_with_only_the_missing_part() {
+    let app =
+        TestApp::spawn_with(&[("PICUP_MULTIPART_THRESHOLD_BYTES", "5242880"), ("PICUP_PART_SIZE_BYTES", "5242880")])
+            .await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Recital").await;
+    let mut video = sample_video();
+    video.extend(pseudo_random_bytes(12 * MIB - video.len() + 77, 5));
+    let reservation = app.reserve(&admin, &album, "recital.mp4", video.len(), "video/mp4").await;
+    let id = reservation["id"].as_str().expect("id");
+    let mut first_two = reservation.clone();
+    first_two["parts"] = json!(reservation["parts"].as_array().expect("parts")[..2]);
+    put_parts(&app, &first_two, &video).await;
+
+    let (status, listed) = app.get("/uploads", &admin.token).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1), "one unfinished upload: {listed}");
+    assert_eq!(listed["items"][0]["id"], id);
+    let (status, progress) = app.get(&format!("/uploads/{id}"), &admin.token).await;
+    assert_eq!(status, StatusCode::OK, "{progress}");
+    assert_eq!(
+        (progress["filename"].as_str(), progress["size"].as_u64()),
+        (Some("recital.mp4"), Some(video.len() as u64))
+    );
+    assert_eq!(progress["status"], "sending");
+    let done: Vec<u64> = progress["parts_done"]
+        .as_array()
+        .expect("parts_done")
+        .iter()
+        .map(|p| p["part_number"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(done, [1, 2], "{progress}");
+    assert_eq!(progress["parts_done"][0]["size"], 5 * MIB);
+    let missing: Vec<u64> =
+        progress["parts"].as_array().expect("parts").iter().map(|p| p["part_number"].as_u64().unwrap_or(0)).collect();
+    assert_eq!(missing, [3], "URLs for the missing part only");
+
+    let mut parts: Vec<Value> = progress["parts_done"]
+        .as_array()
+        .expect("parts_done")
+        .iter()
+        .map(|p| json!({ "part_number": p["part_number"], "etag": p["etag"] }))
+        .collect();
+    parts.extend(put_parts(&app, &progress, &video).await);
+    let (status, arrived) = app.get(&format!("/uploads/{id}"), &admin.token).await;
+    assert_eq!((status, &arrived["status"]), (StatusCode::OK, &json!("arrived")), "{arrived}");
+    let (status, completed) = app.complete(&admin, &reservation, Some(json!(parts))).await;
+    assert_eq!(status, StatusCode::CREATED, "{completed}");
+    let original =
+        app.client.get(completed["media"]["urls"]["original"].as_str().expect("url")).send().await.expect("GET");
+    assert_eq!(original.bytes().await.expect("bytes").as_ref(), video.as_slice(), "the bytes, whole");
+    let (_, listed) = app.get("/uploads", &admin.token).await;
+    assert_eq!(listed["items"], json!([]), "nothing unfinished");
+    let settled = app.settle(&admin, &album).await;
+    assert_eq!(settled.len(), 1, "one item");
+    let me = app.me(&admin).await;
+    assert_eq!(
+        (me["reserved_bytes"].as_i64(), me["used_bytes"].as_i64()),
+        (Some(0), Some(app.stored_bytes(&settled).await))
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_multipart_upload_can_be_cancelled_and_fresh_urls_fetched() {
     let app =

@@ -142,6 +142,15 @@ impl Db {
         self.media(media.id).await
     }
 
+    /// The user's reservations, newest first, after the `before` id.
+    pub async fn uploads_of(&self, user_id: UserId, before: Option<MediaId>, limit: i64) -> DbResult<Vec<Upload>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+        ));
+        let before = before.unwrap_or(MediaId::new(i64::MAX));
+        Ok(sqlx::query_as(sql).bind(user_id).bind(before).bind(limit).fetch_all(self.pool()).await?)
+    }
+
     pub async fn expired_uploads(&self, now: i64, limit: i64) -> DbResult<Vec<Upload>> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2"
