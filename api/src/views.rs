@@ -105,6 +105,8 @@ pub struct MediaView {
     pub comment_count: i64,
     /// Whether the person asking liked it.
     pub liked: bool,
+    /// The SHA-256 of the stored original (hex), once the thumbnailer has read it.
+    pub sha256: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -159,6 +161,7 @@ impl MediaView {
             like_count: media.like_count,
             comment_count: media.comment_count,
             liked,
+            sha256: media.sha256.clone(),
         })
     }
 

@@ -99,6 +99,8 @@ pub struct Metrics {
     pub queue_lag: Gauge,
     pub queue_pending: Gauge,
     pub dead_letters: Counter,
+    /// Originals whose stored bytes were not the bytes their client declared (SHA-256).
+    pub checksum_mismatches: Counter,
     /// Outbox rows not yet published, as the last relay run left them.
     pub outbox_backlog: Gauge,
     /// Originals in the store that no row names, as the last storage audit found them.
@@ -136,6 +138,7 @@ impl Metrics {
             queue_lag: Gauge::default(),
             queue_pending: Gauge::default(),
             dead_letters: Counter::default(),
+            checksum_mismatches: Counter::default(),
             outbox_backlog: Gauge::default(),
             orphan_originals: Gauge::default(),
             thumbnail_seconds: Family::new_with_constructor(work_histogram),
@@ -168,6 +171,11 @@ impl Metrics {
         registry.register("queue_lag", "Events not yet delivered to a thumbnailer", m.queue_lag.clone());
         registry.register("queue_pending", "Events delivered but not yet acknowledged", m.queue_pending.clone());
         registry.register("dead_letters", "Events moved to the dead-letter stream", m.dead_letters.clone());
+        registry.register(
+            "checksum_mismatches",
+            "Uploads whose stored bytes differed from the SHA-256 their client declared",
+            m.checksum_mismatches.clone(),
+        );
         registry.register(
             "decode_failures",
             "Uploads whose sandboxed decoder refused them, crashed, ran out of memory or time",

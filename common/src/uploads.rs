@@ -21,6 +21,17 @@ pub struct ReserveRequest<'a> {
     pub filename: &'a str,
     pub size: i64,
     pub content_type: &'a str,
+    /// The file's SHA-256 as the client computed it (64 hex characters).
+    pub sha256: Option<&'a str>,
+}
+
+/// What a reservation answers: how to send the bytes, or that the family has this file already.
+#[derive(Clone, Debug)]
+pub enum Reservation {
+    Send(SendInstructions),
+    /// A live photo or video with the same bytes, added by the uploader or in the album: nothing is
+    /// reserved, sent or charged.
+    Duplicate(Media),
 }
 
 /// Why an upload step was refused. The message is what the person reads.
@@ -34,6 +45,8 @@ pub enum UploadError {
     Empty,
     #[error("please give the file a name of 1 to 255 characters")]
     BadFilename,
+    #[error("sha256 is the file's SHA-256: 64 hexadecimal characters")]
+    BadChecksum,
     #[error("This file is {}; the largest file picup takes is {}.", human_bytes(*size), human_bytes(*max))]
     TooLarge { size: i64, max: i64 },
     #[error(
@@ -68,7 +81,7 @@ impl Outcome for UploadError {
         match self {
             UploadError::NotAContributor => "forbidden",
             UploadError::UnsupportedType(_) => "unsupported_type",
-            UploadError::Empty | UploadError::BadFilename => "validation_failed",
+            UploadError::Empty | UploadError::BadFilename | UploadError::BadChecksum => "validation_failed",
             UploadError::TooLarge { .. } => "file_too_large",
             UploadError::QuotaExceeded { .. } => "quota_exceeded",
             UploadError::PartsMissing { .. } | UploadError::NotArrived => "upload_incomplete",
@@ -109,14 +122,16 @@ pub struct Completed {
     pub created: bool,
 }
 
-/// Checks the request and the caller's role, then reserves the bytes and the store's upload
-/// under the user's lock. The reservation lives until its TTL; `sweep_expired` releases it then.
+/// Checks the request and the caller's role; answers a duplicate when the family has these bytes
+/// already (by the SHA-256 the thumbnailer computed, never by a client's word alone); else
+/// reserves the bytes and the store's upload under the user's lock. The reservation lives until
+/// its TTL; `sweep_expired` releases it then.
 pub async fn reserve(
     services: &Services,
     user_id: UserId,
     album_id: AlbumId,
     request: &ReserveRequest<'_>,
-) -> Result<SendInstructions, UploadError> {
+) -> Result<Reservation, UploadError> {
     let limits = &services.config.limits;
     let access = services.db.album_access(album_id, user_id).await?;
     if !access.role.can_upload() {
@@ -133,6 +148,13 @@ pub async fn reserve(
         return Err(UploadError::TooLarge { size: request.size, max: limits.max_upload_bytes });
     }
     let filename = clean_filename(request.filename).ok_or(UploadError::BadFilename)?;
+    let sha256 = request.sha256.map(|hex| valid_sha256(hex).ok_or(UploadError::BadChecksum)).transpose()?;
+    if let Some(sha256) = &sha256
+        && let Some(media) = services.db.duplicate_of(sha256, user_id, access.album.id).await?
+    {
+        tracing::info!(media_id = %media.id, "a duplicate of a stored file was not sent again");
+        return Ok(Reservation::Duplicate(media));
+    }
 
     let id = MediaId::new(services.db.next_id());
     let object_key = ObjectKind::Original.key(user_id, id, &content_type);
@@ -160,6 +182,7 @@ pub async fn reserve(
                 multipart_upload_id: multipart_upload_id.as_deref(),
                 part_size: multipart.then(|| limits.part_size_for(request.size)),
                 expires_at: now_ms() + millis(limits.reservation_ttl),
+                declared_sha256: sha256.as_deref(),
             };
             match services.db.reserve_upload(&new).await {
                 Ok(upload) => Ok(upload),
@@ -180,7 +203,13 @@ pub async fn reserve(
         })
         .await?;
     tracing::info!(upload_id = %upload.id, size = upload.size_bytes, multipart, "upload reserved");
-    Ok(send_instructions(services, &upload, &[]).await?)
+    Ok(Reservation::Send(send_instructions(services, &upload, &[]).await?))
+}
+
+/// A SHA-256 as 64 hexadecimal characters, lower-cased.
+fn valid_sha256(hex: &str) -> Option<String> {
+    let hex = hex.trim();
+    (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit())).then(|| hex.to_ascii_lowercase())
 }
 
 /// One of the caller's unfinished uploads as the store has it, with fresh URLs for what has not
@@ -372,6 +401,7 @@ async fn complete_locked(
         size_bytes: object.size,
         object_key: &upload.object_key,
         taken_at: now_ms(),
+        declared_sha256: upload.declared_sha256.as_deref(),
     };
     let media = services.db.complete_upload(&upload, &new).await?;
     Ok(Completed { media, created: true })
@@ -455,6 +485,14 @@ mod tests {
         assert_eq!(clean_filename("dcim/a\u{7}b.jpg ").as_deref(), Some("ab.jpg"));
         assert_eq!(clean_filename("photos/"), None);
         assert_eq!(clean_filename(&"x".repeat(256)), None);
+    }
+
+    #[test]
+    fn a_sha256_is_64_hex_characters() {
+        let hex = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
+        assert_eq!(valid_sha256(hex), Some(hex.to_ascii_lowercase()));
+        assert_eq!(valid_sha256(&hex[1..]), None);
+        assert_eq!(valid_sha256(&hex.replace('E', "g")), None);
     }
 
     #[test]

@@ -70,6 +70,15 @@ pub async fn process_with(services: &Services, decoder: &Decoder, media_id: Medi
             return Err(err);
         }
         Ok(Err(Problem::Rejected(rejected))) => Err(rejected),
+        Ok(Err(Problem::Corrupt(Rejected(reason)))) => {
+            observe("failed");
+            // Not what the family sent: nothing of it is kept or charged.
+            services.storage.delete(&media.object_key).await?;
+            services.db.mark_media_corrupt(media_id, &reason).await?;
+            services.metrics.checksum_mismatches.inc();
+            tracing::warn!(%media_id, %reason, "stored bytes differ from the declared SHA-256");
+            return Ok(Outcome::Failed(reason));
+        }
         Ok(Ok(processed)) => Ok(processed),
     };
     observe(if processed.is_ok() { "ready" } else { "failed" });
@@ -101,11 +110,25 @@ pub async fn process_with(services: &Services, decoder: &Decoder, media_id: Medi
 /// A reason a person can read.
 struct Rejected(String);
 
+/// What the family reads when the stored bytes are not the bytes their phone sent.
+pub const CHECKSUM_MISMATCH: &str =
+    "The file that arrived is not the file that was sent, so it was not kept. Please add it again.";
+
+/// Hashes a file as it reads it: a 4 GB video is never held in memory.
+fn sha256_of(path: &std::path::Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
 enum Problem {
     /// The object store could not be reached: not the file's fault.
     StoreDown(picup_common::storage::StorageError),
     Transient(anyhow::Error),
     Rejected(Rejected),
+    /// The stored original's SHA-256 is not the one its client declared.
+    Corrupt(Rejected),
 }
 
 impl From<StorageError> for Problem {
@@ -129,15 +152,24 @@ fn transient(err: impl Into<anyhow::Error>) -> Problem {
 /// A private folder for one item: the original, and what the decode child makes.
 struct WorkDir {
     folder: tempfile::TempDir,
+    /// The original's SHA-256 (hex), checked against the one its client declared.
+    sha256: String,
 }
 
 impl WorkDir {
     async fn with_original(services: &Services, media: &Media) -> Result<WorkDir, Problem> {
         let folder = tempfile::tempdir().map_err(transient)?;
         tokio::fs::create_dir(folder.path().join("out")).await.map_err(transient)?;
-        let work = WorkDir { folder };
-        services.storage.download_to(&media.object_key, &work.original()).await?;
-        Ok(work)
+        let original = folder.path().join("original");
+        services.storage.download_to(&media.object_key, &original).await?;
+        let sha256 =
+            tokio::task::spawn_blocking(move || sha256_of(&original)).await.map_err(transient)?.map_err(transient)?;
+        if let Some(declared) = &media.declared_sha256
+            && *declared != sha256
+        {
+            return Err(Problem::Corrupt(Rejected(CHECKSUM_MISMATCH.into())));
+        }
+        Ok(WorkDir { folder, sha256 })
     }
 
     fn original(&self) -> PathBuf {
@@ -244,6 +276,7 @@ async fn store_derivatives(
         preview_key: Some(preview_key),
         derivative_bytes,
         thumbhash: Some(thumbhash),
+        sha256: Some(work.sha256.clone()),
         ..ProcessedMedia::default()
     })
 }

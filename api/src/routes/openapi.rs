@@ -20,6 +20,12 @@ fn with_body(mut operation: Value, schema: &str) -> Value {
     operation
 }
 
+/// An operation that may also answer `status` on success.
+fn also(mut operation: Value, status: &str, description: &str) -> Value {
+    operation["responses"][status] = json!({ "description": description });
+    operation
+}
+
 pub fn document() -> Value {
     let mut document = paths();
     // Every `{id}` in a path is a string id.
@@ -49,7 +55,7 @@ fn paths() -> Value {
             "/albums": { "post": with_body(op("Create an album", "201"), "AlbumTitle"), "get": op("Albums the user owns or was shared (cursor pages)", "200") },
             "/albums/{id}": { "get": op("One album", "200"), "patch": with_body(op("Rename an album (owner)", "200"), "AlbumTitle"), "delete": op("Delete an album; its media go to the trash (owner)", "204") },
             "/albums/{id}/members": { "post": with_body(op("Share an album with a member as viewer or contributor (owner)", "204"), "Member") },
-            "/albums/{id}/uploads": { "post": with_body(op("Reserve quota and get a presigned PUT or multipart part URLs; 413 quota_exceeded", "201"), "Reserve") },
+            "/albums/{id}/uploads": { "post": also(with_body(op("Reserve quota and get a presigned PUT or multipart part URLs; 413 quota_exceeded", "201"), "Reserve"), "200", "The file (by its sha256) is in the family already: {duplicate: true, media}; nothing reserved") },
             "/uploads": { "get": op("The caller's unfinished uploads, newest first, each as GET /uploads/{id} answers (cursor pages)", "200") },
             "/uploads/{id}": { "get": op("An unfinished upload: what the store holds (parts_done) and fresh URLs for the rest only", "200"), "delete": op("Cancel an upload and release its reservation", "204") },
             "/uploads/{id}/complete": { "post": op("Complete an upload; the size S3 reports is charged", "201") },
@@ -83,7 +89,8 @@ fn paths() -> Value {
                 "AlbumTitle": { "type": "object", "required": ["title"], "properties": { "title": { "type": "string", "maxLength": 200 } } },
                 "Member": { "type": "object", "required": ["email", "role"], "properties": { "email": { "type": "string" }, "role": { "enum": ["viewer", "contributor"] } } },
                 "Reserve": { "type": "object", "required": ["filename", "size", "content_type"], "properties": {
-                    "filename": { "type": "string" }, "size": { "type": "integer", "minimum": 1 }, "content_type": { "type": "string" } } },
+                    "filename": { "type": "string" }, "size": { "type": "integer", "minimum": 1 }, "content_type": { "type": "string" },
+                    "sha256": { "type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "The file's SHA-256; a file the family has already answers 200 duplicate, and stored bytes that differ never become a photo" } } },
                 "Comment": { "type": "object", "required": ["body"], "properties": { "body": { "type": "string", "minLength": 1, "maxLength": 2000 } } },
                 "Quota": { "type": "object", "required": ["quota_bytes"], "properties": { "quota_bytes": { "type": "integer", "minimum": 0 } } }
             }

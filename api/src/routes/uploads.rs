@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use picup_common::uploads::{self, ReserveRequest, SendInstructions, SendMethod, UploadProgress};
+use picup_common::uploads::{self, Reservation, ReserveRequest, SendInstructions, SendMethod, UploadProgress};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -31,6 +31,7 @@ struct ReserveBody {
     filename: String,
     size: i64,
     content_type: String,
+    sha256: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -46,9 +47,19 @@ async fn reserve(
     Path(album_id): Path<AlbumId>,
     Json(body): Json<ReserveBody>,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
-    let request = ReserveRequest { filename: &body.filename, size: body.size, content_type: &body.content_type };
-    let instructions = uploads::reserve(&state.services, user.id, album_id, &request).await?;
-    Ok((StatusCode::CREATED, axum::Json(instructions_json(&instructions))))
+    let request = ReserveRequest {
+        filename: &body.filename,
+        size: body.size,
+        content_type: &body.content_type,
+        sha256: body.sha256.as_deref(),
+    };
+    match uploads::reserve(&state.services, user.id, album_id, &request).await? {
+        Reservation::Send(instructions) => Ok((StatusCode::CREATED, axum::Json(instructions_json(&instructions)))),
+        Reservation::Duplicate(media) => {
+            let media = MediaView::one(&state, &media, user.id).await?;
+            Ok((StatusCode::OK, axum::Json(json!({ "duplicate": true, "media": media }))))
+        }
+    }
 }
 
 /// What the client needs to send the bytes: one PUT, or one URL per part.
@@ -106,7 +117,7 @@ fn progress_json(progress: &UploadProgress) -> Value {
     body["filename"] = json!(upload.filename);
     body["content_type"] = json!(upload.content_type);
     body["size"] = json!(upload.size_bytes);
-    body["sha256"] = Value::Null;
+    body["sha256"] = json!(upload.declared_sha256);
     body["status"] = json!(if progress.arrived { "arrived" } else { "sending" });
     body["parts_done"] = json!(parts_done);
     body["reserved_until"] = json!(rfc3339(upload.expires_at));

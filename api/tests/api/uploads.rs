@@ -373,3 +373,88 @@ async fn a_crash_between_upload_and_complete_loses_nothing() {
     assert_eq!(Job::SweepUploads.run(&app.services).await.expect("sweep again"), 0, "sweeping twice is harmless");
     app.stop().await;
 }
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Reserves with the file's SHA-256, as the web album does.
+async fn reserve_with_sha256(
+    app: &TestApp,
+    user: &User,
+    album: &str,
+    bytes: &[u8],
+    sha256: &str,
+) -> (StatusCode, Value) {
+    let body =
+        json!({ "filename": "IMG_0001.JPG", "size": bytes.len(), "content_type": "image/jpeg", "sha256": sha256 });
+    app.post(&format!("/albums/{album}/uploads"), &user.token, body).await
+}
+
+#[tokio::test]
+async fn the_same_photo_added_twice_is_stored_and_charged_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Jeju").await;
+    let photo = sample_photo();
+    let sha256 = sha256_hex(&photo);
+
+    let (status, refused) = reserve_with_sha256(&app, &admin, &album, &photo, "not-a-checksum").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused["fields"]["sha256"].is_array(), "{refused}");
+
+    let (status, reservation) = reserve_with_sha256(&app, &admin, &album, &photo, &sha256.to_uppercase()).await;
+    assert_eq!(status, StatusCode::CREATED, "{reservation}");
+    assert!(app.put_presigned(&reservation, &photo).await.status().is_success());
+    let (status, first) = app.complete(&admin, &reservation, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let settled = app.settle(&admin, &album).await;
+    assert_eq!(settled[0]["sha256"], sha256.as_str(), "the stored bytes' own SHA-256");
+    let before = app.me(&admin).await;
+
+    let (status, again) = reserve_with_sha256(&app, &admin, &album, &photo, &sha256).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["duplicate"], true);
+    assert_eq!(again["media"]["id"], first["media"]["id"]);
+    let after = app.me(&admin).await;
+    assert_eq!((&after["used_bytes"], &after["reserved_bytes"]), (&before["used_bytes"], &before["reserved_bytes"]));
+    let (_, unfinished) = app.get("/uploads", &admin.token).await;
+    assert_eq!(unfinished["items"], json!([]), "no reservation was made");
+
+    // Someone else adding it to the same album is told so too; in an album of their own it is theirs to keep.
+    let aunt = app.seeded_member(&album, "aunt", picup_common::db::Role::Contributor).await;
+    let (status, theirs) = reserve_with_sha256(&app, &aunt, &album, &photo, &sha256).await;
+    assert_eq!((status, &theirs["duplicate"]), (StatusCode::OK, &json!(true)), "{theirs}");
+    let own_album = app.album(&aunt, "Aunt's").await;
+    let (status, own) = reserve_with_sha256(&app, &aunt, &own_album, &photo, &sha256).await;
+    assert_eq!(status, StatusCode::CREATED, "{own}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bytes_that_are_not_the_declared_ones_never_become_a_photo_and_cost_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Swapped").await;
+    let photo = sample_photo();
+    let mut other = photo.clone();
+    let last = other.len() - 3;
+    other[last] ^= 0x55; // the same size, one byte changed in transit
+    let (status, reservation) = reserve_with_sha256(&app, &admin, &album, &photo, &sha256_hex(&photo)).await;
+    assert_eq!(status, StatusCode::CREATED, "{reservation}");
+    assert!(app.put_presigned(&reservation, &other).await.status().is_success());
+    let (status, completed) = app.complete(&admin, &reservation, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{completed}");
+
+    let settled = app.settle(&admin, &album).await;
+    assert_eq!(settled[0]["status"], "failed", "{settled:?}");
+    let reason = settled[0]["failure_reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("not the file that was sent"), "{reason}");
+    assert!(settled[0]["sha256"].is_null(), "no trusted SHA-256 for bytes nobody sent");
+    let me = app.me(&admin).await;
+    assert_eq!((me["used_bytes"].as_i64(), me["reserved_bytes"].as_i64()), (Some(0), Some(0)), "nothing charged");
+    let original = app.client.get(settled[0]["urls"]["original"].as_str().expect("url")).send().await.expect("GET");
+    assert_eq!(original.status(), StatusCode::NOT_FOUND, "the wrong bytes are not kept");
+    app.stop().await;
+}

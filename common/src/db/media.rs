@@ -36,6 +36,10 @@ pub struct Media {
     pub longitude: Option<f64>,
     pub like_count: i64,
     pub comment_count: i64,
+    /// The SHA-256 of the stored original, computed by the thumbnailer (hex); trusted.
+    pub sha256: Option<String>,
+    /// The SHA-256 the uploading client declared (hex); checked against the stored bytes.
+    pub declared_sha256: Option<String>,
 }
 
 /// What a media item is, decided once from its content type when its upload completes.
@@ -137,6 +141,7 @@ pub struct NewMedia<'a> {
     pub object_key: &'a str,
     /// Until the thumbnailer reads the photo's own date, the upload time stands in.
     pub taken_at: i64,
+    pub declared_sha256: Option<&'a str>,
 }
 
 /// What the thumbnailer found and made.
@@ -155,6 +160,8 @@ pub struct ProcessedMedia {
     pub camera_model: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// The SHA-256 of the original as stored (hex).
+    pub sha256: Option<String>,
 }
 
 /// Position in a media list: ordered by taken-at, then id, newest first.
@@ -167,13 +174,15 @@ pub struct MediaCursor {
 pub(super) const MEDIA_COLUMNS: &str = "m.id, m.album_id, m.owner_id, m.kind, m.status, m.filename, m.content_type, \
      m.size_bytes, m.object_key, m.derivative_bytes, m.thumbnail_key, m.preview_key, m.playable_key, m.taken_at, \
      m.width, m.height, m.duration_ms, m.failure_reason, m.attempts, m.created_at, m.updated_at, m.deleted_at, \
-     m.thumbhash, m.camera_make, m.camera_model, m.latitude, m.longitude, m.like_count, m.comment_count";
+     m.thumbhash, m.camera_make, m.camera_model, m.latitude, m.longitude, m.like_count, m.comment_count, \
+     m.sha256, m.declared_sha256";
 
 pub(super) async fn insert_media(tx: &mut Tx, media: &NewMedia<'_>) -> DbResult<()> {
     let now = now_ms();
     sqlx::query(
         "INSERT INTO media (id, album_id, owner_id, kind, status, filename, content_type, size_bytes, object_key, \
-         taken_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'processing', $5, $6, $7, $8, $9, $10, $10)",
+         taken_at, created_at, updated_at, declared_sha256) \
+         VALUES ($1, $2, $3, $4, 'processing', $5, $6, $7, $8, $9, $10, $10, $11)",
     )
     .bind(media.id)
     .bind(media.album_id)
@@ -185,12 +194,53 @@ pub(super) async fn insert_media(tx: &mut Tx, media: &NewMedia<'_>) -> DbResult<
     .bind(media.object_key)
     .bind(media.taken_at)
     .bind(now)
+    .bind(media.declared_sha256)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 impl Db {
+    /// A live photo or video with this (computed, so trusted) SHA-256 that the user added, or that
+    /// is in the album: what uploading the same file again would duplicate.
+    pub async fn duplicate_of(&self, sha256: &str, user_id: UserId, album_id: AlbumId) -> DbResult<Option<Media>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {MEDIA_COLUMNS} FROM media m WHERE m.sha256 = $1 AND m.deleted_at IS NULL \
+             AND (m.owner_id = $2 OR m.album_id = $3) ORDER BY m.id LIMIT 1"
+        ));
+        Ok(sqlx::query_as(sql).bind(sha256).bind(user_id).bind(album_id).fetch_optional(self.pool()).await?)
+    }
+
+    /// The stored original is not what the client sent (its SHA-256 differs): the media fails with
+    /// `reason`, and its bytes are given back (the caller deletes the object). Once: a second call
+    /// finds it failed already and changes nothing.
+    pub async fn mark_media_corrupt(&self, id: MediaId, reason: &str) -> DbResult<()> {
+        let mut tx = self.begin().await?;
+        // Touching the row first takes its lock on PostgreSQL, so the read below is not stale.
+        let touched = sqlx::query("UPDATE media SET updated_at = $1 WHERE id = $2 AND status = 'processing'")
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if touched.rows_affected() == 0 {
+            return Ok(());
+        }
+        let (owner_id, bytes): (UserId, i64) =
+            sqlx::query_as("SELECT owner_id, size_bytes FROM media WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        sqlx::query("UPDATE media SET status = 'failed', failure_reason = $1, size_bytes = 0 WHERE id = $2")
+            .bind(reason)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE users SET used_bytes = used_bytes - $1 WHERE id = $2")
+            .bind(bytes)
+            .bind(owner_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn media(&self, id: MediaId) -> DbResult<Media> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {MEDIA_COLUMNS} FROM media m WHERE m.id = $1"));
         Ok(sqlx::query_as(sql).bind(id).fetch_one(self.pool()).await?)
@@ -371,7 +421,7 @@ impl Db {
              derivative_bytes = $4, taken_at = COALESCE($5, taken_at), width = $6, height = $7, duration_ms = $8, \
              thumbhash = $9, camera_make = $10, camera_model = $11, \
              latitude = CAST($12 AS DOUBLE PRECISION), longitude = CAST($13 AS DOUBLE PRECISION), \
-             failure_reason = NULL WHERE id = $14",
+             failure_reason = NULL, sha256 = $15 WHERE id = $14",
         )
         .bind(processed.thumbnail_key.as_deref())
         .bind(processed.preview_key.as_deref())
@@ -389,6 +439,7 @@ impl Db {
         .bind(processed.latitude.map(|v| v.to_string()))
         .bind(processed.longitude.map(|v| v.to_string()))
         .bind(id)
+        .bind(processed.sha256.as_deref())
         .execute(&mut *tx)
         .await?;
         sqlx::query("UPDATE users SET used_bytes = used_bytes + $1 WHERE id = $2")

@@ -19,6 +19,8 @@ pub struct Upload {
     pub part_size: Option<i64>,
     pub created_at: i64,
     pub expires_at: i64,
+    /// The SHA-256 the client declared (hex), checked against the stored bytes.
+    pub declared_sha256: Option<String>,
 }
 
 pub struct NewUpload<'a> {
@@ -32,10 +34,11 @@ pub struct NewUpload<'a> {
     pub multipart_upload_id: Option<&'a str>,
     pub part_size: Option<i64>,
     pub expires_at: i64,
+    pub declared_sha256: Option<&'a str>,
 }
 
 const UPLOAD_COLUMNS: &str = "id, user_id, album_id, filename, content_type, size_bytes, object_key, \
-     multipart_upload_id, part_size, created_at, expires_at";
+     multipart_upload_id, part_size, created_at, expires_at, declared_sha256";
 
 /// Why a reservation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -75,8 +78,8 @@ impl Db {
         }
         sqlx::query(
             "INSERT INTO uploads (id, user_id, album_id, filename, content_type, size_bytes, object_key, \
-             multipart_upload_id, part_size, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             multipart_upload_id, part_size, created_at, expires_at, declared_sha256) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(new.id)
         .bind(new.user_id)
@@ -89,6 +92,7 @@ impl Db {
         .bind(new.part_size)
         .bind(now_ms())
         .bind(new.expires_at)
+        .bind(new.declared_sha256)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

@@ -45,6 +45,7 @@ async fn upload(
             multipart_upload_id: None,
             part_size: None,
             expires_at,
+            declared_sha256: None,
         })
         .await?)
 }
@@ -97,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
             size_bytes: 1000,
             object_key: &reservation.object_key,
             taken_at: 0,
+            declared_sha256: None,
         };
         services.db.complete_upload(&reservation, &media).await?;
         media_ids.push(reservation.id);
