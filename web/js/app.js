@@ -238,13 +238,21 @@ function uploadPanel(albumId, onUploaded) {
     list.append(row);
     refreshTotal();
     try {
-      await uploadFile(albumId, file, (sent) => {
+      const uploaded = await uploadFile(albumId, file, (sent) => {
         bar.value = sent;
         status.textContent = `${Math.floor((100 * sent) / Math.max(file.size, 1))}%`;
         progress.sent.set(key, sent);
         refreshTotal();
       }, resumeId);
-      status.textContent = t('uploadDone');
+      if (uploaded.duplicate) {
+        // Nothing to send: it counts as done.
+        bar.value = file.size;
+        progress.sent.set(key, file.size);
+        status.replaceChildren(el('span', { text: `${t('alreadyAdded')} ` }),
+          el('a', { href: `#/album/${uploaded.media.album_id}`, text: t('show') }));
+      } else {
+        status.textContent = t('uploadDone');
+      }
       progress.done += 1;
       onUploaded();
     } catch (err) {

@@ -16,6 +16,19 @@ export function contentTypeOf(file) {
   return ALLOWED_TYPES[extension] || null;
 }
 
+/**
+ * Files up to this size are hashed whole by the browser (SubtleCrypto has no streaming digest);
+ * bigger ones go without a hash, and the server still hashes what it stored.
+ */
+const HASH_LIMIT = 256 * 1024 * 1024;
+
+/** The file's SHA-256 in hex, or null where this browser cannot compute it (plain http, a huge file). */
+export async function sha256Of(file) {
+  if (!globalThis.crypto?.subtle || file.size > HASH_LIMIT) return null;
+  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
 const PART_ATTEMPTS = 4;
 const PARALLEL_PARTS = 3;
 
@@ -47,13 +60,20 @@ async function withRetries(attempts, run) {
 
 /**
  * Uploads one file into an album. `onProgress(sentBytes)` reports progress. Resolves with the
- * media item. `existing` resumes an earlier reservation (a retried upload).
+ * media item, and `duplicate` when the family had the file already (nothing was sent or
+ * charged). `existing` resumes an earlier reservation (a retried upload).
  */
 export async function uploadFile(albumId, file, onProgress, existing) {
   const contentType = contentTypeOf(file);
-  const reservation = existing
-    ? await api('GET', `/uploads/${existing}`)
-    : await api('POST', `/albums/${albumId}/uploads`, { filename: file.name, size: file.size, content_type: contentType });
+  let reservation;
+  if (existing) {
+    reservation = await api('GET', `/uploads/${existing}`);
+  } else {
+    const sha256 = await sha256Of(file);
+    reservation = await api('POST', `/albums/${albumId}/uploads`,
+      { filename: file.name, size: file.size, content_type: contentType, ...(sha256 ? { sha256 } : {}) });
+    if (reservation.duplicate) return { media: reservation.media, duplicate: true };
+  }
   try {
     return await send(reservation, file, onProgress);
   } catch (err) {

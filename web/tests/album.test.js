@@ -56,11 +56,11 @@ async function samplePhotos(count) {
   return drawnPhotos(count);
 }
 
-/** JPEGs the browser draws, each its own colour. */
+/** JPEGs the browser draws, each its own colour and name written on it (so no two are the same file). */
 async function drawnPhotos(count, prefix = 'drawn') {
   const files = [];
   for (let i = 0; i < count; i += 1) {
-    const dataUrl = await page.evaluate((hue) => {
+    const dataUrl = await page.evaluate(([hue, label]) => {
       const canvas = document.createElement('canvas');
       canvas.width = 800;
       canvas.height = 600;
@@ -69,8 +69,11 @@ async function drawnPhotos(count, prefix = 'drawn') {
       context.fillRect(0, 0, 800, 600);
       context.fillStyle = '#fff';
       context.fillRect(100, 100, 300, 200);
+      context.fillStyle = '#000';
+      context.font = '40px sans-serif';
+      context.fillText(label, 120, 220);
       return canvas.toDataURL('image/jpeg', 0.9);
-    }, i * 100);
+    }, [i * 100, `${prefix}-${i}`]);
     files.push({ name: `${prefix}-${i}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(dataUrl.split(',')[1], 'base64') });
   }
   return files;
@@ -224,7 +227,7 @@ test('a restore that fails says why, not that it was restored', async () => {
 test('an interrupted upload can be retried', async () => {
   let failing = true;
   await page.route('**/picup/originals/**', (route) => (failing ? route.abort('connectionreset') : route.continue()));
-  const [photo] = await samplePhotos(1);
+  const [photo] = await drawnPhotos(1, 'retry');
   const before = await tiles();
   await page.locator('input[type=file]').setInputFiles([{ ...photo, name: 'retry-me.jpg' }]);
   const retry = page.getByRole('button', { name: 'Try again' });
@@ -234,6 +237,21 @@ test('an interrupted upload can be retried', async () => {
   await retry.click();
   await page.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before + 1, { timeout: 30_000 });
   await page.unroute('**/picup/originals/**');
+});
+
+test('the same photo added again is not stored twice, and the page says so', async () => {
+  const [photo] = await drawnPhotos(1, 'twice');
+  const before = await tiles();
+  await page.locator('input[type=file]').setInputFiles([{ ...photo, name: 'first.jpg' }]);
+  await page.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before + 1, { timeout: 30_000 });
+  // The server finds duplicates by the hash it computed itself, once the photo is ready.
+  await page.waitForFunction(() => !document.querySelector('main .grid .processing'), null, { timeout: 30_000 });
+  const used = await page.evaluate(async () => (await (await fetch('/api/v1/me')).json()).used_bytes);
+  await page.locator('input[type=file]').setInputFiles([{ ...photo, name: 'again.jpg' }]);
+  await page.getByText('Already in picup, not added twice.').waitFor({ timeout: 30_000 });
+  await shot('06b-already-added');
+  assert.equal(await tiles(), before + 1, 'one tile, not two');
+  assert.equal(await page.evaluate(async () => (await (await fetch('/api/v1/me')).json()).used_bytes), used, 'nothing more charged');
 });
 
 test('scrolled-to pages and the scroll position stay while a photo is getting ready', async () => {
