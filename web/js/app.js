@@ -4,7 +4,7 @@
 import { api } from './api.js';
 import { ask, confirmAction, el, explain, page, thumbhashBackground, toast } from './dom.js';
 import { bytes, currentLanguage, date, setLanguage, t } from './i18n.js';
-import { contentTypeOf, uploadFile } from './upload.js';
+import { contentTypeOf, sha256Of, uploadFile } from './upload.js';
 import { openViewer } from './viewer.js';
 import { showNews, showSearch, startBell } from './activity.js';
 import { AlbumItems } from './album-items.js';
@@ -265,7 +265,50 @@ function uploadPanel(albumId, onUploaded) {
     }
   };
 
-  input.addEventListener('change', () => { start([...input.files]); input.value = ''; });
+  // Uploads of this album a reload, a closed tab or another device left unfinished: the person
+  // picks the same files again and only what the store does not hold yet is sent, under the same
+  // reservations. A file that no longer matches (same name, other size or content) starts fresh
+  // and its stale reservation is released.
+  const unfinished = el('div', { class: 'unfinished', hidden: true });
+  let pending = [];
+  let continuing = false; // the file picker was opened by "Continue"
+  const showUnfinished = () => {
+    unfinished.hidden = pending.length === 0;
+    unfinished.replaceChildren(...(pending.length === 0 ? [] : [el('p', { text: t('unfinished', { n: pending.length }) }),
+      el('button', { class: 'big', text: t('continueUploads'), onclick: () => { continuing = true; input.click(); } })]));
+  };
+  api('GET', '/uploads?limit=50').then(({ items }) => {
+    pending = items.filter((item) => item.album_id === albumId);
+    showUnfinished();
+  }).catch(() => {});
+  const resume = async (files) => {
+    for (const file of files) {
+      const sameName = pending.filter((item) => item.filename === file.name);
+      let match = sameName.find((item) => item.size === file.size);
+      if (match?.sha256 && match.sha256 !== await sha256Of(file)) match = undefined;
+      for (const stale of sameName.filter((item) => item !== match)) {
+        api('DELETE', `/uploads/${stale.id}`).catch(() => {});
+      }
+      pending = pending.filter((item) => !sameName.includes(item));
+      if (match) {
+        progress.count += 1;
+        progress.bytes += file.size;
+        send(file, match.id);
+      } else {
+        start([file]);
+      }
+    }
+    showUnfinished();
+  };
+
+  input.addEventListener('change', () => {
+    const files = [...input.files];
+    input.value = '';
+    if (continuing) resume(files);
+    else start(files);
+    continuing = false;
+  });
+  input.addEventListener('cancel', () => { continuing = false; });
   drop.addEventListener('dragover', (event) => { event.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', (event) => {
@@ -273,8 +316,8 @@ function uploadPanel(albumId, onUploaded) {
     drop.classList.remove('over');
     start([...event.dataTransfer.files]);
   });
-  const button = el('button', { class: 'big', text: `＋ ${t('addPhotos')}`, onclick: () => input.click() });
-  return { button, panel: el('section', { 'aria-label': t('addPhotos') }, input, drop) };
+  const button = el('button', { class: 'big', text: `＋ ${t('addPhotos')}`, onclick: () => { continuing = false; input.click(); } });
+  return { button, panel: el('section', { 'aria-label': t('addPhotos') }, input, unfinished, drop) };
 }
 
 // ---------- sharing ----------

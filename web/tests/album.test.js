@@ -113,7 +113,9 @@ before(async () => {
   const [port, s3Port] = [await freePort(), await freePort()];
   base = `http://127.0.0.1:${port}`;
   const env = { ...process.env, PICUP_HTTP_ADDR: `127.0.0.1:${port}`, PICUP_EMBEDDED_S3_ADDR: `127.0.0.1:${s3Port}`,
-    PICUP_PUBLIC_URL: base, PICUP_DATA_DIR: dataDir, PICUP_WEB_DIR: join(repo, 'web'), RUST_LOG: 'debug' };
+    PICUP_PUBLIC_URL: base, PICUP_DATA_DIR: dataDir, PICUP_WEB_DIR: join(repo, 'web'), RUST_LOG: 'debug',
+    // Parts of 5 MiB (S3's smallest), so a photo of a dozen MB goes up in parts.
+    PICUP_MULTIPART_THRESHOLD_BYTES: '5242880', PICUP_PART_SIZE_BYTES: '5242880' };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
   server = spawn(binary, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -237,6 +239,53 @@ test('an interrupted upload can be retried', async () => {
   await retry.click();
   await page.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before + 1, { timeout: 30_000 });
   await page.unroute('**/picup/originals/**');
+});
+
+/** A photo of random pixels (which JPEG cannot shrink): about 12 MB, so three parts of 5 MiB. */
+async function noisePhoto(name) {
+  const dataUrl = await page.evaluate(() => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 2400;
+    canvas.height = 1800;
+    const context = canvas.getContext('2d');
+    const pixels = context.createImageData(canvas.width, canvas.height);
+    const random = new Uint32Array(pixels.data.buffer);
+    crypto.getRandomValues(random.subarray(0, 16384));
+    for (let i = 16384; i < random.length; i += 1) random[i] = random[i - 16384] * 2654435761 + i;
+    for (let i = 3; i < pixels.data.length; i += 4) pixels.data[i] = 255;
+    context.putImageData(pixels, 0, 0);
+    return canvas.toDataURL('image/jpeg', 1.0);
+  });
+  return { name, mimeType: 'image/jpeg', buffer: Buffer.from(dataUrl.split(',')[1], 'base64') };
+}
+
+test('an upload stopped by a reload goes on where it stopped, sending only what was missing', async () => {
+  const photo = await noisePhoto('big-noise.jpg');
+  const partSize = 5 * 1024 * 1024;
+  assert.ok(photo.buffer.length > 2 * partSize && photo.buffer.length <= 3 * partSize, `${photo.buffer.length} bytes`);
+  const before = await tiles();
+  const partOf = (request) => new URL(request.url()).searchParams.get('partNumber');
+  // The network dies before the last part arrives...
+  await page.route('**/picup/originals/**', (route) => (partOf(route.request()) === '3' ? route.abort('connectionreset') : route.continue()));
+  await page.locator('input[type=file]').setInputFiles([photo]);
+  await page.getByRole('button', { name: 'Try again' }).waitFor({ timeout: 60_000 });
+  await page.unroute('**/picup/originals/**');
+  // ...and the page is gone: a reload.
+  await page.reload();
+  await page.getByText('Uploads not finished: 1.', { exact: false }).waitFor();
+  await shot('06c-unfinished');
+  const sent = [];
+  const onRequest = (request) => { if (request.method() === 'PUT' && request.url().includes('/originals/')) sent.push(partOf(request)); };
+  page.on('request', onRequest);
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await (await chooser).setFiles([photo]);
+  await page.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before + 1, { timeout: 60_000 });
+  page.off('request', onRequest);
+  assert.deepEqual(sent, ['3'], 'only the part that had not arrived was sent again');
+  const resent = photo.buffer.length - 2 * partSize;
+  assert.ok(resent < 0.6 * photo.buffer.length, `re-sent ${resent} of ${photo.buffer.length} bytes`);
+  assert.equal(await page.getByText('Uploads not finished', { exact: false }).count(), 0);
 });
 
 test('the same photo added again is not stored twice, and the page says so', async () => {
