@@ -16,17 +16,27 @@ export function contentTypeOf(file) {
   return ALLOWED_TYPES[extension] || null;
 }
 
-/**
- * Files up to this size are hashed whole by the browser (SubtleCrypto has no streaming digest);
- * bigger ones go without a hash, and the server still hashes what it stored.
- */
-const HASH_LIMIT = 256 * 1024 * 1024;
+/** Files up to this size are hashed by the browser's own SHA-256 (fast, but whole in memory). */
+const WHOLE_HASH_LIMIT = 64 * 1024 * 1024;
 
-/** The file's SHA-256 in hex, or null where this browser cannot compute it (plain http, a huge file). */
+/**
+ * The file's SHA-256 in hex, or null where this browser cannot compute it. Small files use the
+ * browser's SubtleCrypto (which has no streaming digest and exists only on https or localhost);
+ * the rest stream through a Web Worker, so a 4 GB video neither freezes the page nor fills memory.
+ */
 export async function sha256Of(file) {
-  if (!globalThis.crypto?.subtle || file.size > HASH_LIMIT) return null;
-  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  if (globalThis.crypto?.subtle && file.size <= WHOLE_HASH_LIMIT) {
+    const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+    return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  }
+  if (typeof Worker === 'undefined') return null;
+  return new Promise((resolve) => {
+    const worker = new Worker(new URL('./hash-worker.js', import.meta.url));
+    const done = (sha256) => { worker.terminate(); resolve(sha256); };
+    worker.onmessage = ({ data }) => { if ('sha256' in data || 'error' in data) done(data.sha256 || null); };
+    worker.onerror = () => done(null);
+    worker.postMessage(file);
+  });
 }
 
 const PART_ATTEMPTS = 4;

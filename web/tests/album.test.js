@@ -5,6 +5,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -286,6 +287,19 @@ test('an upload stopped by a reload goes on where it stopped, sending only what 
   const resent = photo.buffer.length - 2 * partSize;
   assert.ok(resent < 0.6 * photo.buffer.length, `re-sent ${resent} of ${photo.buffer.length} bytes`);
   assert.equal(await page.getByText('Uploads not finished', { exact: false }).count(), 0);
+});
+
+test('a file too big to hash whole is hashed in a worker, a piece at a time, to the right SHA-256', async () => {
+  const size = 70 * 1024 * 1024; // over the 64 MiB the browser hashes whole
+  const pattern = (i) => (i * 31 + 7) & 255;
+  const expected = createHash('sha256').update(Uint8Array.from({ length: size }, (_, i) => pattern(i))).digest('hex');
+  const got = await page.evaluate(async (n) => {
+    const bytes = new Uint8Array(n);
+    for (let i = 0; i < n; i += 1) bytes[i] = (i * 31 + 7) & 255;
+    const { sha256Of } = await import('/js/upload.js');
+    return sha256Of(new File([bytes], 'long-video.mp4', { type: 'video/mp4' }));
+  }, size);
+  assert.equal(got, expected);
 });
 
 test('the same photo added again is not stored twice, and the page says so', async () => {
