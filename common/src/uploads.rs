@@ -31,7 +31,7 @@ pub enum Reservation {
     Send(SendInstructions),
     /// A live photo or video with the same bytes, added by the uploader or in the album: nothing is
     /// reserved, sent or charged.
-    Duplicate(Media),
+    Duplicate(Box<Media>),
 }
 
 /// Why an upload step was refused. The message is what the person reads.
@@ -153,7 +153,7 @@ pub async fn reserve(
         && let Some(media) = services.db.duplicate_of(sha256, user_id, access.album.id).await?
     {
         tracing::info!(media_id = %media.id, "a duplicate of a stored file was not sent again");
-        return Ok(Reservation::Duplicate(media));
+        return Ok(Reservation::Duplicate(Box::new(media)));
     }
 
     let id = MediaId::new(services.db.next_id());
