@@ -67,15 +67,24 @@ async fn put_parts(app: &TestApp, reservation: &Value, file: &[u8]) -> Vec<Value
     etags
 }
 
+/// An app whose uploads of 5 MiB (S3's smallest part) and more go up in parts of 5 MiB.
+async fn multipart_app() -> TestApp {
+    TestApp::spawn_with(&[("PICUP_MULTIPART_THRESHOLD_BYTES", "5242880"), ("PICUP_PART_SIZE_BYTES", "5242880")]).await
+}
+
+/// A video a little over 12 MiB: three parts.
+fn video_of_three_parts(seed: u32) -> Vec<u8> {
+    let mut video = sample_video();
+    video.extend(pseudo_random_bytes(12 * MIB - video.len() + 100 + seed as usize, seed));
+    video
+}
+
 #[tokio::test]
 async fn a_big_video_goes_up_in_parts() {
-    let app =
-        TestApp::spawn_with(&[("PICUP_MULTIPART_THRESHOLD_BYTES", "5242880"), ("PICUP_PART_SIZE_BYTES", "5242880")])
-            .await;
+    let app = multipart_app().await;
     let admin = app.admin().await;
     let album = app.album(&admin, "Recital").await;
-    let mut video = sample_video();
-    video.extend(pseudo_random_bytes(12 * MIB - video.len() + 123, 9));
+    let video = video_of_three_parts(9);
 
     let reservation = app.reserve(&admin, &album, "recital.mp4", video.len(), "video/mp4").await;
     assert_eq!(reservation["method"], "MULTIPART");
@@ -110,13 +119,10 @@ async fn a_big_video_goes_up_in_parts() {
 /// missing one only; the same reservation completes, charged once.
 #[tokio::test]
 async fn a_multipart_upload_stopped_halfway_is_continued_with_only_the_missing_part() {
-    let app =
-        TestApp::spawn_with(&[("PICUP_MULTIPART_THRESHOLD_BYTES", "5242880"), ("PICUP_PART_SIZE_BYTES", "5242880")])
-            .await;
+    let app = multipart_app().await;
     let admin = app.admin().await;
     let album = app.album(&admin, "Recital").await;
-    let mut video = sample_video();
-    video.extend(pseudo_random_bytes(12 * MIB - video.len() + 77, 5));
+    let video = video_of_three_parts(5);
     let reservation = app.reserve(&admin, &album, "recital.mp4", video.len(), "video/mp4").await;
     let id = reservation["id"].as_str().expect("id");
     let mut first_two = reservation.clone();
@@ -174,9 +180,7 @@ async fn a_multipart_upload_stopped_halfway_is_continued_with_only_the_missing_p
 
 #[tokio::test]
 async fn a_multipart_upload_can_be_cancelled_and_fresh_urls_fetched() {
-    let app =
-        TestApp::spawn_with(&[("PICUP_MULTIPART_THRESHOLD_BYTES", "5242880"), ("PICUP_PART_SIZE_BYTES", "5242880")])
-            .await;
+    let app = multipart_app().await;
     let admin = app.admin().await;
     let album = app.album(&admin, "Trip").await;
     let reservation = app.reserve(&admin, &album, "long.mov", 11 * MIB, "video/quicktime").await;
