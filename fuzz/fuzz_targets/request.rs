@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(parts.windows(2).all(|pair| pair[0].0 < pair[1].0), "parts come out in order");
     }
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = parse_id(text);
+    let _ = parse_id::<i64>(text);
     let _ = id_cursor(text);
     if let Ok((first, second)) = pair_cursor(text) {
         assert_eq!(pair_cursor(&format!("{first}.{second}")).ok(), Some((first, second)));
