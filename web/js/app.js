@@ -17,6 +17,10 @@ const state = {
   stopBell: null,
   /** Uploads still running, so leaving the page can warn. */
   activeUploads: 0,
+  /** The screen wake lock held while uploads run ('asking' while the browser decides), or null. */
+  wakeLock: null,
+  /** When the page went to the background (ms), or null while it is shown. */
+  hiddenSince: null,
 };
 
 // ---------- session ----------
@@ -194,6 +198,34 @@ async function showAlbum(albumId) {
   await list.loadMore();
 }
 
+/**
+ * While anything uploads, asks the phone to keep its screen on (Wake Lock, where the browser has
+ * it), since a phone that sleeps stops the page; lets it go when the last upload ends.
+ */
+async function keepAwake() {
+  if (state.activeUploads > 0 && !state.wakeLock && navigator.wakeLock) {
+    state.wakeLock = 'asking';
+    state.wakeLock = await navigator.wakeLock.request('screen').catch(() => null);
+  } else if (state.activeUploads === 0 && state.wakeLock && state.wakeLock !== 'asking') {
+    state.wakeLock.release().catch(() => {});
+    state.wakeLock = null;
+  }
+}
+
+// A phone's browser stops a page in the background, uploads included: say so when the person
+// comes back, so a pause does not look like a failure. (The wake lock, lost while hidden, is
+// asked for again.)
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden) {
+    state.hiddenSince = Date.now();
+    return;
+  }
+  if (state.activeUploads > 0 && state.hiddenSince && Date.now() - state.hiddenSince > 5000) toast(t('uploadPaused'));
+  state.hiddenSince = null;
+  state.wakeLock = null;
+  keepAwake();
+});
+
 function uploadPanel(albumId, onUploaded) {
   const input = el('input', { type: 'file', multiple: true, accept: 'image/*,video/*,.heic,.heif', class: 'visually-hidden', tabindex: '-1', 'aria-hidden': 'true' });
   const list = el('ul', { class: 'uploads', 'aria-live': 'polite' });
@@ -232,6 +264,7 @@ function uploadPanel(albumId, onUploaded) {
     const key = `${file.name}-${file.size}-${file.lastModified}-${Math.random()}`;
     if (!resumeId) { progress.count += 1; progress.bytes += file.size; }
     state.activeUploads += 1;
+    keepAwake();
     const bar = el('progress', { max: Math.max(file.size, 1), value: 0, 'aria-label': file.name });
     const status = el('span', { text: '0%' });
     const row = el('li', {}, el('span', { text: file.name }), status, bar);
@@ -243,7 +276,9 @@ function uploadPanel(albumId, onUploaded) {
         status.textContent = `${Math.floor((100 * sent) / Math.max(file.size, 1))}%`;
         progress.sent.set(key, sent);
         refreshTotal();
-      }, resumeId);
+      }, resumeId, (waiting) => {
+        status.textContent = waiting ? t('waitingForNetwork') : `${Math.floor((100 * bar.value) / Math.max(file.size, 1))}%`;
+      });
       if (uploaded.duplicate) {
         // Nothing to send: it counts as done.
         bar.value = file.size;
@@ -260,6 +295,7 @@ function uploadPanel(albumId, onUploaded) {
         el('button', { class: 'quiet', text: t('retry'), onclick: () => { row.remove(); send(file, err.uploadId); } }));
     } finally {
       state.activeUploads -= 1;
+      keepAwake();
       refreshTotal();
       refreshMe().catch(() => {});
     }

@@ -57,23 +57,42 @@ function put(url, headers, body, onProgress) {
   });
 }
 
-async function withRetries(attempts, run) {
-  for (let attempt = 1; ; attempt += 1) {
+/** Resolves when the browser has a network again (at once when it has one). */
+function online() {
+  if (navigator.onLine !== false) return Promise.resolve();
+  return new Promise((resolve) => window.addEventListener('online', resolve, { once: true }));
+}
+
+/**
+ * Runs `run` until it succeeds, `attempts` times at most with growing pauses. A failure while the
+ * phone has no network costs no attempt: it waits for the network (`onWaiting(true)`, then
+ * `onWaiting(false)`) however long that takes, then goes on.
+ */
+async function withRetries(attempts, run, onWaiting = () => {}) {
+  for (let attempt = 1; ; ) {
     try {
       return await run();
     } catch (err) {
+      if (navigator.onLine === false) {
+        onWaiting(true);
+        await online();
+        onWaiting(false);
+        continue;
+      }
       if (attempt >= attempts) throw err;
       await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+      attempt += 1;
     }
   }
 }
 
 /**
- * Uploads one file into an album. `onProgress(sentBytes)` reports progress. Resolves with the
+ * Uploads one file into an album. `onProgress(sentBytes)` reports progress; `onWaiting(true)`
+ * says the upload waits for the network, `onWaiting(false)` that it goes on. Resolves with the
  * media item, and `duplicate` when the family had the file already (nothing was sent or
  * charged). `existing` resumes an earlier reservation (a retried upload).
  */
-export async function uploadFile(albumId, file, onProgress, existing) {
+export async function uploadFile(albumId, file, onProgress, existing, onWaiting) {
   const contentType = contentTypeOf(file);
   let reservation;
   if (existing) {
@@ -85,16 +104,16 @@ export async function uploadFile(albumId, file, onProgress, existing) {
     if (reservation.duplicate) return { media: reservation.media, duplicate: true };
   }
   try {
-    return await send(reservation, file, onProgress);
+    return await send(reservation, file, onProgress, onWaiting);
   } catch (err) {
     err.uploadId = reservation.id; // a retry resumes this reservation instead of making another
     throw err;
   }
 }
 
-async function send(reservation, file, onProgress) {
+async function send(reservation, file, onProgress, onWaiting) {
   if (reservation.method === 'PUT') {
-    await withRetries(2, () => put(reservation.url, reservation.headers, file, onProgress));
+    await withRetries(2, () => put(reservation.url, reservation.headers, file, onProgress), onWaiting);
     const done = await api('POST', `/uploads/${reservation.id}/complete`, {});
     return { media: done.media, uploadId: reservation.id };
   }
@@ -113,7 +132,7 @@ async function send(reservation, file, onProgress) {
       const etag = await withRetries(PART_ATTEMPTS, () => put(part.url, {}, chunk, (loaded) => {
         sent.set(part.part_number, loaded);
         report();
-      }));
+      }), onWaiting);
       completed.push({ part_number: part.part_number, etag: etag || '' });
     }
   };

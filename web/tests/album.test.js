@@ -289,6 +289,24 @@ test('an upload stopped by a reload goes on where it stopped, sending only what 
   assert.equal(await page.getByText('Uploads not finished', { exact: false }).count(), 0);
 });
 
+test('an upload waits out a lost network and goes on by itself when it returns', async () => {
+  const photo = await noisePhoto('through-a-tunnel.jpg');
+  const before = await tiles();
+  // The phone loses its network as the first part leaves, for longer than the retries' pauses.
+  await page.route('**/picup/originals/**', async (route) => {
+    await page.context().setOffline(true);
+    return route.abort('internetdisconnected');
+  });
+  await page.locator('input[type=file]').setInputFiles([photo]);
+  await page.getByText('Waiting for the network…').first().waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(9000); // 1 + 2 + 4 s of retry pauses would have run out by now
+  assert.equal(await page.getByRole('button', { name: 'Try again' }).count(), 0, 'no failure while offline');
+  await shot('06d-waiting-for-network');
+  await page.unroute('**/picup/originals/**');
+  await page.context().setOffline(false);
+  await page.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before + 1, { timeout: 60_000 });
+});
+
 test('a file too big to hash whole is hashed in a worker, a piece at a time, to the right SHA-256', async () => {
   const size = 70 * 1024 * 1024; // over the 64 MiB the browser hashes whole
   const pattern = (i) => (i * 31 + 7) & 255;
