@@ -94,6 +94,9 @@ pub struct MediaView {
     pub duration_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// Why it failed, for programs: `checksum_mismatch`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<String>,
     /// A tiny placeholder (base64 ThumbHash) to show while the thumbnail loads.
@@ -152,6 +155,7 @@ impl MediaView {
             height: media.height,
             duration_ms: media.duration_ms,
             failure_reason: media.failure_reason.clone(),
+            failure_code: media.failure_code.clone(),
             deleted_at: media.deleted_at.map(rfc3339),
             thumbhash: media.thumbhash.clone(),
             camera: (media.camera_make.is_some() || media.camera_model.is_some())

@@ -5,3 +5,5 @@ ALTER TABLE uploads ADD COLUMN declared_sha256 TEXT;
 ALTER TABLE media ADD COLUMN declared_sha256 TEXT;
 ALTER TABLE media ADD COLUMN sha256 TEXT;
 CREATE INDEX media_sha256 ON media (sha256);
+-- Why a media failed, for programs (the person reads failure_reason): checksum_mismatch so far.
+ALTER TABLE media ADD COLUMN failure_code TEXT;

@@ -455,6 +455,7 @@ async fn bytes_that_are_not_the_declared_ones_never_become_a_photo_and_cost_noth
     assert_eq!(settled[0]["status"], "failed", "{settled:?}");
     let reason = settled[0]["failure_reason"].as_str().unwrap_or_default();
     assert!(reason.contains("not the file that was sent"), "{reason}");
+    assert_eq!(settled[0]["failure_code"], "checksum_mismatch");
     assert!(settled[0]["sha256"].is_null(), "no trusted SHA-256 for bytes nobody sent");
     let me = app.me(&admin).await;
     assert_eq!((me["used_bytes"].as_i64(), me["reserved_bytes"].as_i64()), (Some(0), Some(0)), "nothing charged");

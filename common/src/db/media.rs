@@ -25,6 +25,8 @@ pub struct Media {
     pub height: Option<i64>,
     pub duration_ms: Option<i64>,
     pub failure_reason: Option<String>,
+    /// Why it failed, for programs: `checksum_mismatch`; None for a file that could not be read.
+    pub failure_code: Option<String>,
     pub attempts: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -173,7 +175,7 @@ pub struct MediaCursor {
 
 pub(super) const MEDIA_COLUMNS: &str = "m.id, m.album_id, m.owner_id, m.kind, m.status, m.filename, m.content_type, \
      m.size_bytes, m.object_key, m.derivative_bytes, m.thumbnail_key, m.preview_key, m.playable_key, m.taken_at, \
-     m.width, m.height, m.duration_ms, m.failure_reason, m.attempts, m.created_at, m.updated_at, m.deleted_at, \
+     m.width, m.height, m.duration_ms, m.failure_reason, m.failure_code, m.attempts, m.created_at, m.updated_at, m.deleted_at, \
      m.thumbhash, m.camera_make, m.camera_model, m.latitude, m.longitude, m.like_count, m.comment_count, \
      m.sha256, m.declared_sha256";
 
@@ -227,11 +229,14 @@ impl Db {
         }
         let (owner_id, bytes): (UserId, i64) =
             sqlx::query_as("SELECT owner_id, size_bytes FROM media WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
-        sqlx::query("UPDATE media SET status = 'failed', failure_reason = $1, size_bytes = 0 WHERE id = $2")
-            .bind(reason)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE media SET status = 'failed', failure_reason = $1, failure_code = 'checksum_mismatch', \
+             size_bytes = 0 WHERE id = $2",
+        )
+        .bind(reason)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("UPDATE users SET used_bytes = used_bytes - $1 WHERE id = $2")
             .bind(bytes)
             .bind(owner_id)
