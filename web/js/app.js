@@ -266,7 +266,8 @@ function uploadPanel(albumId, onUploaded) {
     state.activeUploads += 1;
     keepAwake();
     const bar = el('progress', { max: Math.max(file.size, 1), value: 0, 'aria-label': file.name });
-    const status = el('span', { text: '0%' });
+    // Until the first byte leaves, the file is being checked (hashed; a long video takes a while).
+    const status = el('span', { text: t('checking') });
     const row = el('li', {}, el('span', { text: file.name }), status, bar);
     list.append(row);
     refreshTotal();
