@@ -251,10 +251,7 @@ async fn progress_of(services: &Services, upload: Upload) -> Result<UploadProgre
     let storage = &services.storage;
     let (parts_done, arrived) = match &upload.multipart_upload_id {
         Some(store_upload_id) => {
-            let parts = match storage.list_parts(&upload.object_key, store_upload_id).await {
-                Err(err) if err.is_not_found() => Vec::new(),
-                listed => listed?,
-            };
+            let parts = parts_held(services, &upload.object_key, store_upload_id).await?;
             let all = parts.len() as i64 == part_count(&upload);
             (parts, all)
         }
@@ -267,6 +264,14 @@ async fn progress_of(services: &Services, upload: Upload) -> Result<UploadProgre
     let done: Vec<i32> = parts_done.iter().map(|part| part.number).collect();
     let send = send_instructions(services, &upload, &done).await?;
     Ok(UploadProgress { upload, parts_done, arrived, send })
+}
+
+/// The parts the store holds of a multipart upload; none once the store finished or forgot it.
+async fn parts_held(services: &Services, key: &str, store_upload_id: &str) -> Result<Vec<StoredPart>, StorageError> {
+    match services.storage.list_parts(key, store_upload_id).await {
+        Err(err) if err.is_not_found() => Ok(Vec::new()),
+        listed => listed,
+    }
 }
 
 fn part_count(upload: &Upload) -> i64 {
@@ -360,12 +365,11 @@ async fn complete_locked(
     if let Some(store_upload_id) = &upload.multipart_upload_id {
         let parts = match parts {
             Some(parts) => parts,
-            None => services
-                .storage
-                .list_parts(&upload.object_key, store_upload_id)
-                .await
-                .map(|parts| parts.into_iter().map(|part| (part.number, part.etag)).collect())
-                .or_else(|err| if err.is_not_found() { Ok(Vec::new()) } else { Err(err) })?,
+            None => parts_held(services, &upload.object_key, store_upload_id)
+                .await?
+                .into_iter()
+                .map(|part| (part.number, part.etag))
+                .collect(),
         };
         match services.storage.complete_multipart(&upload.object_key, store_upload_id, &parts).await {
             // NotFound: an earlier complete finished it before crashing; the HEAD below decides.
