@@ -161,6 +161,7 @@ impl From<UploadError> for ApiError {
             UploadError::Empty => ApiError::field("size", message),
             UploadError::BadFilename => ApiError::field("filename", message),
             UploadError::BadChecksum => ApiError::field("sha256", message),
+            UploadError::NoSuchPart(_) => ApiError::field("part_number", message),
             UploadError::TooLarge { .. } => ApiError::TooLarge { code: "file_too_large", message },
             UploadError::QuotaExceeded { .. } => ApiError::TooLarge { code: "quota_exceeded", message },
             UploadError::PartsMissing { .. } | UploadError::NotArrived => {

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod breaker;
 pub mod cdn;
+pub mod checksum;
 pub mod config;
 pub mod db;
 pub mod embedded_s3;

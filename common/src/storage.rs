@@ -13,9 +13,10 @@ use aws_sdk_s3::config::{
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::{PresignedRequest, PresigningConfig};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
 
 use crate::breaker::Breaker;
+use crate::checksum::Sha256;
 use crate::config::ExposeSecret;
 use crate::config::{S3Config, StorageResilience};
 use crate::id::{MediaId, UserId};
@@ -133,6 +134,22 @@ pub struct StoredPart {
     pub number: i32,
     pub etag: String,
     pub size: i64,
+    /// The part's checksum, when its upload is checksummed and the store reports it.
+    pub sha256: Option<Sha256>,
+}
+
+/// A part named on complete: its number and ETag, and its SHA-256 for a checksummed upload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompletedPartRef {
+    pub number: i32,
+    pub etag: String,
+    pub sha256: Option<Sha256>,
+}
+
+impl From<StoredPart> for CompletedPartRef {
+    fn from(part: StoredPart) -> Self {
+        Self { number: part.number, etag: part.etag, sha256: part.sha256 }
+    }
 }
 
 /// An object as a listing shows it.
@@ -259,12 +276,14 @@ impl Storage {
     }
 
     /// A presigned PUT whose signature covers the size and content type, so the browser cannot
-    /// send more bytes or another type than it reserved.
+    /// send more bytes or another type than it reserved; with a SHA-256, the store refuses bytes
+    /// that are not the ones it names (the browser sends it as a signed `x-amz-checksum-sha256`).
     pub async fn presign_put(
         &self,
         key: &str,
         size: i64,
         content_type: &str,
+        sha256: Option<Sha256>,
         ttl: Duration,
     ) -> StorageResult<SignedRequest> {
         let presigned = self
@@ -274,16 +293,24 @@ impl Storage {
             .key(key)
             .content_length(size)
             .content_type(content_type)
+            .set_checksum_sha256(sha256.map(Sha256::to_base64))
             .presigned(presigning(SystemTime::now(), ttl)?)
             .await
             .map_err(|e| StorageError::Presign(e.to_string()))?;
         Ok(signed_request(&presigned))
     }
 
-    pub async fn create_multipart(&self, key: &str, content_type: &str) -> StorageResult<String> {
-        let output = self
-            .send(self.client.create_multipart_upload().bucket(&self.bucket).key(key).content_type(content_type).send())
-            .await?;
+    /// Starts a multipart upload; a `checksummed` one takes only parts that carry their SHA-256
+    /// (S3 checks each, and wants them all again on complete).
+    pub async fn create_multipart(&self, key: &str, content_type: &str, checksummed: bool) -> StorageResult<String> {
+        let request = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .set_checksum_algorithm(checksummed.then_some(ChecksumAlgorithm::Sha256));
+        let output = self.send(request.send()).await?;
         output.upload_id.ok_or_else(|| StorageError::Refused {
             code: "NoUploadId".into(),
             message: "CreateMultipartUpload answered without an upload id".into(),
@@ -296,6 +323,7 @@ impl Storage {
         upload_id: &str,
         part_number: i32,
         size: i64,
+        sha256: Option<Sha256>,
         ttl: Duration,
     ) -> StorageResult<SignedRequest> {
         let presigned = self
@@ -306,6 +334,7 @@ impl Storage {
             .upload_id(upload_id)
             .part_number(part_number)
             .content_length(size)
+            .set_checksum_sha256(sha256.map(Sha256::to_base64))
             .presigned(presigning(SystemTime::now(), ttl)?)
             .await
             .map_err(|e| StorageError::Presign(e.to_string()))?;
@@ -331,7 +360,8 @@ impl Storage {
                 // complete), so a missing one is passed on empty.
                 if let Some(number) = part.part_number {
                     let etag = part.e_tag.clone().unwrap_or_default();
-                    parts.push(StoredPart { number, etag, size: part.size.unwrap_or_default() });
+                    let sha256 = part.checksum_sha256.as_deref().and_then(Sha256::from_base64);
+                    parts.push(StoredPart { number, etag, size: part.size.unwrap_or_default(), sha256 });
                 }
             }
             match output.next_part_number_marker {
@@ -343,12 +373,24 @@ impl Storage {
         Ok(parts)
     }
 
-    pub async fn complete_multipart(&self, key: &str, upload_id: &str, parts: &[(i32, String)]) -> StorageResult<()> {
+    /// Completes with the given parts; those of a checksummed upload carry their SHA-256.
+    pub async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[CompletedPartRef],
+    ) -> StorageResult<()> {
         let completed = CompletedMultipartUpload::builder()
             .set_parts(Some(
                 parts
                     .iter()
-                    .map(|(number, etag)| CompletedPart::builder().part_number(*number).e_tag(etag).build())
+                    .map(|part| {
+                        CompletedPart::builder()
+                            .part_number(part.number)
+                            .e_tag(&part.etag)
+                            .set_checksum_sha256(part.sha256.map(Sha256::to_base64))
+                            .build()
+                    })
                     .collect(),
             ))
             .build();

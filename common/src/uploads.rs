@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::checksum::Sha256;
 use crate::db::uploads::ReserveError;
 use crate::db::{DbError, Media, MediaKind, NewMedia, NewUpload, Upload};
 use crate::events::Event;
@@ -13,7 +14,7 @@ use crate::lock::LockError;
 use crate::metrics::Outcome;
 use crate::now_ms;
 use crate::services::Services;
-use crate::storage::{ObjectKind, SignedRequest, StorageError, StoredPart};
+use crate::storage::{CompletedPartRef, ObjectKind, SignedRequest, StorageError, StoredPart};
 
 /// What a person asks to upload, as the client said it.
 #[derive(Clone, Debug)]
@@ -47,6 +48,8 @@ pub enum UploadError {
     BadFilename,
     #[error("sha256 is the file's SHA-256: 64 hexadecimal characters")]
     BadChecksum,
+    #[error("this upload has no part {0}")]
+    NoSuchPart(i32),
     #[error("This file is {}; the largest file picup takes is {}.", human_bytes(*size), human_bytes(*max))]
     TooLarge { size: i64, max: i64 },
     #[error(
@@ -81,7 +84,9 @@ impl Outcome for UploadError {
         match self {
             UploadError::NotAContributor => "forbidden",
             UploadError::UnsupportedType(_) => "unsupported_type",
-            UploadError::Empty | UploadError::BadFilename | UploadError::BadChecksum => "validation_failed",
+            UploadError::Empty | UploadError::BadFilename | UploadError::BadChecksum | UploadError::NoSuchPart(_) => {
+                "validation_failed"
+            }
             UploadError::TooLarge { .. } => "file_too_large",
             UploadError::QuotaExceeded { .. } => "quota_exceeded",
             UploadError::PartsMissing { .. } | UploadError::NotArrived => "upload_incomplete",
@@ -107,11 +112,22 @@ pub enum SendMethod {
     Multipart { part_size: i64, parts: Vec<PartUrl> },
 }
 
+/// A part still to send. An upload that declared its SHA-256 has no URL here: the client asks
+/// for each part's URL with the part's own SHA-256 ([`part_url`]), which the store then checks.
 #[derive(Clone, Debug)]
 pub struct PartUrl {
     pub part_number: i32,
-    pub url: String,
+    pub url: Option<String>,
     pub size: i64,
+}
+
+/// Where to send one part: a URL whose signature covers the part's size and SHA-256.
+#[derive(Clone, Debug)]
+pub struct PartRequest {
+    pub part_number: i32,
+    pub size: i64,
+    pub signed: SignedRequest,
+    pub expires_at: i64,
 }
 
 /// A completed upload: the media, and whether this call made it (a repeated complete returns the
@@ -148,7 +164,8 @@ pub async fn reserve(
         return Err(UploadError::TooLarge { size: request.size, max: limits.max_upload_bytes });
     }
     let filename = clean_filename(request.filename).ok_or(UploadError::BadFilename)?;
-    let sha256 = request.sha256.map(|hex| valid_sha256(hex).ok_or(UploadError::BadChecksum)).transpose()?;
+    let sha256 = request.sha256.map(|hex| Sha256::parse_hex(hex).ok_or(UploadError::BadChecksum)).transpose()?;
+    let sha256 = sha256.map(Sha256::to_hex);
     if let Some(sha256) = &sha256
         && let Some(media) = services.db.duplicate_of(sha256, user_id, access.album.id).await?
     {
@@ -168,7 +185,8 @@ pub async fn reserve(
                 return Err(UploadError::QuotaExceeded { size: request.size, free: fresh.free_bytes() });
             }
             let multipart_upload_id = match multipart {
-                true => Some(services.storage.create_multipart(&object_key, &content_type).await?),
+                // A declared SHA-256 makes every part carry its own, checked by the store.
+                true => Some(services.storage.create_multipart(&object_key, &content_type, sha256.is_some()).await?),
                 false => None,
             };
             let new = NewUpload {
@@ -204,12 +222,6 @@ pub async fn reserve(
         .await?;
     tracing::info!(upload_id = %upload.id, size = upload.size_bytes, multipart, "upload reserved");
     Ok(Reservation::Send(send_instructions(services, &upload, &[]).await?))
-}
-
-/// A SHA-256 as 64 hexadecimal characters, lower-cased.
-fn valid_sha256(hex: &str) -> Option<String> {
-    let hex = hex.trim();
-    (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit())).then(|| hex.to_ascii_lowercase())
 }
 
 /// One of the caller's unfinished uploads as the store has it, with fresh URLs for what has not
@@ -278,6 +290,37 @@ fn part_count(upload: &Upload) -> i64 {
     upload.part_size.map_or(1, |part_size| (upload.size_bytes + part_size - 1) / part_size)
 }
 
+/// The size of a part of a multipart upload, or None when it has no such part.
+fn part_size_of(upload: &Upload, part_number: i32) -> Option<i64> {
+    let part_size = upload.part_size?;
+    upload.multipart_upload_id.as_ref()?;
+    (1..=part_count(upload))
+        .contains(&i64::from(part_number))
+        .then(|| part_size.min(upload.size_bytes - i64::from(part_number - 1) * part_size))
+}
+
+/// A URL for one part of one of the caller's uploads, signed with the part's SHA-256: the store
+/// refuses other bytes (the client sends the same part again).
+pub async fn part_url(
+    services: &Services,
+    user_id: UserId,
+    upload_id: MediaId,
+    part_number: i32,
+    sha256: &str,
+) -> Result<PartRequest, UploadError> {
+    let sha256 = Sha256::parse_hex(sha256).ok_or(UploadError::BadChecksum)?;
+    let upload = own_upload(services, user_id, upload_id).await?;
+    let (Some(store_upload_id), Some(size)) = (&upload.multipart_upload_id, part_size_of(&upload, part_number)) else {
+        return Err(UploadError::NoSuchPart(part_number));
+    };
+    let ttl = services.config.limits.upload_url_ttl;
+    let signed = services
+        .storage
+        .presign_part(&upload.object_key, store_upload_id, part_number, size, Some(sha256), ttl)
+        .await?;
+    Ok(PartRequest { part_number, size, signed, expires_at: now_ms() + millis(ttl) })
+}
+
 /// URLs for sending an upload's bytes, leaving out the parts in `done`.
 async fn send_instructions(
     services: &Services,
@@ -292,17 +335,26 @@ async fn send_instructions(
             let count = part_count(upload);
             let mut parts = Vec::with_capacity(usize::try_from(count).unwrap_or_default());
             for part_number in 1..=i32::try_from(count).unwrap_or(i32::MAX) {
-                if done.contains(&part_number) {
+                let Some(size) = part_size_of(upload, part_number).filter(|_| !done.contains(&part_number)) else {
                     continue;
-                }
-                let size = part_size.min(upload.size_bytes - i64::from(part_number - 1) * part_size);
-                let signed = storage.presign_part(&upload.object_key, store_upload_id, part_number, size, ttl).await?;
-                parts.push(PartUrl { part_number, url: signed.url, size });
+                };
+                let url = match upload.checksummed_parts() {
+                    true => None,
+                    false => Some(
+                        storage
+                            .presign_part(&upload.object_key, store_upload_id, part_number, size, None, ttl)
+                            .await?
+                            .url,
+                    ),
+                };
+                parts.push(PartUrl { part_number, url, size });
             }
             SendMethod::Multipart { part_size, parts }
         }
         _ => SendMethod::Put(
-            storage.presign_put(&upload.object_key, upload.size_bytes, &upload.content_type, ttl).await?,
+            storage
+                .presign_put(&upload.object_key, upload.size_bytes, &upload.content_type, upload.declared_sha256(), ttl)
+                .await?,
         ),
     };
     Ok(SendInstructions { upload_id: upload.id, expires_at, method })
@@ -363,13 +415,15 @@ async fn complete_locked(
     };
 
     if let Some(store_upload_id) = &upload.multipart_upload_id {
-        let parts = match parts {
-            Some(parts) => parts,
-            None => parts_held(services, &upload.object_key, store_upload_id)
-                .await?
-                .into_iter()
-                .map(|part| (part.number, part.etag))
-                .collect(),
+        // The parts of a checksummed upload are named with their checksums, which only the
+        // store's own list has.
+        let parts: Vec<CompletedPartRef> = match parts.filter(|_| !upload.checksummed_parts()) {
+            Some(parts) => {
+                parts.into_iter().map(|(number, etag)| CompletedPartRef { number, etag, sha256: None }).collect()
+            }
+            None => {
+                parts_held(services, &upload.object_key, store_upload_id).await?.into_iter().map(Into::into).collect()
+            }
         };
         match services.storage.complete_multipart(&upload.object_key, store_upload_id, &parts).await {
             // NotFound: an earlier complete finished it before crashing; the HEAD below decides.
@@ -489,14 +543,6 @@ mod tests {
         assert_eq!(clean_filename("dcim/a\u{7}b.jpg ").as_deref(), Some("ab.jpg"));
         assert_eq!(clean_filename("photos/"), None);
         assert_eq!(clean_filename(&"x".repeat(256)), None);
-    }
-
-    #[test]
-    fn a_sha256_is_64_hex_characters() {
-        let hex = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
-        assert_eq!(valid_sha256(hex), Some(hex.to_ascii_lowercase()));
-        assert_eq!(valid_sha256(&hex[1..]), None);
-        assert_eq!(valid_sha256(&hex.replace('E', "g")), None);
     }
 
     #[test]

@@ -3,8 +3,11 @@
 //!
 //! Backends come from the environment, so the same tests run on the embedded defaults and on
 //! real servers: `PICUP_TEST_DATABASE_URL` (a PostgreSQL server; each test gets its own fresh
-//! database) and `PICUP_TEST_REDIS_URL` (each test gets its own key prefix). When they are set
-//! and the server cannot be reached, tests fail; they never skip.
+//! database) and `PICUP_TEST_REDIS_URL` (each test gets its own key prefix), and
+//! `PICUP_TEST_S3_ENDPOINT` (an S3 such as LocalStack's, keys `test`/`test` unless
+//! `PICUP_TEST_S3_ACCESS_KEY_ID` and `PICUP_TEST_S3_SECRET_ACCESS_KEY` say otherwise; each test
+//! gets its own bucket) instead of the embedded store. When they are set and the server cannot be
+//! reached, tests fail; they never skip.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -95,6 +98,16 @@ impl Backends {
         if let Some(redis) = &self.redis_url {
             vars.insert("REDIS_URL".into(), redis.clone());
         }
+        if let Ok(endpoint) = std::env::var("PICUP_TEST_S3_ENDPOINT") {
+            // Bucket names are 3 to 63 lower-case letters, digits and hyphens.
+            let bucket: String = self.redis_prefix.replace('_', "-").chars().take(63).collect();
+            let key = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+            vars.insert("PICUP_S3_BUCKET".into(), bucket);
+            vars.insert("PICUP_S3_ENDPOINT".into(), endpoint);
+            vars.insert("PICUP_S3_FORCE_PATH_STYLE".into(), "true".into());
+            vars.insert("PICUP_S3_ACCESS_KEY_ID".into(), key("PICUP_TEST_S3_ACCESS_KEY_ID", "test"));
+            vars.insert("PICUP_S3_SECRET_ACCESS_KEY".into(), key("PICUP_TEST_S3_SECRET_ACCESS_KEY", "test"));
+        }
         vars
     }
 }
@@ -137,6 +150,9 @@ impl TestApp {
         }
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration is valid");
         let app = picup_api::app::start(config).await.expect("app starts");
+        if vars.contains_key("PICUP_S3_BUCKET") {
+            app.services.storage.ensure_bucket().await.expect("PICUP_TEST_S3_ENDPOINT is set and its S3 answers");
+        }
         let base = format!("http://{}", app.addr);
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         // With Redis the thumbnailer is its own process in production; here, its own task.

@@ -111,6 +111,17 @@ export async function uploadFile(albumId, file, onProgress, existing, onWaiting)
   }
 }
 
+/**
+ * Where to PUT a part. An upload that declared its SHA-256 gets each part's URL by naming the
+ * part's own SHA-256, which the store then checks: bytes changed on the way are refused and sent
+ * again, never stored.
+ */
+async function partTarget(uploadId, part, chunk) {
+  if (part.url) return { url: part.url, headers: {} };
+  const sha256 = await sha256Of(chunk);
+  return withRetries(PART_ATTEMPTS, () => api('POST', `/uploads/${uploadId}/parts/${part.part_number}`, { sha256 }));
+}
+
 async function send(reservation, file, onProgress, onWaiting) {
   if (reservation.method === 'PUT') {
     await withRetries(2, () => put(reservation.url, reservation.headers, file, onProgress), onWaiting);
@@ -129,7 +140,8 @@ async function send(reservation, file, onProgress, onWaiting) {
       const part = queue.shift();
       const start = (part.part_number - 1) * reservation.part_size;
       const chunk = file.slice(start, start + part.size);
-      const etag = await withRetries(PART_ATTEMPTS, () => put(part.url, {}, chunk, (loaded) => {
+      const target = await partTarget(reservation.id, part, chunk);
+      const etag = await withRetries(PART_ATTEMPTS, () => put(target.url, target.headers, chunk, (loaded) => {
         sent.set(part.part_number, loaded);
         report();
       }), onWaiting);

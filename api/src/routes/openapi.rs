@@ -28,12 +28,20 @@ fn also(mut operation: Value, status: &str, description: &str) -> Value {
 
 pub fn document() -> Value {
     let mut document = paths();
-    // Every `{id}` in a path is a string id.
+    // Every `{id}` in a path is a string id; a `{part_number}`, a part of a multipart upload.
     if let Some(paths) = document["paths"].as_object_mut() {
         for (path, item) in paths.iter_mut() {
+            let mut parameters = Vec::new();
             if path.contains("{id}") {
-                item["parameters"] =
-                    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);
+                parameters
+                    .push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }));
+            }
+            if path.contains("{part_number}") {
+                parameters.push(json!({ "name": "part_number", "in": "path", "required": true,
+                                        "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }));
+            }
+            if !parameters.is_empty() {
+                item["parameters"] = json!(parameters);
             }
         }
     }
@@ -55,9 +63,10 @@ fn paths() -> Value {
             "/albums": { "post": with_body(op("Create an album", "201"), "AlbumTitle"), "get": op("Albums the user owns or was shared (cursor pages)", "200") },
             "/albums/{id}": { "get": op("One album", "200"), "patch": with_body(op("Rename an album (owner)", "200"), "AlbumTitle"), "delete": op("Delete an album; its media go to the trash (owner)", "204") },
             "/albums/{id}/members": { "post": with_body(op("Share an album with a member as viewer or contributor (owner)", "204"), "Member") },
-            "/albums/{id}/uploads": { "post": also(with_body(op("Reserve quota and get a presigned PUT or multipart part URLs; 413 quota_exceeded", "201"), "Reserve"), "200", "The file (by its sha256) is in the family already: {duplicate: true, media}; nothing reserved") },
+            "/albums/{id}/uploads": { "post": also(with_body(op("Reserve quota and get a presigned PUT (with the sha256 as a signed x-amz-checksum-sha256 header) or multipart parts (with URLs, or, when sha256 is given, URLs asked for part by part); 413 quota_exceeded", "201"), "Reserve"), "200", "The file (by its sha256) is in the family already: {duplicate: true, media}; nothing reserved") },
             "/uploads": { "get": op("The caller's unfinished uploads, newest first, each as GET /uploads/{id} answers (cursor pages)", "200") },
             "/uploads/{id}": { "get": op("An unfinished upload: what the store holds (parts_done) and fresh URLs for the rest only", "200"), "delete": op("Cancel an upload and release its reservation", "204") },
+            "/uploads/{id}/parts/{part_number}": { "post": with_body(op("A URL for one part of an upload that declared its sha256, signed with the part's own SHA-256: the store refuses other bytes (parts without a url in the reservation)", "200"), "PartChecksum") },
             "/uploads/{id}/complete": { "post": op("Complete an upload; the size S3 reports is charged", "201") },
             "/albums/{id}/media": { "get": op("Media of an album, newest taken first (cursor pages)", "200") },
             "/media/{id}": { "get": op("One media item with view URLs", "200"), "delete": op("Move to the trash", "204") },
@@ -91,6 +100,8 @@ fn paths() -> Value {
                 "Reserve": { "type": "object", "required": ["filename", "size", "content_type"], "properties": {
                     "filename": { "type": "string" }, "size": { "type": "integer", "minimum": 1 }, "content_type": { "type": "string" },
                     "sha256": { "type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "The file's SHA-256; a file the family has already answers 200 duplicate, and stored bytes that differ never become a photo" } } },
+                "PartChecksum": { "type": "object", "required": ["sha256"], "properties": {
+                    "sha256": { "type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "The part's SHA-256" } } },
                 "Comment": { "type": "object", "required": ["body"], "properties": { "body": { "type": "string", "minLength": 1, "maxLength": 2000 } } },
                 "Quota": { "type": "object", "required": ["quota_bytes"], "properties": { "quota_bytes": { "type": "integer", "minimum": 0 } } }
             }

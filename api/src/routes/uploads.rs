@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/albums/{id}/uploads", post(reserve))
         .route("/uploads", get(list_uploads))
         .route("/uploads/{id}", get(get_upload).delete(abort))
+        .route("/uploads/{id}/parts/{part_number}", post(part_url))
         .route("/uploads/{id}/complete", post(complete))
 }
 
@@ -37,7 +38,9 @@ struct ReserveBody {
 #[derive(Serialize)]
 struct PartUrl<'a> {
     part_number: i32,
-    url: &'a str,
+    /// None for an upload that declared its SHA-256: each part's URL is asked for with the part's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
     size: i64,
 }
 
@@ -68,14 +71,38 @@ fn instructions_json(instructions: &SendInstructions) -> Value {
     let expires_at = rfc3339(instructions.expires_at);
     match &instructions.method {
         SendMethod::Multipart { part_size, parts } => {
-            let parts: Vec<PartUrl<'_>> =
-                parts.iter().map(|p| PartUrl { part_number: p.part_number, url: &p.url, size: p.size }).collect();
+            let parts: Vec<PartUrl<'_>> = parts
+                .iter()
+                .map(|p| PartUrl { part_number: p.part_number, url: p.url.as_deref(), size: p.size })
+                .collect();
             json!({ "id": id, "method": "MULTIPART", "part_size": part_size, "parts": parts, "expires_at": expires_at })
         }
         SendMethod::Put(signed) => {
             json!({ "id": id, "method": "PUT", "url": signed.url, "headers": signed.headers, "expires_at": expires_at })
         }
     }
+}
+
+#[derive(Deserialize)]
+struct PartBody {
+    sha256: String,
+}
+
+/// A URL for one part, signed with the part's SHA-256 so the store checks the bytes.
+async fn part_url(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, part_number)): Path<(MediaId, i32)>,
+    Json(body): Json<PartBody>,
+) -> ApiResult<axum::Json<Value>> {
+    let part = uploads::part_url(&state.services, user.id, id, part_number, &body.sha256).await?;
+    Ok(axum::Json(json!({
+        "part_number": part.part_number,
+        "size": part.size,
+        "url": part.signed.url,
+        "headers": part.signed.headers,
+        "expires_at": rfc3339(part.expires_at),
+    })))
 }
 
 /// An unfinished upload, to continue it from any device: what arrived, and URLs for the rest.

@@ -73,6 +73,10 @@ fn matrix() -> Vec<Row> {
         row("GET", "/api/v1/uploads", None, EVERYONE),
         row("GET", "/api/v1/uploads/{id}", Upload, "O"),
         fresh(row("DELETE", "/api/v1/uploads/{id}", Upload, "O")),
+        with(
+            row("POST", "/api/v1/uploads/{id}/parts/{part_number}", Upload, "O"),
+            |_| json!({ "sha256": "ab".repeat(32) }),
+        ),
         fresh(row("POST", "/api/v1/uploads/{id}/complete", Upload, "O")),
         row("GET", "/api/v1/albums/{id}/media", Album, "OCV"),
         row("GET", "/api/v1/media/{id}", Media, "OCV"),
@@ -199,7 +203,7 @@ fn resolve(row: &Row, world: &World) -> String {
         Fixture::OwnerUser => &world.owner_id,
         Fixture::ContributorUser => &world.contributor_id,
     };
-    row.path.replace("{id}", id)
+    row.path.replace("{id}", id).replace("{part_number}", "1")
 }
 
 #[tokio::test]

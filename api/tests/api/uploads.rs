@@ -51,20 +51,41 @@ async fn a_photo_goes_from_the_browser_to_s3_and_into_the_album() {
     app.stop().await;
 }
 
-async fn put_parts(app: &TestApp, reservation: &Value, file: &[u8]) -> Vec<Value> {
+/// Sends the parts the reservation lists, as a client does: with their URLs, or, for an upload
+/// that declared its SHA-256, with a URL asked for with each part's own.
+async fn put_parts(app: &TestApp, user: &User, reservation: &Value, file: &[u8]) -> Vec<Value> {
     let part_size = reservation["part_size"].as_u64().expect("part size") as usize;
     let mut etags = Vec::new();
     for part in reservation["parts"].as_array().expect("parts") {
         let number = part["part_number"].as_u64().expect("number") as usize;
         let chunk = &file[(number - 1) * part_size..(number * part_size).min(file.len())];
         assert_eq!(part["size"], chunk.len());
-        let response =
-            app.client.put(part["url"].as_str().expect("url")).body(chunk.to_vec()).send().await.expect("PUT part");
+        let response = match part["url"].as_str() {
+            Some(url) => app.client.put(url).body(chunk.to_vec()).send().await.expect("PUT part"),
+            None => put_checked_part(app, user, reservation, number, chunk, chunk).await,
+        };
         assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap_or_default());
         let etag = response.headers()["etag"].to_str().expect("etag").to_owned();
         etags.push(json!({ "part_number": number, "etag": etag }));
     }
     etags
+}
+
+/// Asks for part `number`'s URL with the SHA-256 of `declared`, then sends `sent`.
+async fn put_checked_part(
+    app: &TestApp,
+    user: &User,
+    reservation: &Value,
+    number: usize,
+    declared: &[u8],
+    sent: &[u8],
+) -> reqwest::Response {
+    let id = reservation["id"].as_str().expect("id");
+    let (status, target) = app
+        .post(&format!("/uploads/{id}/parts/{number}"), &user.token, json!({ "sha256": sha256_hex(declared) }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{target}");
+    app.put_presigned(&target, sent).await
 }
 
 /// An app whose uploads of 5 MiB (S3's smallest part) and more go up in parts of 5 MiB.
@@ -89,7 +110,7 @@ async fn a_big_video_goes_up_in_parts() {
     let reservation = app.reserve(&admin, &album, "recital.mp4", video.len(), "video/mp4").await;
     assert_eq!(reservation["method"], "MULTIPART");
     assert_eq!(reservation["parts"].as_array().map(Vec::len), Some(3));
-    let parts = put_parts(&app, &reservation, &video).await;
+    let parts = put_parts(&app, &admin, &reservation, &video).await;
     let (status, completed) = app.complete(&admin, &reservation, Some(json!(parts))).await;
     assert_eq!(status, StatusCode::CREATED, "{completed}");
     assert_eq!(completed["media"]["kind"], "video");
@@ -102,7 +123,7 @@ async fn a_big_video_goes_up_in_parts() {
 
     // A client that lost its ETags can complete without them: the server asks S3 for the parts.
     let second = app.reserve(&admin, &album, "again.mp4", video.len(), "video/mp4").await;
-    put_parts(&app, &second, &video).await;
+    put_parts(&app, &admin, &second, &video).await;
     let (status, completed) = app.complete(&admin, &second, None).await;
     assert_eq!(status, StatusCode::CREATED, "{completed}");
     let settled = app.settle(&admin, &album).await;
@@ -127,7 +148,7 @@ async fn a_multipart_upload_stopped_halfway_is_continued_with_only_the_missing_p
     let id = reservation["id"].as_str().expect("id");
     let mut first_two = reservation.clone();
     first_two["parts"] = json!(reservation["parts"].as_array().expect("parts")[..2]);
-    put_parts(&app, &first_two, &video).await;
+    put_parts(&app, &admin, &first_two, &video).await;
 
     let (status, listed) = app.get("/uploads", &admin.token).await;
     assert_eq!(status, StatusCode::OK, "{listed}");
@@ -158,7 +179,7 @@ async fn a_multipart_upload_stopped_halfway_is_continued_with_only_the_missing_p
         .iter()
         .map(|p| json!({ "part_number": p["part_number"], "etag": p["etag"] }))
         .collect();
-    parts.extend(put_parts(&app, &progress, &video).await);
+    parts.extend(put_parts(&app, &admin, &progress, &video).await);
     let (status, arrived) = app.get(&format!("/uploads/{id}"), &admin.token).await;
     assert_eq!((status, &arrived["status"]), (StatusCode::OK, &json!("arrived")), "{arrived}");
     let (status, completed) = app.complete(&admin, &reservation, Some(json!(parts))).await;
@@ -436,18 +457,98 @@ async fn the_same_photo_added_twice_is_stored_and_charged_once() {
     app.stop().await;
 }
 
+/// Bytes changed on the way (a flaky network, a buggy proxy) are refused by the store itself: a
+/// PUT carries the file's SHA-256 and each part its own, signed, so the client sends them again
+/// and nothing wrong is ever stored.
 #[tokio::test]
-async fn bytes_that_are_not_the_declared_ones_never_become_a_photo_and_cost_nothing() {
-    let app = TestApp::spawn().await;
+async fn the_store_refuses_a_put_or_a_part_whose_bytes_are_not_their_sha256() {
+    let app = multipart_app().await;
     let admin = app.admin().await;
-    let album = app.album(&admin, "Swapped").await;
+    let album = app.album(&admin, "Checked").await;
+
     let photo = sample_photo();
-    let mut other = photo.clone();
-    let last = other.len() - 3;
-    other[last] ^= 0x55; // the same size, one byte changed in transit
     let (status, reservation) = reserve_with_sha256(&app, &admin, &album, &photo, &sha256_hex(&photo)).await;
     assert_eq!(status, StatusCode::CREATED, "{reservation}");
-    assert!(app.put_presigned(&reservation, &other).await.status().is_success());
+    let id = reservation["id"].as_str().expect("id");
+    assert!(reservation["headers"]["x-amz-checksum-sha256"].is_string(), "a signed checksum: {reservation}");
+    let refused = app.put_presigned(&reservation, &changed_in_transit(&photo)).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{}", refused.text().await.unwrap_or_default());
+    let (_, progress) = app.get(&format!("/uploads/{id}"), &admin.token).await;
+    assert_eq!(progress["status"], "sending", "nothing was stored: {progress}");
+    assert!(app.put_presigned(&reservation, &photo).await.status().is_success(), "the same PUT, sent again");
+    let (status, completed) = app.complete(&admin, &reservation, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{completed}");
+
+    let video = video_of_three_parts(3);
+    let (status, reservation) = app
+        .post(
+            &format!("/albums/{album}/uploads"),
+            &admin.token,
+            json!({ "filename": "swim.mp4", "size": video.len(), "content_type": "video/mp4", "sha256": sha256_hex(&video) }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reservation}");
+    let id = reservation["id"].as_str().expect("id");
+    let parts = reservation["parts"].as_array().expect("parts");
+    assert!(parts.iter().all(|part| part["url"].is_null()), "each part's URL is asked for with its SHA-256");
+    let first = &video[..5 * MIB];
+    let refused = put_checked_part(&app, &admin, &reservation, 1, first, &changed_in_transit(first)).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{}", refused.text().await.unwrap_or_default());
+    let (_, progress) = app.get(&format!("/uploads/{id}"), &admin.token).await;
+    assert_eq!(progress["parts_done"], json!([]), "the refused part was not kept: {progress}");
+    assert_eq!(put_checked_part(&app, &admin, &reservation, 1, first, first).await.status(), StatusCode::OK);
+
+    // Continued later, from the store's own list: the missing parts only, each checked.
+    let (_, progress) = app.get(&format!("/uploads/{id}"), &admin.token).await;
+    let missing: Vec<&Value> = progress["parts"].as_array().expect("parts").iter().map(|p| &p["part_number"]).collect();
+    assert_eq!(missing, [2, 3], "{progress}");
+    put_parts(&app, &admin, &progress, &video).await;
+    for (number, sha256) in [(4, sha256_hex(first)), (1, "not a checksum".to_owned())] {
+        let (status, body) =
+            app.post(&format!("/uploads/{id}/parts/{number}"), &admin.token, json!({ "sha256": sha256 })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body["fields"]["part_number"].is_array() || body["fields"]["sha256"].is_array(), "{body}");
+    }
+    let (status, completed) = app.complete(&admin, &reservation, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{completed}");
+
+    let settled = app.settle(&admin, &album).await;
+    assert_eq!(settled.iter().map(|m| m["status"].as_str().unwrap_or_default()).collect::<Vec<_>>(), ["ready"; 2]);
+    let stored_video = settled.iter().find(|m| m["filename"] == "swim.mp4").expect("the video");
+    assert_eq!(stored_video["sha256"], sha256_hex(&video).as_str());
+    let original = app.client.get(stored_video["urls"]["original"].as_str().expect("url")).send().await.expect("GET");
+    assert_eq!(original.bytes().await.expect("bytes").as_ref(), video.as_slice(), "the bytes, whole");
+    assert_eq!(app.me(&admin).await["used_bytes"], app.stored_bytes(&settled).await);
+    app.stop().await;
+}
+
+/// The same bytes with one changed: what a bad network or a buggy proxy delivers.
+fn changed_in_transit(bytes: &[u8]) -> Vec<u8> {
+    let mut changed = bytes.to_vec();
+    let at = changed.len() - 3;
+    changed[at] ^= 0x55;
+    changed
+}
+
+/// What the store cannot check (a multipart object as a whole: each part was right for itself),
+/// picup checks before the media is ready: a client that sends other bytes than the file it
+/// declared gets a failed item, with nothing kept or charged.
+#[tokio::test]
+async fn bytes_that_are_not_the_declared_ones_never_become_a_photo_and_cost_nothing() {
+    let app = multipart_app().await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Swapped").await;
+    let video = video_of_three_parts(4);
+    let other = changed_in_transit(&video); // the last part differs
+    let (status, reservation) = app
+        .post(
+            &format!("/albums/{album}/uploads"),
+            &admin.token,
+            json!({ "filename": "swim.mp4", "size": video.len(), "content_type": "video/mp4", "sha256": sha256_hex(&video) }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reservation}");
+    put_parts(&app, &admin, &reservation, &other).await;
     let (status, completed) = app.complete(&admin, &reservation, None).await;
     assert_eq!(status, StatusCode::CREATED, "{completed}");
 

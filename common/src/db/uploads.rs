@@ -23,6 +23,17 @@ pub struct Upload {
     pub declared_sha256: Option<String>,
 }
 
+impl Upload {
+    pub fn declared_sha256(&self) -> Option<crate::checksum::Sha256> {
+        self.declared_sha256.as_deref().and_then(crate::checksum::Sha256::parse_hex)
+    }
+
+    /// A multipart upload that declared its SHA-256 takes only parts that carry their own.
+    pub fn checksummed_parts(&self) -> bool {
+        self.multipart_upload_id.is_some() && self.declared_sha256.is_some()
+    }
+}
+
 pub struct NewUpload<'a> {
     pub id: MediaId,
     pub user_id: UserId,

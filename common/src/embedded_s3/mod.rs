@@ -1,5 +1,8 @@
 //! The embedded S3-compatible endpoint: s3s-fs over `data_dir/objects`, with SigV4 signatures
-//! checked like S3 does, and CORS for the web origin (s3s-fs has none of its own).
+//! and SHA-256 checksums checked like S3 does, and CORS for the web origin (s3s-fs has none of
+//! its own).
+
+mod checksums;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -41,7 +44,7 @@ pub async fn start(
 
     let fs =
         s3s_fs::FileSystem::new(&root).map_err(|e| anyhow::anyhow!("embedded S3 over {}: {e:?}", root.display()))?;
-    let mut builder = S3ServiceBuilder::new(fs);
+    let mut builder = S3ServiceBuilder::new(checksums::CheckedStore::new(fs));
     builder.set_auth(SimpleAuth::from_single(access_key.clone(), secret_key.clone()));
     let service = builder.build();
     let service = HandleError::new(service, |err: s3s::HttpError| async move {
