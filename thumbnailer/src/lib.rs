@@ -3,8 +3,10 @@
 
 pub mod consumer;
 pub mod decode;
+pub mod heif_refs;
 pub mod job;
 pub mod metadata;
+pub mod motion;
 pub mod photo;
 pub mod raster;
 pub mod sandbox;

@@ -13,6 +13,8 @@ pub struct Metadata {
     pub camera_model: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// An iPhone Live Photo's content identifier, shared with its movie.
+    pub content_identifier: Option<String>,
 }
 
 /// A reader that keeps what it could read when part of the EXIF is broken (phones write empty
@@ -56,6 +58,10 @@ pub fn read(exif: &Exif) -> Metadata {
         camera_model: text(exif, Tag::Model),
         latitude: coordinate(exif, Tag::GPSLatitude, Tag::GPSLatitudeRef, b'S'),
         longitude: coordinate(exif, Tag::GPSLongitude, Tag::GPSLongitudeRef, b'W'),
+        content_identifier: match &exif.get_field(Tag::MakerNote, In::PRIMARY).map(|field| &field.value) {
+            Some(Value::Undefined(note, _)) => crate::motion::apple_content_identifier(note),
+            _ => None,
+        },
     }
 }
 

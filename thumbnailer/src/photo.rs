@@ -7,6 +7,7 @@ use std::io::Cursor;
 use image::metadata::Orientation;
 use image::{ImageDecoder, ImageReader};
 
+use crate::heif_refs;
 use crate::metadata::{self, Metadata};
 use crate::raster::{self, Derivatives, Rgb};
 
@@ -176,10 +177,13 @@ fn decode_heif(bytes: &[u8], max_megapixels: u64) -> Result<Decoded, PhotoError>
     use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma};
     let corrupt = |e: libheif_rs::HeifError| PhotoError::Corrupt(e.to_string());
     let heif = LibHeif::new();
-    let context = HeifContext::read_from_bytes(bytes).map_err(corrupt)?;
+    let patched = heif_refs::without_shared_aux_refs(bytes);
+    let context = HeifContext::read_from_bytes(patched.as_deref().unwrap_or(bytes)).map_err(corrupt)?;
     let handle = context.primary_image_handle().map_err(corrupt)?;
     check_pixels(u64::from(handle.width()), u64::from(handle.height()), max_megapixels)?;
-    let metadata = metadata::heif_exif(&handle).as_ref().map(metadata::read).unwrap_or_default();
+    // Where libheif could not be given the EXIF (see heif_refs), it is read from the file itself.
+    let exif = metadata::heif_exif(&handle).or_else(|| metadata::exif_from_container(bytes));
+    let metadata = exif.as_ref().map(metadata::read).unwrap_or_default();
     let image = heif.decode(&handle, ColorSpace::Rgb(RgbChroma::Rgb), None).map_err(corrupt)?;
     let plane = image.planes().interleaved.ok_or_else(|| PhotoError::Corrupt("no interleaved RGB plane".into()))?;
     let (width, height) = (plane.width, plane.height);

@@ -40,6 +40,8 @@ pub struct Video {
     pub browser_playable: bool,
     /// The video codec is H.264, so a playable copy needs only a new container.
     pub is_h264: bool,
+    /// An iPhone Live Photo movie's content identifier.
+    pub content_identifier: Option<String>,
 }
 
 /// Luma below this is "black" (a fade-in, a lens cap).
@@ -66,6 +68,8 @@ pub fn poster(path: &Path, max_megapixels: u64) -> Result<Video, VideoError> {
 
     let duration_ms = (input.duration() > 0).then(|| input.duration() / 1000);
     let created_at = input.metadata().get("creation_time").and_then(parse_exif_time);
+    let content_identifier =
+        input.metadata().get("com.apple.quicktime.content.identifier").and_then(crate::motion::content_identifier);
     let format_name = input.format().name().to_owned();
     let is_h264 = codec_id == ffmpeg::codec::Id::H264;
     let browser_playable = match format_name.as_str() {
@@ -135,7 +139,7 @@ pub fn poster(path: &Path, max_megapixels: u64) -> Result<Video, VideoError> {
     let poster = best.ok_or_else(|| VideoError::Corrupt("no picture could be decoded".into()))?;
     let derivatives = raster::derivatives(&poster, rotation).map_err(|e| VideoError::Corrupt(e.to_string()))?;
     let (width, height) = if raster::swaps_axes(rotation) { (height, width) } else { (width, height) };
-    Ok(Video { derivatives, width, height, duration_ms, created_at, browser_playable, is_h264 })
+    Ok(Video { derivatives, width, height, duration_ms, created_at, browser_playable, is_h264, content_identifier })
 }
 
 /// The frame as RGB. The scaler is made from the frame itself, not from the stream's header:

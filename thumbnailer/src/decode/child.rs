@@ -13,7 +13,7 @@ use super::{
 use crate::metadata::Metadata;
 use crate::raster::Derivatives;
 use crate::sandbox::{self, Limits};
-use crate::{photo, video};
+use crate::{motion, photo, video};
 
 /// The same child after it set its limits and started afresh under them.
 const LIMITED: &str = "decode-limited";
@@ -127,7 +127,8 @@ fn decode_photo(input: &Path, output: &Path, max_megapixels: u64) -> Report {
     if let Err(err) = write_derivatives(output, &photo.derivatives) {
         return Report::Rejected(format!("the derivatives cannot be written ({err})"));
     }
-    let Metadata { taken_at, camera_make, camera_model, latitude, longitude } = photo.metadata;
+    let Metadata { taken_at, camera_make, camera_model, latitude, longitude, content_identifier } = photo.metadata;
+    let motion = motion::embedded_video(&bytes).map(|range| range.start as u64..range.end as u64);
     Report::Photo(PhotoReport {
         width: photo.width,
         height: photo.height,
@@ -137,6 +138,8 @@ fn decode_photo(input: &Path, output: &Path, max_megapixels: u64) -> Report {
         camera_model,
         latitude,
         longitude,
+        content_identifier,
+        motion,
     })
 }
 
@@ -156,6 +159,7 @@ fn decode_video(input: &Path, output: &Path, max_megapixels: u64) -> Report {
         created_at: video.created_at,
         browser_playable: video.browser_playable,
         is_h264: video.is_h264,
+        content_identifier: video.content_identifier,
     })
 }
 

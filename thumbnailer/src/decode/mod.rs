@@ -101,6 +101,12 @@ pub struct PhotoReport {
     pub camera_model: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// An iPhone Live Photo's content identifier (its movie has the same).
+    #[serde(default)]
+    pub content_identifier: Option<String>,
+    /// Where an Android motion photo's MP4 is in the file.
+    #[serde(default)]
+    pub motion: Option<std::ops::Range<u64>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -112,6 +118,9 @@ pub struct VideoReport {
     pub created_at: Option<i64>,
     pub browser_playable: bool,
     pub is_h264: bool,
+    /// An iPhone Live Photo movie's content identifier (its still has the same).
+    #[serde(default)]
+    pub content_identifier: Option<String>,
 }
 
 /// Why a child gave no result. Only `Unavailable` is not the file's fault.

@@ -5,6 +5,7 @@
 
 mod corpus;
 mod inputs;
+mod live;
 mod playable;
 mod sandboxed;
 
