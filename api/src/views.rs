@@ -110,6 +110,14 @@ pub struct MediaView {
     pub liked: bool,
     /// The SHA-256 of the stored original (hex), once the thumbnailer has read it.
     pub sha256: Option<String>,
+    /// A Live Photo or motion photo: the video its still plays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<Live>,
+}
+
+#[derive(Serialize)]
+pub struct Live {
+    pub video_url: String,
 }
 
 #[derive(Serialize)]
@@ -141,6 +149,7 @@ impl MediaView {
             thumbnail: optional(&media.thumbnail_key, ObjectKind::Thumbnail).await?,
             playable: optional(&media.playable_key, ObjectKind::Playable).await?,
         };
+        let live = optional(&media.motion_key, ObjectKind::Motion).await?.map(|video_url| Live { video_url });
         Ok(MediaView {
             id: media.id,
             album_id: media.album_id,
@@ -166,6 +175,7 @@ impl MediaView {
             comment_count: media.comment_count,
             liked,
             sha256: media.sha256.clone(),
+            live,
         })
     }
 

@@ -73,6 +73,8 @@ pub enum ObjectKind {
     Preview,
     Poster,
     Playable,
+    /// A motion photo's video, cut out of the photo.
+    Motion,
 }
 
 impl ObjectKind {
@@ -84,6 +86,7 @@ impl ObjectKind {
             ObjectKind::Preview => format!("derivatives/{owner_id}/{media_id}/preview.jpg"),
             ObjectKind::Poster => format!("derivatives/{owner_id}/{media_id}/poster.jpg"),
             ObjectKind::Playable => format!("derivatives/{owner_id}/{media_id}/play.mp4"),
+            ObjectKind::Motion => format!("derivatives/{owner_id}/{media_id}/motion.mp4"),
         }
     }
 

@@ -89,14 +89,17 @@ pub async fn process_with(services: &Services, decoder: &Decoder, media_id: Medi
                     return Err(err.into());
                 }
                 // Deleted and purged while we worked: the derivatives just stored are nobody's.
-                for key in
-                    [&processed.thumbnail_key, &processed.preview_key, &processed.playable_key].into_iter().flatten()
-                {
+                let made =
+                    [&processed.thumbnail_key, &processed.preview_key, &processed.playable_key, &processed.motion_key];
+                for key in made.into_iter().flatten() {
                     services.storage.delete(key).await?;
                 }
                 return Ok(Outcome::Gone);
             }
             tracing::info!(%media_id, kind, ms = started.elapsed().as_millis() as u64, "media ready");
+            if let Some(photo) = services.db.pair_live_photo(media_id).await? {
+                tracing::info!(%media_id, %photo, "a Live Photo's still and movie were joined");
+            }
             Ok(Outcome::Ready)
         }
         Err(Rejected(reason)) => {
@@ -218,7 +221,47 @@ async fn process_photo(services: &Services, decoder: &Decoder, media: &Media) ->
     processed.camera_model = photo.camera_model;
     processed.latitude = photo.latitude;
     processed.longitude = photo.longitude;
+    processed.content_identifier = photo.content_identifier;
+    if let Some(range) = photo.motion {
+        if let Some(motion) = cut_motion(services, decoder, media, &work, range).await? {
+            processed.derivative_bytes += motion.1;
+            processed.motion_key = Some(motion.0);
+        }
+    }
     Ok(processed)
+}
+
+/// Cuts a motion photo's video out of the original and stores it, if the decoder (in its
+/// sandbox, like any upload) reads it as a video; a trailer that is no video leaves a plain photo.
+/// Returns its key and size.
+async fn cut_motion(
+    services: &Services,
+    decoder: &Decoder,
+    media: &Media,
+    work: &WorkDir,
+    range: std::ops::Range<u64>,
+) -> Result<Option<(String, i64)>, Problem> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    let length = range.end.checked_sub(range.start).ok_or_else(|| rejected("a motion photo's video out of place"))?;
+    let mut original = tokio::fs::File::open(work.original()).await.map_err(transient)?;
+    original.seek(std::io::SeekFrom::Start(range.start)).await.map_err(transient)?;
+    let mut video = Vec::new();
+    original.take(length).read_to_end(&mut video).await.map_err(transient)?;
+    let (input, output) = (work.folder.path().join("motion.mp4"), work.folder.path().join("motion-out"));
+    tokio::fs::write(&input, &video).await.map_err(transient)?;
+    tokio::fs::create_dir(&output).await.map_err(transient)?;
+    match decoder.decode(Task::Video, &input, &output).await {
+        Ok(Report::Video(_)) => {}
+        Err(Failure::Unavailable(detail)) => return Err(transient(anyhow::anyhow!(detail))),
+        other => {
+            tracing::info!(media_id = %media.id, answer = ?other.map(|_| ()), "a motion photo's video could not be read; a plain photo");
+            return Ok(None);
+        }
+    }
+    let key = ObjectKind::Motion.key(media.owner_id, media.id, "video/mp4");
+    let size = video.len() as i64;
+    services.storage.put(&key, video, "video/mp4", ObjectKind::Motion).await?;
+    Ok(Some((key, size)))
 }
 
 async fn process_video(services: &Services, decoder: &Decoder, media: &Media) -> Result<ProcessedMedia, Problem> {
@@ -254,6 +297,7 @@ async fn process_video(services: &Services, decoder: &Decoder, media: &Media) ->
     processed.height = Some(i64::from(video.height));
     processed.duration_ms = video.duration_ms;
     processed.taken_at = video.created_at;
+    processed.content_identifier = video.content_identifier;
     Ok(processed)
 }
 

@@ -10,6 +10,7 @@ mod chaos;
 mod faults;
 mod files;
 mod helpers;
+mod live;
 mod media;
 mod metrics;
 mod processes;

@@ -30,7 +30,8 @@ pub struct AlbumAccess {
 fn album_select() -> String {
     format!(
         "SELECT a.id, a.owner_id, a.title, a.created_at, a.updated_at, {role} AS role, \
-           (SELECT COUNT(*) FROM media x WHERE x.album_id = a.id AND x.deleted_at IS NULL) AS media_count, \
+           (SELECT COUNT(*) FROM media x WHERE x.album_id = a.id AND x.deleted_at IS NULL \
+                AND x.live_photo_of IS NULL) AS media_count, \
            (SELECT x.thumbnail_key FROM media x WHERE x.album_id = a.id AND x.deleted_at IS NULL \
                 AND x.thumbnail_key IS NOT NULL ORDER BY x.taken_at DESC, x.id DESC LIMIT 1) AS cover_key \
          FROM albums a WHERE {may_see}",

@@ -33,6 +33,7 @@ impl Db {
         let rows: Vec<(Option<String>,)> = sqlx::query_as(
             "SELECT object_key FROM media UNION ALL SELECT thumbnail_key FROM media \
              UNION ALL SELECT preview_key FROM media UNION ALL SELECT playable_key FROM media \
+             UNION ALL SELECT motion_key FROM media \
              UNION ALL SELECT object_key FROM uploads",
         )
         .fetch_all(self.pool())

@@ -2,6 +2,7 @@ use super::access::{MediaAccess, Role, album_role, may_remove_media, may_see_alb
 use super::{Db, DbError, DbResult, Tx};
 use crate::id::{AlbumId, MediaId, UserId};
 use crate::now_ms;
+use crate::storage::ObjectKind;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Media {
@@ -42,6 +43,12 @@ pub struct Media {
     pub sha256: Option<String>,
     /// The SHA-256 the uploading client declared (hex); checked against the stored bytes.
     pub declared_sha256: Option<String>,
+    /// An iPhone Live Photo's content identifier, in its still and its movie.
+    pub content_identifier: Option<String>,
+    /// The video this photo plays as its motion: its own (a motion photo's) or its Live Photo movie's.
+    pub motion_key: Option<String>,
+    /// The Live Photo this movie is the motion of; such a movie is not listed on its own.
+    pub live_photo_of: Option<MediaId>,
 }
 
 /// What a media item is, decided once from its content type when its upload completes.
@@ -109,13 +116,15 @@ pub struct ViewedMedia {
 }
 
 impl Media {
-    /// Every object this media owns in storage.
+    /// Every object this media owns in storage (a Live Photo's motion is its movie's).
     pub fn object_keys(&self) -> Vec<&str> {
+        let own_motion = self.motion_key.as_deref().filter(|key| ObjectKind::media_id_of(key) == Some(self.id));
         [
             Some(self.object_key.as_str()),
             self.thumbnail_key.as_deref(),
             self.preview_key.as_deref(),
             self.playable_key.as_deref(),
+            own_motion,
         ]
         .into_iter()
         .flatten()
@@ -125,9 +134,9 @@ impl Media {
     /// What purging deletes: the row's keys plus every derivative key picup makes for this media,
     /// so a thumbnailer stopped between storing a derivative and recording it leaves no orphan.
     pub fn purge_keys(&self) -> std::collections::BTreeSet<String> {
-        use crate::storage::ObjectKind;
-        let derivatives = [ObjectKind::Thumbnail, ObjectKind::Preview, ObjectKind::Poster, ObjectKind::Playable]
-            .map(|kind| kind.key(self.owner_id, self.id, &self.content_type));
+        let derivatives =
+            [ObjectKind::Thumbnail, ObjectKind::Preview, ObjectKind::Poster, ObjectKind::Playable, ObjectKind::Motion]
+                .map(|kind| kind.key(self.owner_id, self.id, &self.content_type));
         self.object_keys().into_iter().map(str::to_owned).chain(derivatives).collect()
     }
 }
@@ -164,6 +173,9 @@ pub struct ProcessedMedia {
     pub longitude: Option<f64>,
     /// The SHA-256 of the original as stored (hex).
     pub sha256: Option<String>,
+    pub content_identifier: Option<String>,
+    /// A motion photo's own video, cut out of it.
+    pub motion_key: Option<String>,
 }
 
 /// Position in a media list: ordered by taken-at, then id, newest first.
@@ -177,7 +189,7 @@ pub(super) const MEDIA_COLUMNS: &str = "m.id, m.album_id, m.owner_id, m.kind, m.
      m.size_bytes, m.object_key, m.derivative_bytes, m.thumbnail_key, m.preview_key, m.playable_key, m.taken_at, \
      m.width, m.height, m.duration_ms, m.failure_reason, m.failure_code, m.attempts, m.created_at, m.updated_at, m.deleted_at, \
      m.thumbhash, m.camera_make, m.camera_model, m.latitude, m.longitude, m.like_count, m.comment_count, \
-     m.sha256, m.declared_sha256";
+     m.sha256, m.declared_sha256, m.content_identifier, m.motion_key, m.live_photo_of";
 
 pub(super) async fn insert_media(tx: &mut Tx, media: &NewMedia<'_>) -> DbResult<()> {
     let now = now_ms();
@@ -286,7 +298,7 @@ impl Db {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {MEDIA_COLUMNS}, CAST(CASE WHEN EXISTS \
                (SELECT 1 FROM likes l WHERE l.media_id = m.id AND l.user_id = $2) THEN 1 ELSE 0 END AS BIGINT) AS liked \
-             FROM media m WHERE m.album_id = $1 AND m.deleted_at IS NULL \
+             FROM media m WHERE m.album_id = $1 AND m.deleted_at IS NULL AND m.live_photo_of IS NULL \
              AND (m.taken_at, m.id) < ($3, $4) \
              AND EXISTS (SELECT 1 FROM albums a WHERE a.id = $1 AND {may_see}) \
              ORDER BY m.taken_at DESC, m.id DESC LIMIT {limit}",
@@ -304,13 +316,63 @@ impl Db {
             .await?)
     }
 
+    /// Joins a Live Photo's still and movie once both are ready (the same owner, album and
+    /// content identifier): the movie becomes the photo's motion and leaves the lists, still
+    /// stored and counted as the movie. Run when either becomes ready, after its own commit, so
+    /// the second to finish always finds the first. Returns the photo, when a pair was made.
+    pub async fn pair_live_photo(&self, id: MediaId) -> DbResult<Option<MediaId>> {
+        let media = self.media(id).await?;
+        let Some(identifier) = media.content_identifier.as_deref() else { return Ok(None) };
+        let other_kind = match media.kind {
+            MediaKind::Photo => MediaKind::Video,
+            MediaKind::Video => MediaKind::Photo,
+        };
+        let other: Option<(MediaId,)> = sqlx::query_as(
+            "SELECT id FROM media WHERE owner_id = $1 AND album_id = $2 AND content_identifier = $3 AND kind = $4 \
+             AND status = 'ready' AND deleted_at IS NULL AND live_photo_of IS NULL AND id <> $5 ORDER BY id LIMIT 1",
+        )
+        .bind(media.owner_id)
+        .bind(media.album_id)
+        .bind(identifier)
+        .bind(other_kind.as_str())
+        .bind(media.id)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((other,)) = other else { return Ok(None) };
+        let (photo, movie) = if media.kind == MediaKind::Photo { (media.id, other) } else { (other, media.id) };
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE media SET live_photo_of = $1, updated_at = $3 WHERE id = $2 AND live_photo_of IS NULL")
+            .bind(photo)
+            .bind(movie)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE media SET updated_at = $3, motion_key = \
+             (SELECT COALESCE(v.playable_key, v.object_key) FROM media v WHERE v.id = $2) \
+             WHERE id = $1 AND motion_key IS NULL",
+        )
+        .bind(photo)
+        .bind(movie)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(photo))
+    }
+
+    /// Moves media to the trash, with the movie of a Live Photo.
     pub async fn trash_media(&self, id: MediaId) -> DbResult<()> {
         let now = now_ms();
-        sqlx::query("UPDATE media SET deleted_at = $1, updated_at = $1 WHERE id = $2 AND deleted_at IS NULL")
-            .bind(now)
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE media SET deleted_at = $1, updated_at = $1 WHERE (id = $2 OR live_photo_of = $2) \
+             AND deleted_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 
@@ -318,8 +380,8 @@ impl Db {
     pub async fn restore_media(&self, id: MediaId) -> DbResult<()> {
         let mut tx = self.begin().await?;
         let restored = sqlx::query(
-            "UPDATE media SET deleted_at = NULL, updated_at = $1 WHERE id = $2 AND deleted_at IS NOT NULL \
-             AND purge_requested = 0",
+            "UPDATE media SET deleted_at = NULL, updated_at = $1 WHERE (id = $2 OR live_photo_of = $2) \
+             AND deleted_at IS NOT NULL AND purge_requested = 0",
         )
         .bind(now_ms())
         .bind(id)
@@ -340,6 +402,7 @@ impl Db {
     pub async fn list_trash(&self, user_id: UserId, after: Option<i64>, limit: i64) -> DbResult<Vec<Media>> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {MEDIA_COLUMNS} FROM media m WHERE m.deleted_at IS NOT NULL AND m.purge_requested = 0 \
+             AND m.live_photo_of IS NULL \
              AND {may_remove} AND m.id < $2 ORDER BY m.id DESC LIMIT $3",
             may_remove = may_remove_media("m", "$1")
         ));
@@ -426,7 +489,8 @@ impl Db {
              derivative_bytes = $4, taken_at = COALESCE($5, taken_at), width = $6, height = $7, duration_ms = $8, \
              thumbhash = $9, camera_make = $10, camera_model = $11, \
              latitude = CAST($12 AS DOUBLE PRECISION), longitude = CAST($13 AS DOUBLE PRECISION), \
-             failure_reason = NULL, sha256 = $15 WHERE id = $14",
+             failure_reason = NULL, sha256 = $15, content_identifier = $16, \
+             motion_key = COALESCE($17, motion_key) WHERE id = $14",
         )
         .bind(processed.thumbnail_key.as_deref())
         .bind(processed.preview_key.as_deref())
@@ -445,6 +509,8 @@ impl Db {
         .bind(processed.longitude.map(|v| v.to_string()))
         .bind(id)
         .bind(processed.sha256.as_deref())
+        .bind(processed.content_identifier.as_deref())
+        .bind(processed.motion_key.as_deref())
         .execute(&mut *tx)
         .await?;
         sqlx::query("UPDATE users SET used_bytes = used_bytes + $1 WHERE id = $2")

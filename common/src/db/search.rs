@@ -86,7 +86,7 @@ impl Db {
         let id = sql.param(Bind::Int(after.id.get()));
         sql.text = format!(
             "SELECT {MEDIA_COLUMNS} FROM media m JOIN albums a ON a.id = m.album_id \
-             WHERE m.deleted_at IS NULL AND {may_see} AND (m.taken_at, m.id) < ({taken}, {id})",
+             WHERE m.deleted_at IS NULL AND m.live_photo_of IS NULL AND {may_see} AND (m.taken_at, m.id) < ({taken}, {id})",
             may_see = may_see_album("a", &user)
         );
         for word in &query.words {
