@@ -222,11 +222,11 @@ async fn process_photo(services: &Services, decoder: &Decoder, media: &Media) ->
     processed.latitude = photo.latitude;
     processed.longitude = photo.longitude;
     processed.content_identifier = photo.content_identifier;
-    if let Some(range) = photo.motion {
-        if let Some(motion) = cut_motion(services, decoder, media, &work, range).await? {
-            processed.derivative_bytes += motion.1;
-            processed.motion_key = Some(motion.0);
-        }
+    if let Some(range) = photo.motion
+        && let Some((key, size)) = cut_motion(services, decoder, media, &work, range).await?
+    {
+        processed.derivative_bytes += size;
+        processed.motion_key = Some(key);
     }
     Ok(processed)
 }
