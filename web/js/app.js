@@ -146,7 +146,8 @@ async function showAlbum(albumId) {
     }
     const button = el('button', { class: 'tile', 'aria-label': `${item.filename}, ${t('takenOn', { date: date(item.taken_at) })}`, onclick: () => open(item) },
       el('img', { src: item.urls.thumbnail, alt: '', loading: 'lazy' }),
-      item.kind === 'video' ? el('span', { class: 'badge', text: '▶' }) : null);
+      item.kind === 'video' ? el('span', { class: 'badge', text: '▶' }) : null,
+      item.live ? el('span', { class: 'badge live', text: t('live') }) : null);
     thumbhashBackground(button, item.thumbhash);
     return el('li', {}, button);
   };
@@ -154,7 +155,7 @@ async function showAlbum(albumId) {
   // What a tile shows; a tile whose item still looks the same is kept (its image stays loaded).
   // The urls are left out: they are signed afresh on every fetch.
   const looks = (item) => JSON.stringify([item.status, item.kind, item.filename, item.taken_at,
-    item.failure_reason, item.thumbhash, Boolean(item.urls.thumbnail)]);
+    item.failure_reason, item.thumbhash, Boolean(item.urls.thumbnail), Boolean(item.live)]);
 
   // Patches the grid in place: tiles that stay are not touched, so the scroll position and focus stay.
   const render = (items) => {

@@ -39,9 +39,28 @@ export function openViewer(items, start, onChange) {
       ? el('video', { src: item.urls.playable || item.urls.original, controls: true, playsinline: true, poster: item.urls.preview, 'aria-label': item.filename })
       : el('img', { src: item.urls.preview || item.urls.original, alt: item.filename });
     stage.replaceChildren(media);
+    if (item.live) stage.append(livePlayer(media, item));
     caption.textContent = `${index + 1} / ${viewable.length} · ${item.filename} · ${t('takenOn', { date: date(item.taken_at) })}`;
     download.href = item.urls.original;
     social.show(item);
+  }
+
+  /**
+   * A Live Photo or motion photo: one big button plays its moment over the still, once, with
+   * sound off (as phones do), and the still comes back when it ends.
+   */
+  function livePlayer(still, item) {
+    const button = el('button', { class: 'live-play', text: `▶ ${t('live')}`, 'aria-label': t('playLive') });
+    button.addEventListener('click', () => {
+      const video = el('video', { src: item.live.video_url, autoplay: true, muted: true, playsinline: true, 'aria-label': `${item.filename}: ${t('playLive')}` });
+      video.muted = true;
+      const back = () => { if (video.isConnected) video.replaceWith(still); button.hidden = false; };
+      video.addEventListener('ended', back);
+      video.addEventListener('error', back);
+      button.hidden = true;
+      still.replaceWith(video);
+    });
+    return button;
   }
 
   let touchX = null;

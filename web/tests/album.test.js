@@ -427,6 +427,49 @@ test('scrolled-to pages and the scroll position stay while a photo is getting re
   await context.close();
 });
 
+test('an iPhone Live Photo is one photo that plays its moment', async () => {
+  const [still, movie] = ['IMG_3582.HEIC', 'IMG_3582.mov'].map((name) => join(corpus, 'live', 'osxphotos', name));
+  if (!existsSync(still) || !existsSync(movie)) {
+    assert.ok(!process.env.PICUP_REQUIRE_CORPUS, 'PICUP_REQUIRE_CORPUS is set but the Live Photo is missing');
+    return;
+  }
+  await page.getByRole('link', { name: 'Albums' }).click();
+  await page.getByRole('button', { name: /New album/ }).click();
+  await page.getByLabel('Album name').fill('Magnolia');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('heading', { name: 'Magnolia' }).waitFor();
+  // As a phone hands them over: the still and its movie together.
+  await page.locator('input[type=file]').setInputFiles([
+    { name: 'IMG_3582.HEIC', mimeType: 'image/heic', buffer: readFileSync(still) },
+    { name: 'IMG_3582.mov', mimeType: 'video/quicktime', buffer: readFileSync(movie) },
+  ]);
+  await page.locator('main .grid .badge.live').waitFor({ timeout: 120_000 });
+  await page.waitForFunction(() => document.querySelectorAll('main .grid li').length === 1, null, { timeout: 30_000 });
+  await shot('16-live-photo');
+  await page.locator('main .grid button.tile').first().click();
+  const viewer = page.getByRole('dialog', { name: 'viewer' });
+  await viewer.getByRole('button', { name: 'Play the moment' }).click();
+  await page.waitForFunction(() => {
+    const video = document.querySelector('dialog.viewer .stage video');
+    return video && video.readyState >= 2 && video.currentTime > 0;
+  }, null, { timeout: 20_000 });
+  const played = await page.evaluate(() => {
+    const video = document.querySelector('dialog.viewer .stage video');
+    const box = video.getBoundingClientRect();
+    return { width: video.videoWidth, height: video.videoHeight, boxWidth: box.width, boxHeight: box.height, src: video.currentSrc.split('?')[0] };
+  });
+  assert.ok(played.height > played.width, `the moment plays upright, as the photo was taken: ${JSON.stringify(played)}`);
+  const stage = await page.evaluate(() => document.querySelector('dialog.viewer .stage').getBoundingClientRect().height);
+  assert.ok(played.boxHeight <= stage + 1, `and whole, within the screen: ${JSON.stringify(played)}, stage ${stage}`);
+  await shot('17-live-photo-playing');
+  // When the moment ends, the photo is back.
+  await page.waitForFunction(() => document.querySelector('dialog.viewer .stage img'), null, { timeout: 20_000 });
+  await viewer.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('link', { name: 'Albums' }).click();
+  await page.getByRole('link', { name: /Jeju 2019/ }).click();
+  await page.getByRole('heading', { name: 'Jeju 2019' }).waitFor();
+});
+
 test('she shares the album and her grandson joins with the link', async () => {
   await page.getByRole('button', { name: 'Share' }).click();
   const dialog = page.getByRole('dialog', { name: 'Share this album' });
