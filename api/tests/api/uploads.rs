@@ -480,14 +480,7 @@ async fn the_store_refuses_a_put_or_a_part_whose_bytes_are_not_their_sha256() {
     assert_eq!(status, StatusCode::CREATED, "{completed}");
 
     let video = video_of_three_parts(3);
-    let (status, reservation) = app
-        .post(
-            &format!("/albums/{album}/uploads"),
-            &admin.token,
-            json!({ "filename": "swim.mp4", "size": video.len(), "content_type": "video/mp4", "sha256": sha256_hex(&video) }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{reservation}");
+    let reservation = reserve_video_with_sha256(&app, &admin, &album, &video).await;
     let id = reservation["id"].as_str().expect("id");
     let parts = reservation["parts"].as_array().expect("parts");
     assert!(parts.iter().all(|part| part["url"].is_null()), "each part's URL is asked for with its SHA-256");
@@ -522,6 +515,14 @@ async fn the_store_refuses_a_put_or_a_part_whose_bytes_are_not_their_sha256() {
     app.stop().await;
 }
 
+/// Reserves a video in parts with its SHA-256, as the web album does.
+async fn reserve_video_with_sha256(app: &TestApp, user: &User, album: &str, video: &[u8]) -> Value {
+    let body = json!({ "filename": "swim.mp4", "size": video.len(), "content_type": "video/mp4", "sha256": sha256_hex(video) });
+    let (status, reservation) = app.post(&format!("/albums/{album}/uploads"), &user.token, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{reservation}");
+    reservation
+}
+
 /// The same bytes with one changed: what a bad network or a buggy proxy delivers.
 fn changed_in_transit(bytes: &[u8]) -> Vec<u8> {
     let mut changed = bytes.to_vec();
@@ -540,14 +541,7 @@ async fn bytes_that_are_not_the_declared_ones_never_become_a_photo_and_cost_noth
     let album = app.album(&admin, "Swapped").await;
     let video = video_of_three_parts(4);
     let other = changed_in_transit(&video); // the last part differs
-    let (status, reservation) = app
-        .post(
-            &format!("/albums/{album}/uploads"),
-            &admin.token,
-            json!({ "filename": "swim.mp4", "size": video.len(), "content_type": "video/mp4", "sha256": sha256_hex(&video) }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{reservation}");
+    let reservation = reserve_video_with_sha256(&app, &admin, &album, &video).await;
     put_parts(&app, &admin, &reservation, &other).await;
     let (status, completed) = app.complete(&admin, &reservation, None).await;
     assert_eq!(status, StatusCode::CREATED, "{completed}");
