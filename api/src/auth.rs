@@ -33,12 +33,14 @@ impl FromRequestParts<AppState> for CurrentUser {
                 "this request must be sent by the picup web app (missing X-Requested-With)",
             ));
         }
-        let user = state.services.db.session_user(&hash_token(&token)).await.map_err(|err| match err {
+        let token_hash = hash_token(&token);
+        let signed_in = state.services.db.session_user(&token_hash).await.map_err(|err| match err {
             picup_common::db::DbError::NotFound => ApiError::Unauthorized,
             other => other.into(),
         })?;
-        state.limiters.check_user(user.id)?;
-        Ok(CurrentUser(user))
+        state.limiters.check_user(signed_in.user.id)?;
+        state.services.db.seen_session(&token_hash, signed_in.last_seen_at).await?;
+        Ok(CurrentUser(signed_in.user))
     }
 }
 

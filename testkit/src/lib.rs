@@ -271,7 +271,7 @@ impl TestApp {
         tx.commit().await.expect("commit");
         let token = picup_api::auth::new_token();
         let expires = picup_common::now_ms() + 3_600_000;
-        db.create_session(&picup_api::auth::hash_token(&token), user.id, expires).await.expect("session");
+        db.create_session(&picup_api::auth::hash_token(&token), user.id, expires, None).await.expect("session");
         db.add_album_member(album.parse().expect("album id"), user.id, role).await.expect("member");
         User { token, id: user.id.to_string() }
     }

@@ -119,6 +119,7 @@ async fn login(
     State(state): State<AppState>,
     Extension(ClientIp(ip)): Extension<ClientIp>,
     jar: CookieJar,
+    headers: axum::http::HeaderMap,
     Json(request): Json<LoginRequest>,
 ) -> ApiResult<(CookieJar, axum::Json<Value>)> {
     state.limiters.check_auth(ip)?;
@@ -152,7 +153,8 @@ async fn login(
     let token = auth::new_token();
     let ttl = state.config().limits.session_ttl;
     let expires_at = now_ms() + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
-    db.create_session(&auth::hash_token(&token), user.id, expires_at).await?;
+    let user_agent = headers.get(axum::http::header::USER_AGENT).and_then(|agent| agent.to_str().ok());
+    db.create_session(&auth::hash_token(&token), user.id, expires_at, user_agent).await?;
     let jar = jar.add(auth::session_cookie(token.clone(), state.config().cookie_secure(), ttl));
     Ok((jar, axum::Json(json!({ "token": token, "user": UserView::from(&user) }))))
 }

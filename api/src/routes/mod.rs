@@ -9,6 +9,7 @@ mod invites;
 mod media;
 mod openapi;
 mod search;
+mod sessions;
 mod social;
 mod trash;
 pub mod uploads;
@@ -46,6 +47,7 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .merge(social::router())
         .merge(activity::router())
         .merge(search::router())
+        .merge(sessions::router())
         .merge(openapi::router())
         .fallback(|| async { ApiError::NotFound });
 

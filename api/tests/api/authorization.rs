@@ -23,6 +23,8 @@ enum Fixture {
     OwnerUser,
     /// The contributor's user id.
     ContributorUser,
+    /// A session of the owner's on another device.
+    OwnerSession,
 }
 
 /// Who may: O owner (and admin), C contributor, V viewer, X a member outside the album; anyone
@@ -99,9 +101,12 @@ fn matrix() -> Vec<Row> {
         row("GET", "/api/v1/search", None, EVERYONE),
         row("GET", "/api/v1/trash", None, EVERYONE),
         row("DELETE", "/api/v1/trash", None, EVERYONE),
+        row("GET", "/api/v1/sessions", None, EVERYONE),
+        fresh(row("DELETE", "/api/v1/sessions/{id}", OwnerSession, "O")),
         row("GET", "/api/v1/admin/users", None, "O"),
         with(row("PUT", "/api/v1/admin/users/{id}/quota", ContributorUser, "O"), |_| json!({ "quota_bytes": 1 << 30 })),
-        // Last: it ends the caller's session.
+        // Last: they end the caller's other sessions, then the caller's own.
+        row("POST", "/api/v1/sessions/sign-out-others", None, EVERYONE),
         row("POST", "/api/v1/auth/logout", None, EVERYONE),
     ]
 }
@@ -160,6 +165,7 @@ struct World {
     owner_id: String,
     contributor_id: String,
     other_email: String,
+    owner_session: String,
 }
 
 struct Family {
@@ -190,6 +196,8 @@ async fn world(app: &TestApp, family: &Family) -> World {
         owner_id: family.owner.id.clone(),
         contributor_id: family.contributor.id.clone(),
         other_email: "other@family.test".into(),
+        // The owner signed in on another device: the first 16 characters of its token's hash.
+        owner_session: picup_api::auth::hash_token(&app.login("admin@family.test").await)[..16].to_owned(),
     }
 }
 
@@ -202,6 +210,7 @@ fn resolve(row: &Row, world: &World) -> String {
         Fixture::Comment => &world.comment,
         Fixture::OwnerUser => &world.owner_id,
         Fixture::ContributorUser => &world.contributor_id,
+        Fixture::OwnerSession => &world.owner_session,
     };
     row.path.replace("{id}", id).replace("{part_number}", "1")
 }

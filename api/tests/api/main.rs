@@ -17,6 +17,7 @@ mod processes;
 mod processing;
 mod quota;
 mod robustness;
+mod sessions;
 mod storage_faults;
 mod uploads;
 mod web;

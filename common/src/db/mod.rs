@@ -33,6 +33,7 @@ pub use maintenance::QuotaAudit;
 pub use media::{Media, MediaCursor, MediaKind, MediaStatus, NewMedia, ProcessedMedia, ViewedMedia};
 pub use outbox::OutboxEvent;
 pub use search::{SearchQuery, SearchWord};
+pub use sessions::{SessionId, SessionRow, SignedIn};
 pub use social::{Comment, Person};
 pub use uploads::{NewUpload, Upload};
 pub use users::{NewUser, User};

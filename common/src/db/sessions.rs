@@ -3,26 +3,130 @@ use super::{Db, DbResult};
 use crate::id::UserId;
 use crate::now_ms;
 
+/// A session as its person sees it: the first 16 hex characters of its token's SHA-256 name it
+/// (the token itself is never stored, and the name cannot be turned back into it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionId(String);
+
+impl SessionId {
+    const CHARS: usize = 16;
+
+    pub fn of_hash(token_hash: &str) -> Self {
+        Self(token_hash.chars().take(Self::CHARS).collect())
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let valid = text.len() == Self::CHARS && text.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase());
+        valid.then(|| Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The signed-in user of a session, and when the session was last used.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SignedIn {
+    #[sqlx(flatten)]
+    pub user: User,
+    pub last_seen_at: Option<i64>,
+}
+
+/// One of a person's sessions.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SessionRow {
+    pub token_hash: String,
+    pub user_agent: Option<String>,
+    pub created_at: i64,
+    pub last_seen_at: Option<i64>,
+}
+
+/// How stale `last_seen_at` may get before a request writes it again.
+const LAST_SEEN_EVERY_MS: i64 = 60_000;
+/// The longest User-Agent kept.
+const MAX_USER_AGENT_CHARS: usize = 300;
+
 impl Db {
     /// Stores only the SHA-256 of a session token, so a leaked database does not log anyone in.
-    pub async fn create_session(&self, token_hash: &str, user_id: UserId, expires_at: i64) -> DbResult<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: UserId,
+        expires_at: i64,
+        user_agent: Option<&str>,
+    ) -> DbResult<()> {
+        let user_agent = user_agent.map(|agent| agent.chars().take(MAX_USER_AGENT_CHARS).collect::<String>());
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, user_agent, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $5, $3)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires_at)
+        .bind(user_agent)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn session_user(&self, token_hash: &str) -> DbResult<SignedIn> {
+        // One round trip: this runs on every authenticated request.
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {}, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+            USER_COLUMNS_QUALIFIED
+        ));
+        Ok(sqlx::query_as(sql).bind(token_hash).bind(now_ms()).fetch_one(self.pool()).await?)
+    }
+
+    /// Records that a session was used, unless it was within the last minute (a write per
+    /// request would cost every page).
+    pub async fn seen_session(&self, token_hash: &str, last_seen_at: Option<i64>) -> DbResult<()> {
+        let now = now_ms();
+        if last_seen_at.is_some_and(|seen| now - seen < LAST_SEEN_EVERY_MS) {
+            return Ok(());
+        }
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(now)
             .bind(token_hash)
-            .bind(user_id)
-            .bind(now_ms())
-            .bind(expires_at)
             .execute(self.pool())
             .await?;
         Ok(())
     }
 
-    pub async fn session_user(&self, token_hash: &str) -> DbResult<User> {
-        // One round trip: this runs on every authenticated request.
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
-            USER_COLUMNS_QUALIFIED
-        ));
-        Ok(sqlx::query_as(sql).bind(token_hash).bind(now_ms()).fetch_one(self.pool()).await?)
+    /// The person's live sessions, most recently used first.
+    pub async fn sessions_of(&self, user_id: UserId) -> DbResult<Vec<SessionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT token_hash, user_agent, created_at, last_seen_at FROM sessions \
+             WHERE user_id = $1 AND expires_at > $2 ORDER BY COALESCE(last_seen_at, created_at) DESC",
+        )
+        .bind(user_id)
+        .bind(now_ms())
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Ends one of the person's sessions; false when they have none of that name.
+    pub async fn end_session(&self, user_id: UserId, id: &SessionId) -> DbResult<bool> {
+        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND substr(token_hash, 1, 16) = $2")
+            .bind(user_id)
+            .bind(id.as_str())
+            .execute(self.pool())
+            .await?;
+        Ok(ended.rows_affected() > 0)
+    }
+
+    /// Ends every session of the person but the one they are using; returns how many.
+    pub async fn end_other_sessions(&self, user_id: UserId, keep_token_hash: &str) -> DbResult<u64> {
+        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep_token_hash)
+            .execute(self.pool())
+            .await?;
+        Ok(ended.rows_affected())
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> DbResult<()> {
@@ -34,5 +138,20 @@ impl Db {
         let result =
             sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_ms()).execute(self.pool()).await?;
         Ok(result.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SessionId;
+
+    #[test]
+    fn a_session_is_named_by_the_start_of_its_token_hash() {
+        let hash = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        assert_eq!(SessionId::of_hash(hash).as_str(), "0123456789abcdef");
+        assert_eq!(SessionId::parse("0123456789abcdef"), Some(SessionId::of_hash(hash)));
+        for wrong in ["0123456789ABCDEF", "0123456789abcde", "0123456789abcdefa", "0123456789abcdeg"] {
+            assert_eq!(SessionId::parse(wrong), None, "{wrong}");
+        }
     }
 }

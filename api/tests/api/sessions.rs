@@ -1,0 +1,64 @@
+//! The devices a person is signed in on: she sees them by name, signs out a lost phone, or every
+//! device but the one in her hand; nobody else can touch her sessions.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp};
+
+const PHONE: &str = "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+const COMPUTER: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0";
+
+async fn sign_in_from(app: &TestApp, email: &str, user_agent: &str) -> String {
+    let response = app
+        .request(Method::POST, "/auth/login", None)
+        .header("user-agent", user_agent)
+        .json(&json!({ "email": email, "password": PASSWORD }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json::<Value>().await.expect("body")["token"].as_str().expect("token").to_owned()
+}
+
+fn device<'a>(sessions: &'a Value, name: &str) -> &'a Value {
+    sessions["items"].as_array().expect("items").iter().find(|s| s["device"] == name).expect(name)
+}
+
+#[tokio::test]
+async fn she_sees_her_devices_and_signs_out_a_lost_one_or_all_others() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let phone = sign_in_from(&app, "admin@family.test", PHONE).await;
+    let computer = sign_in_from(&app, "admin@family.test", COMPUTER).await;
+
+    let (status, sessions) = app.get("/sessions", &phone).await;
+    assert_eq!(status, StatusCode::OK, "{sessions}");
+    assert_eq!(sessions["items"].as_array().map(Vec::len), Some(3), "{sessions}");
+    assert_eq!(device(&sessions, "Chrome on Android")["current"], true, "the one in her hand");
+    let lost = device(&sessions, "Edge on Windows");
+    assert_eq!(lost["current"], false);
+    assert!(lost["last_seen_at"].is_string() && lost["signed_in_at"].is_string());
+    assert!(!sessions.to_string().contains(&computer), "no token is ever shown");
+
+    // Someone else in the family cannot end it.
+    let aunt = app.member(&admin, "aunt@family.test").await;
+    let lost_id = lost["id"].as_str().expect("id").to_owned();
+    let (status, _) = app.delete(&format!("/sessions/{lost_id}"), &aunt.token).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/me", &computer).await.0, StatusCode::OK);
+
+    let (status, _) = app.delete(&format!("/sessions/{lost_id}"), &phone).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get("/me", &computer).await.0, StatusCode::UNAUTHORIZED, "the lost computer is signed out");
+    assert_eq!(app.delete(&format!("/sessions/{lost_id}"), &phone).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.delete("/sessions/not-a-session", &phone).await.0, StatusCode::NOT_FOUND);
+
+    let (status, ended) = app.post("/sessions/sign-out-others", &phone, Value::Null).await;
+    assert_eq!((status, &ended["signed_out"]), (StatusCode::OK, &json!(1)), "{ended}");
+    assert_eq!(app.get("/me", &admin.token).await.0, StatusCode::UNAUTHORIZED, "her first session too");
+    let (_, sessions) = app.get("/sessions", &phone).await;
+    assert_eq!(sessions["items"].as_array().map(Vec::len), Some(1), "only the phone: {sessions}");
+    assert_eq!(app.get("/sessions", &aunt.token).await.1["items"].as_array().map(Vec::len), Some(1), "hers are hers");
+    app.stop().await;
+}
