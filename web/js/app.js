@@ -425,6 +425,36 @@ async function showTrash() {
   page(t('trash'), el('div', { class: 'actions' }, empty), items.length ? list : el('p', { text: t('trashEmpty') }));
 }
 
+// ---------- devices ----------
+
+/** The devices she is signed in on; a lost phone is signed out from here. */
+async function showDevices() {
+  const { items } = await api('GET', '/sessions');
+  const signOut = async (session) => {
+    if (!(await confirmAction(t('confirmSignOutDevice', { device: session.device }), t('signOutDevice')))) return;
+    try {
+      await api('DELETE', `/sessions/${session.id}`);
+    } catch (err) { toast(explain(err)); }
+    showDevices();
+  };
+  const list = el('ul', { class: 'devices' }, items.map((session) => el('li', {},
+    el('div', {},
+      el('strong', { text: session.device }),
+      session.current ? el('span', { class: 'this-device', text: t('thisDevice') }) : null,
+      el('p', { text: t('lastUsed', { date: date(session.last_seen_at) }) })),
+    session.current ? null : el('button', { class: 'quiet', text: t('signOutDevice'), 'aria-label': `${t('signOutDevice')}: ${session.device}`, onclick: () => signOut(session) }))));
+  const others = items.filter((session) => !session.current).length;
+  const all = el('button', { class: 'danger', text: t('signOutOthers'), disabled: !others, onclick: async () => {
+    if (!(await confirmAction(t('confirmSignOutOthers'), t('signOutOthers')))) return;
+    try {
+      const { signed_out: n } = await api('POST', '/sessions/sign-out-others');
+      toast(t('signedOutDevices', { n }));
+    } catch (err) { toast(explain(err)); }
+    showDevices();
+  } });
+  page(t('devicesTitle'), el('p', { text: t('devicesHelp') }), list, el('div', { class: 'actions' }, all));
+}
+
 // ---------- routing ----------
 
 async function route() {
@@ -440,6 +470,7 @@ async function route() {
   try {
     if (view === 'album' && id) await showAlbum(id);
     else if (view === 'trash') await showTrash();
+    else if (view === 'devices') await showDevices();
     else if (view === 'news') await showNews(state.me);
     else if (view === 'search' && id) await showSearch(decodeURIComponent(id));
     else await showAlbums();

@@ -3,6 +3,10 @@
 const STRINGS = {
   en: {
     skip: 'Skip to content', albums: 'Albums', trash: 'Trash', language: 'Language', signOut: 'Sign out',
+    devices: 'Devices', devicesTitle: 'Signed-in devices', thisDevice: 'This device', lastUsed: 'Last used {date}',
+    devicesHelp: 'picup is open on these phones and computers. Sign out one you no longer use, or one that was lost.',
+    signOutDevice: 'Sign out', signOutOthers: 'Sign out all other devices', confirmSignOutDevice: 'Sign out {device}?',
+    confirmSignOutOthers: 'Sign out every other device? You stay signed in here.', signedOutDevices: 'Signed out on {n} devices.',
     signIn: 'Sign in', email: 'Email', password: 'Password', name: 'Your name', welcome: 'Welcome to picup',
     firstAccount: 'Create the family album', firstAccountHint: 'You are the first person here: this account will look after the family album.',
     createAccount: 'Create my account', haveAccount: 'I already have an account', newHere: 'This is my first time here',
@@ -34,6 +38,10 @@ const STRINGS = {
   },
   ko: {
     skip: '본문으로 건너뛰기', albums: '앨범', trash: '휴지통', language: '언어', signOut: '로그아웃',
+    devices: '기기', devicesTitle: '로그인된 기기', thisDevice: '지금 쓰는 기기', lastUsed: '마지막 사용 {date}',
+    devicesHelp: '이 휴대폰과 컴퓨터에서 picup이 열려 있어요. 더 쓰지 않거나 잃어버린 기기는 로그아웃하세요.',
+    signOutDevice: '로그아웃', signOutOthers: '다른 기기 모두 로그아웃', confirmSignOutDevice: '{device}에서 로그아웃할까요?',
+    confirmSignOutOthers: '다른 기기에서 모두 로그아웃할까요? 이 기기는 그대로 로그인되어 있어요.', signedOutDevices: '기기 {n}대에서 로그아웃했어요.',
     signIn: '로그인', email: '이메일', password: '비밀번호', name: '이름', welcome: 'picup에 오신 것을 환영합니다',
     firstAccount: '가족 앨범 만들기', firstAccountHint: '처음 오신 분입니다. 이 계정이 가족 앨범을 관리합니다.',
     createAccount: '계정 만들기', haveAccount: '이미 계정이 있어요', newHere: '처음 왔어요',

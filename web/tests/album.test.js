@@ -575,6 +575,38 @@ test('she finds photos by part of a word, a comment, or the album name', async (
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
 });
 
+test('she signs out a lost phone from her devices', async () => {
+  await page.getByLabel('Email').fill('grandma@family.test');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Albums' }).waitFor();
+  const lost = await browser.newPage({ locale: 'en-US', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+    userAgent: 'Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36' });
+  await lost.goto(base);
+  await lost.getByLabel('Email').fill('grandma@family.test');
+  await lost.getByLabel('Password').fill(PASSWORD);
+  await lost.getByRole('button', { name: 'Sign in' }).click();
+  await lost.getByRole('heading', { name: 'Albums' }).waitFor();
+  for (const cookie of await lost.context().cookies()) secrets.add(cookie.value);
+  await lost.evaluate(() => { location.hash = '#/devices'; });
+  await lost.getByRole('heading', { name: 'Signed-in devices' }).waitFor();
+  await shot('18-devices-phone', lost);
+
+  await page.getByRole('link', { name: 'Devices' }).click();
+  await page.getByRole('heading', { name: 'Signed-in devices' }).waitFor();
+  await page.getByText('This device').waitFor();
+  await axeCheck('devices page');
+  await shot('18-devices');
+  await page.getByRole('button', { name: 'Sign out: Chrome on Android' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForFunction(() => !document.body.textContent.includes('Chrome on Android'));
+  await lost.reload();
+  await lost.getByRole('button', { name: 'Sign in' }).waitFor(); // the lost phone shows the album to nobody
+  await lost.close();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+});
+
 test('no password, session token, invite or storage key ever reaches the logs', async () => {
   secrets.add(PASSWORD);
   // The embedded store's secret key (the key id is public: it is in every presigned URL).
@@ -598,6 +630,11 @@ test('in Korean, on a phone', async () => {
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no sideways scrolling on a phone (overflow ${overflow}px)`);
   await shot('14-phone-albums-ko', phone);
+  await phone.evaluate(() => { location.hash = '#/devices'; });
+  await phone.getByRole('heading', { name: '로그인된 기기' }).waitFor();
+  await shot('14b-phone-devices-ko', phone);
+  await phone.evaluate(() => { location.hash = '#/albums'; });
+  await phone.getByRole('heading', { name: '앨범' }).waitFor();
   await phone.getByRole('link', { name: /Jeju 2019/ }).click();
   await phone.getByRole('button', { name: /사진과 동영상 추가/ }).waitFor();
   await phone.waitForFunction(() => document.querySelectorAll('main .grid .tile img').length > 0
