@@ -285,7 +285,10 @@ function uploadPanel(albumId, onUploaded) {
         // Nothing to send: it counts as done.
         bar.value = file.size;
         progress.sent.set(key, file.size);
-        status.replaceChildren(el('span', { text: `${t('alreadyAdded')} ` }),
+        // Where it is: the album's name, when the person may see that album.
+        const album = await api('GET', `/albums/${uploaded.media.album_id}`).catch(() => null);
+        const said = album ? t('alreadyIn', { album: album.title }) : t('alreadyAdded');
+        status.replaceChildren(el('span', { text: `${said} ` }),
           el('a', { href: `#/album/${uploaded.media.album_id}`, text: t('show') }));
       } else {
         status.textContent = t('uploadDone');

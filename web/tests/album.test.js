@@ -331,7 +331,7 @@ test('the same photo added again is not stored twice, and the page says so', asy
   await page.waitForFunction(() => !document.querySelector('main .grid .processing'), null, { timeout: 30_000 });
   const used = await page.evaluate(async () => (await (await fetch('/api/v1/me')).json()).used_bytes);
   await page.locator('input[type=file]').setInputFiles([{ ...photo, name: 'again.jpg' }]);
-  await page.getByText('Already in picup, not added twice.').waitFor({ timeout: 30_000 });
+  await page.getByText('Already in “Jeju 2019”, not added twice.').waitFor({ timeout: 30_000 });
   await shot('06b-already-added');
   assert.equal(await tiles(), before + 1, 'one tile, not two');
   assert.equal(await page.evaluate(async () => (await (await fetch('/api/v1/me')).json()).used_bytes), used, 'nothing more charged');
