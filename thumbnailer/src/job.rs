@@ -97,7 +97,10 @@ pub async fn process_with(services: &Services, decoder: &Decoder, media_id: Medi
                 return Ok(Outcome::Gone);
             }
             tracing::info!(%media_id, kind, ms = started.elapsed().as_millis() as u64, "media ready");
-            if let Some(photo) = services.db.pair_live_photo(media_id).await? {
+            // Only an iPhone still or movie names a content identifier; nothing else is read again.
+            if processed.content_identifier.is_some()
+                && let Some(photo) = services.db.pair_live_photo(media_id).await?
+            {
                 tracing::info!(%media_id, %photo, "a Live Photo's still and movie were joined");
             }
             Ok(Outcome::Ready)

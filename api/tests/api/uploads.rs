@@ -400,8 +400,7 @@ async fn a_crash_between_upload_and_complete_loses_nothing() {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
+    picup_common::checksum::Sha256::of(bytes).to_hex()
 }
 
 /// Reserves with the file's SHA-256, as the web album does.

@@ -111,11 +111,13 @@ impl Db {
 
     /// Ends one of the person's sessions; false when they have none of that name.
     pub async fn end_session(&self, user_id: UserId, id: &SessionId) -> DbResult<bool> {
-        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND substr(token_hash, 1, 16) = $2")
-            .bind(user_id)
-            .bind(id.as_str())
-            .execute(self.pool())
-            .await?;
+        let ended =
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND substr(token_hash, 1, CAST($3 AS INTEGER)) = $2")
+                .bind(user_id)
+                .bind(id.as_str())
+                .bind(SessionId::CHARS as i64)
+                .execute(self.pool())
+                .await?;
         Ok(ended.rows_affected() > 0)
     }
 
