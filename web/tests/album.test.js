@@ -465,6 +465,19 @@ test('an iPhone Live Photo is one photo that plays its moment', async () => {
   // When the moment ends, the photo is back.
   await page.waitForFunction(() => document.querySelector('dialog.viewer .stage img'), null, { timeout: 20_000 });
   await viewer.getByRole('button', { name: 'Close' }).click();
+  // The same moment on a phone: whole, upright, the button within reach.
+  const phone = await browser.newPage({ locale: 'en-US', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+    storageState: await page.context().storageState() });
+  await phone.goto(page.url());
+  await phone.locator('main .grid button.tile').first().click();
+  await phone.getByRole('dialog', { name: 'viewer' }).getByRole('button', { name: 'Play the moment' }).click();
+  await phone.waitForFunction(() => {
+    const video = document.querySelector('dialog.viewer .stage video');
+    const box = video?.getBoundingClientRect();
+    return video && video.currentTime > 0 && box.width <= window.innerWidth + 1;
+  }, null, { timeout: 20_000 });
+  await shot('17b-live-photo-playing-phone', phone);
+  await phone.close();
   await page.getByRole('link', { name: 'Albums' }).click();
   await page.getByRole('link', { name: /Jeju 2019/ }).click();
   await page.getByRole('heading', { name: 'Jeju 2019' }).waitFor();
