@@ -64,7 +64,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningApp> {
     let (services, local_events) = Services::connect(config, shutdown.clone()).await?;
     services.db.migrate().await.context("cannot migrate the database")?;
 
-    let state = AppState::new(services.clone(), shutdown.clone());
+    let state = AppState::new(services.clone(), shutdown.clone()).context("PICUP_PUBLIC_URL")?;
     let mut tasks = Vec::new();
     if standalone {
         tasks.extend(start_standalone(&services, local_events, &shutdown).await?);

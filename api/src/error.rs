@@ -19,6 +19,10 @@ pub enum ApiError {
     Unauthorized,
     #[error("wrong email or password")]
     InvalidCredentials,
+    /// A way in that did not work (a passkey refused, a sign-in link used or expired); the
+    /// message says what to do.
+    #[error("{0}")]
+    SignInRefused(&'static str),
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("not found")]
@@ -67,6 +71,7 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+            ApiError::SignInRefused(_) => (StatusCode::UNAUTHORIZED, "sign_in_refused"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
@@ -91,7 +96,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         let message = match &self {
-            ApiError::Forbidden(message) => (*message).to_owned(),
+            ApiError::Forbidden(message) | ApiError::SignInRefused(message) => (*message).to_owned(),
             other => other.to_string(),
         };
         let mut body = json!({ "code": code, "message": message });

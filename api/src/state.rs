@@ -5,7 +5,9 @@ use picup_common::services::Services;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::oidc::Oidc;
 use crate::rate_limit::RateLimiters;
+use crate::sign_in::Passkeys;
 
 /// Everything a handler needs; cheap to clone.
 #[derive(Clone)]
@@ -13,14 +15,36 @@ pub struct AppState {
     /// Shared, not copied: every extractor and middleware clones the state for each request.
     pub services: Arc<Services>,
     pub limiters: Arc<RateLimiters>,
+    /// `None` when the public URL is an IP address, where browsers make no passkeys.
+    pub passkeys: Option<Arc<Passkeys>>,
+    /// Single sign-on with the configured OpenID providers (none by default).
+    pub oidc: Arc<Oidc>,
     /// Cancelled when the process stops; long-lived responses (event streams) end with it.
     pub shutdown: CancellationToken,
 }
 
 impl AppState {
-    pub fn new(services: Services, shutdown: CancellationToken) -> Self {
+    /// Fails when the public URL cannot be a passkey's relying party although it names a host,
+    /// or no HTTP client can be made for the OpenID providers.
+    pub fn new(services: Services, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let limiters = Arc::new(RateLimiters::new(&services.config.rate_limits));
-        AppState { services: Arc::new(services), limiters, shutdown }
+        let passkeys = Passkeys::for_public_url(&services.config.public_url, "picup")?.map(Arc::new);
+        if passkeys.is_none() {
+            tracing::info!(
+                public_url = %services.config.public_url,
+                "passkeys are off: PICUP_PUBLIC_URL is an IP address, which browsers do not make passkeys for"
+            );
+        }
+        let oidc = Arc::new(Oidc::new(&services.config)?);
+        Ok(AppState { services: Arc::new(services), limiters, passkeys, oidc, shutdown })
+    }
+
+    /// Passkeys, or why there are none.
+    pub fn passkeys(&self) -> crate::error::ApiResult<&Passkeys> {
+        self.passkeys.as_deref().ok_or(crate::error::ApiError::Unprocessable {
+            code: "passkeys_off",
+            message: "passkeys need picup to be opened by its name (PICUP_PUBLIC_URL), not an IP address".into(),
+        })
     }
 
     pub fn config(&self) -> &Config {

@@ -13,7 +13,7 @@ pub use secrecy::{ExposeSecret, SecretString};
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {var}: {message}")]
 pub struct ConfigError {
-    pub var: &'static str,
+    pub var: String,
     pub message: String,
 }
 
@@ -46,6 +46,23 @@ pub struct Config {
     pub metrics_addr: Option<SocketAddr>,
     /// A Prometheus Pushgateway that one-shot worker runs push their metrics to.
     pub pushgateway_url: Option<String>,
+    /// OpenID Connect providers people may sign in with, in the order the sign-in page shows them.
+    pub oidc: Vec<OidcProvider>,
+}
+
+/// An OpenID Connect provider (Google, Kakao, Naver, the family's own Authentik or Keycloak),
+/// named in `PICUP_OIDC_PROVIDERS` and configured by `PICUP_OIDC_<NAME>_*`.
+#[derive(Clone, Debug)]
+pub struct OidcProvider {
+    /// Lower case, as in `/api/v1/auth/oidc/{name}/callback` (the redirect URI to register).
+    pub name: String,
+    /// What the sign-in button says: "Google".
+    pub label: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// Always with `openid`.
+    pub scopes: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -171,7 +188,17 @@ const MIB: i64 = 1024 * 1024;
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        let config = Self::from_lookup(|name| std::env::var(name).ok())?;
+        // A provider configured but not listed would be silently missing from the sign-in page.
+        for (name, _) in std::env::vars() {
+            let provider = name.strip_prefix("PICUP_OIDC_").and_then(|rest| rest.strip_suffix("_ISSUER"));
+            if let Some(provider) = provider
+                && !config.oidc.iter().any(|listed| listed.name.eq_ignore_ascii_case(provider))
+            {
+                return Err(ConfigError::new("PICUP_OIDC_PROVIDERS", format!("{name} is set: list {provider} here")));
+            }
+        }
+        Ok(config)
     }
 
     /// Builds the configuration from any variable source, so tests need not touch the process
@@ -199,6 +226,7 @@ impl Config {
             log_json: vars.parse("PICUP_LOG_JSON", false)?,
             metrics_addr: vars.optional("PICUP_METRICS_ADDR")?,
             pushgateway_url: vars.string("PICUP_PUSHGATEWAY_URL"),
+            oidc: OidcProvider::read_all(&vars)?,
         })
     }
 
@@ -212,10 +240,20 @@ impl Config {
     }
 }
 
+/// Where the album is opened when `PICUP_PUBLIC_URL` is not set: by the name `localhost` on this
+/// machine (browsers make passkeys for names, not for IP addresses), else the address listened on.
+fn default_public_url(http_addr: SocketAddr) -> String {
+    if http_addr.ip().is_loopback() {
+        format!("http://localhost:{}", http_addr.port())
+    } else {
+        format!("http://{http_addr}")
+    }
+}
+
 fn public_url(vars: &Vars<'_>, http_addr: SocketAddr) -> Result<String, ConfigError> {
     let public_url = vars
         .string("PICUP_PUBLIC_URL")
-        .unwrap_or_else(|| format!("http://{http_addr}"))
+        .unwrap_or_else(|| default_public_url(http_addr))
         .trim_end_matches('/')
         .to_owned();
     if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
@@ -361,6 +399,57 @@ impl StorageResilience {
     }
 }
 
+impl OidcProvider {
+    fn read_all(vars: &Vars<'_>) -> Result<Vec<Self>, ConfigError> {
+        const LIST: &str = "PICUP_OIDC_PROVIDERS";
+        let names = vars.string(LIST).unwrap_or_default();
+        let mut providers: Vec<OidcProvider> = Vec::new();
+        for name in names.split(',').map(str::trim).filter(|name| !name.is_empty()) {
+            let name = name.to_lowercase();
+            if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+                return Err(ConfigError::new(LIST, format!("{name:?}: a name is letters and digits")));
+            }
+            if providers.iter().any(|provider| provider.name == name) {
+                return Err(ConfigError::new(LIST, format!("{name} is listed twice")));
+            }
+            providers.push(Self::read(vars, name)?);
+        }
+        Ok(providers)
+    }
+
+    fn read(vars: &Vars<'_>, name: String) -> Result<Self, ConfigError> {
+        let var = |suffix: &str| format!("PICUP_OIDC_{}_{suffix}", name.to_uppercase());
+        let required = |suffix: &str| {
+            vars.string(&var(suffix)).ok_or_else(|| ConfigError::new(var(suffix), format!("is needed for {name}")))
+        };
+        let issuer = required("ISSUER")?.trim_end_matches('/').to_owned();
+        // Plain http only on this machine (a test provider); anywhere else the code and the
+        // tokens would cross the network in the clear.
+        let local = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"].iter().any(|p| issuer.starts_with(p));
+        if !issuer.starts_with("https://") && !local {
+            return Err(ConfigError::new(var("ISSUER"), "must start with https://"));
+        }
+        let client_secret = vars
+            .secret(&var("CLIENT_SECRET"), &var("CLIENT_SECRET_FILE"))?
+            .ok_or_else(|| ConfigError::new(var("CLIENT_SECRET_FILE"), format!("is needed for {name}")))?;
+        let mut scopes: Vec<String> = vars
+            .string(&var("SCOPES"))
+            .unwrap_or_else(|| "openid email profile".into())
+            .split([' ', ','])
+            .filter(|scope| !scope.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if !scopes.iter().any(|scope| scope == "openid") {
+            scopes.insert(0, "openid".into());
+        }
+        let label = vars.string(&var("LABEL")).unwrap_or_else(|| {
+            let mut chars = name.chars();
+            chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+        });
+        Ok(OidcProvider { client_id: required("CLIENT_ID")?, name, label, issuer, client_secret, scopes })
+    }
+}
+
 impl CdnConfig {
     /// CloudFront when `PICUP_CLOUDFRONT_DOMAIN` is set; its key must be one CloudFront signs with.
     fn read(vars: &Vars<'_>) -> Result<Option<Self>, ConfigError> {
@@ -393,8 +482,8 @@ impl CdnConfig {
 }
 
 impl ConfigError {
-    pub fn new(var: &'static str, message: impl Into<String>) -> Self {
-        ConfigError { var, message: message.into() }
+    pub fn new(var: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError { var: var.into(), message: message.into() }
     }
 }
 
@@ -407,7 +496,7 @@ impl Vars<'_> {
 
     /// A secret, given in the variable itself or, for secrets mounted as files (Kubernetes,
     /// Docker), in the file the `_FILE` variable names.
-    fn secret(&self, name: &'static str, file_name: &'static str) -> Result<Option<SecretString>, ConfigError> {
+    fn secret(&self, name: &str, file_name: &str) -> Result<Option<SecretString>, ConfigError> {
         if let Some(value) = self.string(name) {
             return Ok(Some(value.into()));
         }
@@ -420,14 +509,14 @@ impl Vars<'_> {
         }
     }
 
-    fn parse<T: std::str::FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    fn parse<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, ConfigError>
     where
         T::Err: std::fmt::Display,
     {
         Ok(self.optional(name)?.unwrap_or(default))
     }
 
-    fn optional<T: std::str::FromStr>(&self, name: &'static str) -> Result<Option<T>, ConfigError>
+    fn optional<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, ConfigError>
     where
         T::Err: std::fmt::Display,
     {
@@ -437,7 +526,7 @@ impl Vars<'_> {
         }
     }
 
-    fn positive<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    fn positive<T>(&self, name: &str, default: T) -> Result<T, ConfigError>
     where
         T: std::str::FromStr + PartialOrd + Default,
         T::Err: std::fmt::Display,
@@ -449,7 +538,7 @@ impl Vars<'_> {
         Ok(value)
     }
 
-    fn seconds(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+    fn seconds(&self, name: &str, default: u64) -> Result<Duration, ConfigError> {
         self.positive(name, default).map(Duration::from_secs)
     }
 }
@@ -458,6 +547,46 @@ impl Vars<'_> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn oidc_providers_are_read_by_name_and_their_mistakes_named() {
+        let read = |pairs: &[(&str, &str)]| {
+            let vars: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            Config::from_lookup(|name| vars.get(name).cloned())
+        };
+        let config = read(&[
+            ("PICUP_OIDC_PROVIDERS", "google, family"),
+            ("PICUP_OIDC_GOOGLE_ISSUER", "https://accounts.google.com/"),
+            ("PICUP_OIDC_GOOGLE_CLIENT_ID", "picup.apps.googleusercontent.com"),
+            ("PICUP_OIDC_GOOGLE_CLIENT_SECRET", "s3cret"),
+            ("PICUP_OIDC_FAMILY_ISSUER", "http://127.0.0.1:9000/application/o/picup"),
+            ("PICUP_OIDC_FAMILY_CLIENT_ID", "picup"),
+            ("PICUP_OIDC_FAMILY_CLIENT_SECRET", "t0ps3cret"),
+            ("PICUP_OIDC_FAMILY_SCOPES", "email"),
+            ("PICUP_OIDC_FAMILY_LABEL", "Our family login"),
+        ])
+        .expect("valid");
+        let [google, family] = &config.oidc[..] else { panic!("two providers: {:?}", config.oidc) };
+        assert_eq!((google.name.as_str(), google.label.as_str()), ("google", "Google"));
+        assert_eq!(google.issuer, "https://accounts.google.com");
+        assert_eq!(google.scopes, ["openid", "email", "profile"]);
+        assert_eq!(family.scopes, ["openid", "email"]);
+        assert_eq!(family.label, "Our family login");
+        assert!(!format!("{config:?}").contains("s3cret"), "secrets are not printed");
+
+        let err = read(&[("PICUP_OIDC_PROVIDERS", "google"), ("PICUP_OIDC_GOOGLE_ISSUER", "https://x")])
+            .expect_err("no client id");
+        assert_eq!(err.var, "PICUP_OIDC_GOOGLE_CLIENT_ID");
+        let err = read(&[
+            ("PICUP_OIDC_PROVIDERS", "kakao"),
+            ("PICUP_OIDC_KAKAO_ISSUER", "http://kauth.kakao.com"),
+            ("PICUP_OIDC_KAKAO_CLIENT_ID", "id"),
+            ("PICUP_OIDC_KAKAO_CLIENT_SECRET", "secret"),
+        ])
+        .expect_err("plain http");
+        assert_eq!(err.var, "PICUP_OIDC_KAKAO_ISSUER", "no plain http off this machine");
+        assert_eq!(read(&[("PICUP_OIDC_PROVIDERS", "a-b")]).expect_err("a bad name").var, "PICUP_OIDC_PROVIDERS");
+    }
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();

@@ -119,6 +119,10 @@ typed_ids! {
     MediaId;
     /// A comment on a photo.
     CommentId;
+    /// One of a person's passkeys.
+    PasskeyId;
+    /// A one-time sign-in link the admin made.
+    SignInLinkId;
 }
 
 /// Reads an id written as a string (how picup sends them) or as a number (what a client may

@@ -9,6 +9,8 @@
 //! gets its own bucket) instead of the embedded store. When they are set and the server cannot be
 //! reached, tests fail; they never skip.
 
+pub mod oidc;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -27,6 +29,7 @@ pub struct TestApp {
     pub metrics_addr: Option<std::net::SocketAddr>,
     pub client: reqwest::Client,
     pub services: Services,
+    database_url: String,
     app: Option<RunningApp>,
     consumer: Option<(tokio_util::sync::CancellationToken, tokio::task::JoinHandle<()>)>,
     _data_dir: std::sync::Arc<tempfile::TempDir>,
@@ -172,10 +175,19 @@ impl TestApp {
             metrics_addr: app.metrics_addr,
             client,
             services: app.services.clone(),
+            database_url: backends.database_url.clone(),
             app: Some(app),
             consumer,
             _data_dir: backends.data_dir.clone(),
         }
+    }
+
+    /// Runs one statement on the app's database from outside the app: for a test that moves a
+    /// row's time (a link past its expiry) without waiting a day.
+    pub async fn execute_sql(&self, sql: &str) -> u64 {
+        sqlx::any::install_default_drivers();
+        let mut connection = sqlx::AnyConnection::connect(&self.database_url).await.expect("database");
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut connection).await.expect(sql).rows_affected()
     }
 
     /// Stops the app like a SIGTERM would.
@@ -271,7 +283,15 @@ impl TestApp {
         tx.commit().await.expect("commit");
         let token = picup_api::auth::new_token();
         let expires = picup_common::now_ms() + 3_600_000;
-        db.create_session(&picup_api::auth::hash_token(&token), user.id, expires, None).await.expect("session");
+        db.create_session(
+            &picup_api::auth::hash_token(&token),
+            user.id,
+            expires,
+            None,
+            picup_common::db::SignInMethod::Password,
+        )
+        .await
+        .expect("session");
         db.add_album_member(album.parse().expect("album id"), user.id, role).await.expect("member");
         User { token, id: user.id.to_string() }
     }

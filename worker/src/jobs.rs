@@ -100,9 +100,13 @@ pub async fn relay_outbox(services: &Services) -> anyhow::Result<u64> {
     }
 }
 
-/// Releases reservations whose upload never completed (see `picup_common::uploads`).
+/// Releases reservations whose upload never completed (see `picup_common::uploads`), and
+/// forgets sessions and passkey ceremonies past their time (rows nobody can use any more).
 pub async fn sweep_uploads(services: &Services) -> anyhow::Result<u64> {
-    Ok(picup_common::uploads::sweep_expired(services, BATCH).await?)
+    let released = picup_common::uploads::sweep_expired(services, BATCH).await?;
+    services.db.delete_expired_sessions().await?;
+    services.db.delete_expired_ceremonies().await?;
+    Ok(released)
 }
 
 /// Deletes media whose trash time is over or whose trash was emptied: objects first, then the

@@ -1,11 +1,12 @@
 //! Accounts: register (first user is the admin, later ones need an invite), sign in and out, me.
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Extension, Router};
 use axum_extra::extract::CookieJar;
-use picup_common::db::{DbError, NewUser};
+use picup_common::db::{DbError, NewUser, SignInMethod, User};
 use picup_common::now_ms;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -14,6 +15,7 @@ use crate::auth::{self, CurrentUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::rate_limit::ClientIp;
+use crate::sign_in;
 use crate::state::AppState;
 use crate::views::UserView;
 
@@ -22,7 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/auth/register", post(register))
         .route("/auth/login", post(login))
         .route("/auth/logout", post(logout))
+        .route("/auth/methods", get(methods))
+        .route("/auth/link", post(sign_in_with_link))
         .route("/me", get(me))
+        .route("/me/password", put(set_password))
 }
 
 #[derive(Deserialize)]
@@ -37,6 +42,15 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+/// The one rule for a password, at registration and when it changes.
+fn validate_password(password: &str) -> Result<(), &'static str> {
+    match password.chars().count() {
+        0..8 => Err("please use at least 8 characters"),
+        257.. => Err("please use at most 256 characters"),
+        _ => Ok(()),
+    }
+}
+
 fn validate_registration(request: &RegisterRequest) -> ApiResult<()> {
     let mut fields = std::collections::BTreeMap::new();
     let email = normalize_email(&request.email);
@@ -47,11 +61,8 @@ fn validate_registration(request: &RegisterRequest) -> ApiResult<()> {
     {
         fields.insert("email", vec!["please enter an email address like name@example.com".to_owned()]);
     }
-    let length = request.password.chars().count();
-    if length < 8 {
-        fields.insert("password", vec!["please use at least 8 characters".to_owned()]);
-    } else if length > 256 {
-        fields.insert("password", vec!["please use at most 256 characters".to_owned()]);
+    if let Err(message) = validate_password(&request.password) {
+        fields.insert("password", vec![message.to_owned()]);
     }
     let name = request.display_name.trim().chars().count();
     if name == 0 || name > 100 {
@@ -71,41 +82,13 @@ async fn register(
     let email = normalize_email(&request.email);
     let password_hash = auth::hash_password(request.password).await?;
 
-    let mut tx = db.begin().await?;
-    let user = db
-        .create_user(
-            &mut tx,
-            &NewUser {
-                email: &email,
-                display_name: request.display_name.trim(),
-                password_hash: &password_hash,
-                quota_bytes: state.config().limits.default_quota_bytes,
-            },
-        )
-        .await
-        .map_err(|err| match err {
-            DbError::Conflict => {
-                ApiError::conflict("email_taken", "an account with this email already exists; please sign in")
-            }
-            other => other.into(),
-        })?;
-    if !user.is_admin() {
-        let token =
-            request.invite.as_deref().map(str::trim).filter(|t| !t.is_empty()).ok_or(ApiError::Forbidden(
-                "joining needs an invite link; please ask a family member to send you one",
-            ))?;
-        let invite = db.consume_invite(&mut tx, &auth::hash_token(token), user.id).await.map_err(|err| match err {
-            DbError::NotFound => {
-                ApiError::Forbidden("this invite link has expired or was already used; please ask for a new one")
-            }
-            other => other.into(),
-        })?;
-        if let (Some(album_id), Some(role)) = (invite.album_id, invite.role) {
-            db.add_album_member_tx(&mut tx, album_id, user.id, role).await?;
-        }
-    }
-    db.commit_activity(tx).await?;
-    tracing::info!(user_id = %user.id, admin = user.is_admin(), "account created");
+    let new_user = NewUser {
+        email: &email,
+        display_name: request.display_name.trim(),
+        password_hash: &password_hash,
+        quota_bytes: state.config().limits.default_quota_bytes,
+    };
+    let user = sign_in::create_account(db, &new_user, request.invite.as_deref(), None).await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "user": UserView::from(&user) }))))
 }
 
@@ -119,7 +102,7 @@ async fn login(
     State(state): State<AppState>,
     Extension(ClientIp(ip)): Extension<ClientIp>,
     jar: CookieJar,
-    headers: axum::http::HeaderMap,
+    headers: HeaderMap,
     Json(request): Json<LoginRequest>,
 ) -> ApiResult<(CookieJar, axum::Json<Value>)> {
     state.limiters.check_auth(ip)?;
@@ -130,12 +113,7 @@ async fn login(
         Err(other) => return Err(other.into()),
     };
     if let Some(user) = &user {
-        let blocked_for = user.login_blocked_until - now_ms();
-        if blocked_for > 0 {
-            return Err(ApiError::TooManyRequests {
-                retry_after: std::time::Duration::from_millis(blocked_for.unsigned_abs()),
-            });
-        }
+        sign_in::not_slowed_down(user)?;
     }
     let valid = auth::verify_password(request.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     let user = match (user, valid) {
@@ -149,14 +127,84 @@ async fn login(
     if user.failed_logins > 0 {
         db.reset_failed_logins(user.id).await?;
     }
+    signed_in(&state, &user, SignInMethod::Password, &headers, jar).await
+}
 
-    let token = auth::new_token();
-    let ttl = state.config().limits.session_ttl;
-    let expires_at = now_ms() + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
-    let user_agent = headers.get(axum::http::header::USER_AGENT).and_then(|agent| agent.to_str().ok());
-    db.create_session(&auth::hash_token(&token), user.id, expires_at, user_agent).await?;
-    let jar = jar.add(auth::session_cookie(token.clone(), state.config().cookie_secure(), ttl));
-    Ok((jar, axum::Json(json!({ "token": token, "user": UserView::from(&user) }))))
+/// The answer to every way of signing in: the session's cookie, and its token and the person
+/// for API clients.
+pub async fn signed_in(
+    state: &AppState,
+    user: &User,
+    method: SignInMethod,
+    headers: &HeaderMap,
+    jar: CookieJar,
+) -> ApiResult<(CookieJar, axum::Json<Value>)> {
+    let (jar, token) = sign_in::begin_session(state, user, method, headers, jar).await?;
+    Ok((jar, axum::Json(json!({ "token": token, "user": UserView::from(user) }))))
+}
+
+/// What the sign-in page offers besides email and password.
+async fn methods(State(state): State<AppState>) -> axum::Json<Value> {
+    let providers: Vec<Value> = state
+        .oidc
+        .providers()
+        .iter()
+        .map(|provider| json!({ "name": provider.name, "label": provider.label }))
+        .collect();
+    axum::Json(json!({ "passkeys": state.passkeys.is_some(), "providers": providers }))
+}
+
+#[derive(Deserialize)]
+struct LinkRequest {
+    token: String,
+}
+
+/// Signs in with the one-time link the family's admin made.
+async fn sign_in_with_link(
+    State(state): State<AppState>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Json(request): Json<LinkRequest>,
+) -> ApiResult<(CookieJar, axum::Json<Value>)> {
+    state.limiters.check_auth(ip)?;
+    let user = sign_in::use_sign_in_link(&state.services.db, &request.token).await?;
+    signed_in(&state, &user, SignInMethod::Link, &headers, jar).await
+}
+
+#[derive(Deserialize)]
+struct PasswordRequest {
+    current_password: Option<String>,
+    new_password: String,
+}
+
+/// A new password. The current one is asked for, except within an hour of signing in with the
+/// admin's link (made because it was forgotten).
+async fn set_password(
+    State(state): State<AppState>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    Json(request): Json<PasswordRequest>,
+) -> ApiResult<StatusCode> {
+    state.limiters.check_auth(ip)?;
+    validate_password(&request.new_password).map_err(|message| ApiError::field("new_password", message))?;
+    let db = &state.services.db;
+    let (token, _) = auth::session_token(&headers).ok_or(ApiError::Unauthorized)?;
+    let session = db.session(&auth::hash_token(&token)).await?;
+    let after_link = session.signed_in_with() == SignInMethod::Link
+        && now_ms() - session.created_at < i64::try_from(sign_in::NEW_PASSWORD_AFTER_LINK.as_millis()).unwrap_or(0);
+    if !after_link {
+        sign_in::not_slowed_down(&user)?;
+        let current = request.current_password.unwrap_or_default();
+        if !auth::verify_password(current, Some(user.password_hash.clone())).await? {
+            db.record_failed_login(user.id).await?;
+            return Err(ApiError::field("current_password", "this is not your current password"));
+        }
+    }
+    db.set_password(user.id, &auth::hash_password(request.new_password).await?).await?;
+    tracing::info!(user_id = %user.id, after_link, "password changed");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn logout(

@@ -7,9 +7,11 @@ pub mod auth;
 mod health;
 mod invites;
 mod media;
+mod oidc;
 mod openapi;
+mod passkeys;
 mod search;
-mod sessions;
+pub mod sessions;
 mod social;
 mod trash;
 pub mod uploads;
@@ -48,6 +50,8 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .merge(activity::router())
         .merge(search::router())
         .merge(sessions::router())
+        .merge(passkeys::router())
+        .merge(oidc::router())
         .merge(openapi::router())
         .fallback(|| async { ApiError::NotFound });
 

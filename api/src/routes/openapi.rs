@@ -28,13 +28,18 @@ fn also(mut operation: Value, status: &str, description: &str) -> Value {
 
 pub fn document() -> Value {
     let mut document = paths();
-    // Every `{id}` in a path is a string id; a `{part_number}`, a part of a multipart upload.
+    // Every `{id}` in a path is a string id; a `{part_number}`, a part of a multipart upload; a
+    // `{provider}`, an OpenID provider's name.
     if let Some(paths) = document["paths"].as_object_mut() {
         for (path, item) in paths.iter_mut() {
             let mut parameters = Vec::new();
             if path.contains("{id}") {
                 parameters
                     .push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }));
+            }
+            if path.contains("{provider}") {
+                parameters.push(json!({ "name": "provider", "in": "path", "required": true,
+                                        "schema": { "type": "string", "pattern": "^[a-z0-9]+$" } }));
             }
             if path.contains("{part_number}") {
                 parameters.push(json!({ "name": "part_number", "in": "path", "required": true,
@@ -48,8 +53,31 @@ pub fn document() -> Value {
     document
 }
 
-fn paths() -> Value {
+/// The ways in without a password (#17), apart so that one `json!` stays within the macro's
+/// recursion limit.
+fn sign_in_paths() -> Value {
     json!({
+        "/auth/methods": { "get": op("What the sign-in page offers besides a password: {passkeys: bool, providers: [{name, label}]}", "200") },
+        "/auth/link": { "post": with_body(op("Sign in with the one-time link the admin made (single use, 24 hours); answers as /auth/login; 401 sign_in_refused when used, revoked or expired", "200"), "SignInLinkToken") },
+        "/auth/passkey/options": { "post": op("Begin signing in with a passkey: {ceremony, options} for navigator.credentials.get (any of the family's passkeys; nothing typed)", "200") },
+        "/auth/passkey": { "post": with_body(op("Finish signing in with a passkey; answers as /auth/login; 401 sign_in_refused", "200"), "PasskeySignIn") },
+        "/auth/oidc/{provider}/start": { "get": op("Sign in (or join, with ?invite=) through an OpenID provider: a redirect to it, with the trip's state cookie", "303") },
+        "/auth/oidc/{provider}/callback": { "get": op("Where the provider sends the browser back (code, state): a redirect to the album signed in, to #/devices when linking, or to #/oidc-error/{code}", "303") },
+        "/auth/oidc/{provider}/link": { "post": op("Link an account at an OpenID provider to yours: {url} to send the browser to", "200") },
+        "/me/identities": { "get": op("Your linked provider accounts: {items: [{provider, label, email, created_at, last_used_at}]}", "200") },
+        "/me/identities/{provider}": { "delete": op("Unlink your account at this provider", "204") },
+        "/me/password": { "put": with_body(op("Set a new password; current_password is needed unless this session began with the admin's sign-in link less than an hour ago", "204"), "NewPassword") },
+        "/passkeys": { "get": op("Your passkeys: {items: [{id, name, created_at, last_used_at}]}", "200"), "post": with_body(op("Add a passkey: what navigator.credentials.create made, for the ceremony of POST /passkeys/options", "201"), "PasskeyRegistration") },
+        "/passkeys/options": { "post": op("Begin adding a passkey: {ceremony, options} for navigator.credentials.create; 422 passkeys_off when picup is opened by an IP address", "200") },
+        "/passkeys/{id}": { "delete": op("Remove one of your passkeys", "204") },
+        "/admin/users/{id}/sign-in-links": { "post": op("Make a one-time sign-in link for a family member, valid 24 hours: {id, url, expires_at, qr_svg} (admin; not for oneself)", "201") },
+        "/admin/sign-in-links": { "get": op("Every sign-in link made, newest first, with its status: active, used, expired or revoked (admin)", "200") },
+        "/admin/sign-in-links/{id}": { "delete": op("Revoke a sign-in link not used yet (admin)", "204") }
+    })
+}
+
+fn paths() -> Value {
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": { "title": "picup", "version": env!("CARGO_PKG_VERSION"),
                   "description": "Family photo and video album. Ids are strings; errors are {code, message}. Authenticate with the session cookie (state-changing requests need X-Requested-With) or Authorization: Bearer <token>." },
@@ -83,7 +111,7 @@ fn paths() -> Value {
             "/notifications/read": { "post": op("Mark notifications read: the given ids, or all", "200") },
             "/notifications/stream": { "get": op("Server-Sent Events: `unread` with {unread_count} now and whenever it changes", "200") },
             "/search": { "get": op("Search titles, file names, cameras, comments and dates (q), with from, to, camera and area=south,west,north,east", "200") },
-            "/sessions": { "get": op("The devices you are signed in on: {items: [{id, device, signed_in_at, last_seen_at, current}]}", "200") },
+            "/sessions": { "get": op("The devices you are signed in on: {items: [{id, device, signed_in_at, last_seen_at, signed_in_with, current}]}", "200") },
             "/sessions/{id}": { "delete": op("Sign out one of your devices", "204") },
             "/sessions/sign-out-others": { "post": op("Sign out every device but this one; answers {signed_out}", "200") },
             "/admin/users": { "get": op("All accounts (admin)", "200") },
@@ -106,8 +134,20 @@ fn paths() -> Value {
                 "PartChecksum": { "type": "object", "required": ["sha256"], "properties": {
                     "sha256": { "type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "The part's SHA-256" } } },
                 "Comment": { "type": "object", "required": ["body"], "properties": { "body": { "type": "string", "minLength": 1, "maxLength": 2000 } } },
-                "Quota": { "type": "object", "required": ["quota_bytes"], "properties": { "quota_bytes": { "type": "integer", "minimum": 0 } } }
+                "Quota": { "type": "object", "required": ["quota_bytes"], "properties": { "quota_bytes": { "type": "integer", "minimum": 0 } } },
+                "SignInLinkToken": { "type": "object", "required": ["token"], "properties": { "token": { "type": "string" } } },
+                "NewPassword": { "type": "object", "required": ["new_password"], "properties": {
+                    "current_password": { "type": "string" }, "new_password": { "type": "string", "minLength": 8, "maxLength": 256 } } },
+                "PasskeySignIn": { "type": "object", "required": ["ceremony", "credential"], "properties": {
+                    "ceremony": { "type": "string" }, "credential": { "type": "object", "description": "The PublicKeyCredential, its binary fields base64url" } } },
+                "PasskeyRegistration": { "type": "object", "required": ["ceremony", "credential"], "properties": {
+                    "ceremony": { "type": "string" }, "credential": { "type": "object", "description": "The PublicKeyCredential made, its binary fields base64url" },
+                    "name": { "type": "string", "maxLength": 100 } } }
             }
         }
-    })
+    });
+    if let (Some(paths), Value::Object(more)) = (document["paths"].as_object_mut(), sign_in_paths()) {
+        paths.extend(more);
+    }
+    document
 }

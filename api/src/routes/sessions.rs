@@ -28,6 +28,8 @@ struct SessionView {
     device: String,
     signed_in_at: String,
     last_seen_at: String,
+    /// How it began: `password`, `passkey` or `link` (the admin's sign-in link).
+    signed_in_with: &'static str,
     /// The session this request came with.
     current: bool,
 }
@@ -55,6 +57,7 @@ fn view(session: &SessionRow, own_token_hash: &str) -> SessionView {
         device: device_name(session.user_agent.as_deref().unwrap_or_default()),
         signed_in_at: rfc3339(session.created_at),
         last_seen_at: rfc3339(session.last_seen_at.unwrap_or(session.created_at)),
+        signed_in_with: session.signed_in_with().as_str(),
         current: session.token_hash == own_token_hash,
     }
 }

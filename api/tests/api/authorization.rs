@@ -10,7 +10,8 @@ use std::path::Path;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, User, id_of, sample_photo};
+use crate::helpers::oidc::OidcTestProvider;
+use crate::helpers::{PASSWORD, TestApp, User, id_of, sample_photo};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Fixture {
@@ -25,6 +26,12 @@ enum Fixture {
     ContributorUser,
     /// A session of the owner's on another device.
     OwnerSession,
+    /// One of the owner's passkeys.
+    OwnerPasskey,
+    /// A sign-in link the owner (the admin) made for the contributor.
+    SignInLink,
+    /// The owner's account at the `family` OpenID provider, linked.
+    OwnerIdentity,
 }
 
 /// Who may: O owner (and admin), C contributor, V viewer, X a member outside the album; anyone
@@ -57,7 +64,25 @@ fn matrix() -> Vec<Row> {
         row("GET", "/api/v1/openapi.json", None, PUBLIC),
         row("POST", "/api/v1/auth/register", None, PUBLIC),
         row("POST", "/api/v1/auth/login", None, PUBLIC),
+        row("GET", "/api/v1/auth/methods", None, PUBLIC),
+        row("POST", "/api/v1/auth/link", None, PUBLIC),
+        row("POST", "/api/v1/auth/passkey/options", None, PUBLIC),
+        row("POST", "/api/v1/auth/passkey", None, PUBLIC),
         row("GET", "/api/v1/me", None, EVERYONE),
+        with(
+            row("PUT", "/api/v1/me/password", None, EVERYONE),
+            |_| json!({ "current_password": PASSWORD, "new_password": PASSWORD }),
+        ),
+        row("GET", "/api/v1/passkeys", None, EVERYONE),
+        row("POST", "/api/v1/passkeys/options", None, EVERYONE),
+        // Signed in, a made-up credential is refused as unprocessable, not as unauthorized.
+        row("POST", "/api/v1/passkeys", None, EVERYONE),
+        fresh(row("DELETE", "/api/v1/passkeys/{id}", OwnerPasskey, "O")),
+        row("GET", "/api/v1/auth/oidc/{provider}/start", None, PUBLIC),
+        row("GET", "/api/v1/auth/oidc/{provider}/callback", None, PUBLIC),
+        row("POST", "/api/v1/auth/oidc/{provider}/link", None, EVERYONE),
+        row("GET", "/api/v1/me/identities", None, EVERYONE),
+        fresh(row("DELETE", "/api/v1/me/identities/{provider}", OwnerIdentity, "O")),
         with(row("POST", "/api/v1/invites", Album, "O"), |w| json!({ "album_id": w.album, "role": "viewer" })),
         with(row("POST", "/api/v1/albums", None, EVERYONE), |_| json!({ "title": "Mine" })),
         row("GET", "/api/v1/albums", None, EVERYONE),
@@ -105,6 +130,9 @@ fn matrix() -> Vec<Row> {
         fresh(row("DELETE", "/api/v1/sessions/{id}", OwnerSession, "O")),
         row("GET", "/api/v1/admin/users", None, "O"),
         with(row("PUT", "/api/v1/admin/users/{id}/quota", ContributorUser, "O"), |_| json!({ "quota_bytes": 1 << 30 })),
+        row("POST", "/api/v1/admin/users/{id}/sign-in-links", ContributorUser, "O"),
+        row("GET", "/api/v1/admin/sign-in-links", None, "O"),
+        fresh(row("DELETE", "/api/v1/admin/sign-in-links/{id}", SignInLink, "O")),
         // Last: they end the caller's other sessions, then the caller's own.
         row("POST", "/api/v1/sessions/sign-out-others", None, EVERYONE),
         row("POST", "/api/v1/auth/logout", None, EVERYONE),
@@ -166,6 +194,8 @@ struct World {
     contributor_id: String,
     other_email: String,
     owner_session: String,
+    owner_passkey: String,
+    sign_in_link: String,
 }
 
 struct Family {
@@ -188,6 +218,24 @@ async fn world(app: &TestApp, family: &Family) -> World {
     let (status, comment) =
         app.post(&format!("/media/{media}/comments"), &family.contributor.token, json!({ "body": "first!" })).await;
     assert_eq!(status, StatusCode::CREATED, "{comment}");
+    // A passkey row as a registration leaves it (only its id matters here: a real one needs an
+    // authenticator, and Chromium's virtual one makes them in web/tests).
+    let passkey_id = picup_common::id::IdGenerator::new().next_id();
+    app.execute_sql(&format!(
+        "INSERT INTO passkeys (id, user_id, credential_id, credential, name, created_at) \
+         VALUES ({passkey_id}, {}, 'credential-{passkey_id}', '{{}}', 'Chrome on Linux', 0)",
+        family.owner.id
+    ))
+    .await;
+    let (status, link) = app
+        .post(&format!("/admin/users/{}/sign-in-links", family.contributor.id), &family.owner.token, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{link}");
+    app.execute_sql(&format!(
+        "INSERT INTO oidc_identities (provider, subject, user_id, created_at) VALUES ('family', 'owner-{passkey_id}', {}, 0)",
+        family.owner.id
+    ))
+    .await;
     World {
         album,
         media,
@@ -198,12 +246,14 @@ async fn world(app: &TestApp, family: &Family) -> World {
         other_email: "other@family.test".into(),
         // The owner signed in on another device: the first 16 characters of its token's hash.
         owner_session: picup_api::auth::hash_token(&app.login("admin@family.test").await)[..16].to_owned(),
+        owner_passkey: passkey_id.to_string(),
+        sign_in_link: id_of(&link),
     }
 }
 
 fn resolve(row: &Row, world: &World) -> String {
-    let id = match row.fixture {
-        Fixture::None => return row.path.to_owned(),
+    let id: &str = match row.fixture {
+        Fixture::None => "",
         Fixture::Album => &world.album,
         Fixture::Media => &world.media,
         Fixture::Upload => &world.upload,
@@ -211,13 +261,19 @@ fn resolve(row: &Row, world: &World) -> String {
         Fixture::OwnerUser => &world.owner_id,
         Fixture::ContributorUser => &world.contributor_id,
         Fixture::OwnerSession => &world.owner_session,
+        Fixture::OwnerPasskey => &world.owner_passkey,
+        Fixture::SignInLink => &world.sign_in_link,
+        Fixture::OwnerIdentity => "",
     };
-    row.path.replace("{id}", id).replace("{part_number}", "1")
+    row.path.replace("{id}", id).replace("{part_number}", "1").replace("{provider}", "family")
 }
 
 #[tokio::test]
 async fn every_endpoint_refuses_whoever_may_not_call_it() {
-    let app = TestApp::spawn().await;
+    // A real OpenID provider, so linking an account there is an allowed call that succeeds.
+    let provider = OidcTestProvider::start().await;
+    let settings = provider.settings();
+    let app = TestApp::spawn_with(&settings.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()).await;
     let owner = app.admin().await;
     let family = Family {
         contributor: app.member(&owner, "contributor@family.test").await,

@@ -12,6 +12,7 @@ mod media;
 mod outbox;
 mod search;
 mod sessions;
+mod sign_in;
 mod social;
 pub mod uploads;
 mod users;
@@ -34,6 +35,7 @@ pub use media::{Media, MediaCursor, MediaKind, MediaStatus, NewMedia, ProcessedM
 pub use outbox::OutboxEvent;
 pub use search::{SearchQuery, SearchWord};
 pub use sessions::{SessionId, SessionRow, SignedIn};
+pub use sign_in::{CeremonyPurpose, OidcIdentity, PasskeyRow, SignInLink, SignInMethod};
 pub use social::{Comment, Person};
 pub use uploads::{NewUpload, Upload};
 pub use users::{NewUser, User};

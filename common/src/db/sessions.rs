@@ -1,3 +1,4 @@
+use super::sign_in::SignInMethod;
 use super::users::{USER_COLUMNS_QUALIFIED, User};
 use super::{Db, DbResult};
 use crate::id::UserId;
@@ -40,6 +41,14 @@ pub struct SessionRow {
     pub user_agent: Option<String>,
     pub created_at: i64,
     pub last_seen_at: Option<i64>,
+    /// A [`SignInMethod`], as stored.
+    pub signed_in_with: String,
+}
+
+impl SessionRow {
+    pub fn signed_in_with(&self) -> SignInMethod {
+        SignInMethod::parse(&self.signed_in_with).unwrap_or(SignInMethod::Password)
+    }
 }
 
 /// How stale `last_seen_at` may get before a request writes it again.
@@ -55,18 +64,20 @@ impl Db {
         user_id: UserId,
         expires_at: i64,
         user_agent: Option<&str>,
+        method: SignInMethod,
     ) -> DbResult<()> {
         let user_agent = user_agent.map(|agent| agent.chars().take(MAX_USER_AGENT_CHARS).collect::<String>());
         let now = now_ms();
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, user_agent, last_seen_at) \
-             VALUES ($1, $2, $3, $4, $5, $3)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, user_agent, last_seen_at, \
+             signed_in_with) VALUES ($1, $2, $3, $4, $5, $3, $6)",
         )
         .bind(token_hash)
         .bind(user_id)
         .bind(now)
         .bind(expires_at)
         .bind(user_agent)
+        .bind(method.as_str())
         .execute(self.pool())
         .await?;
         Ok(())
@@ -100,12 +111,24 @@ impl Db {
     /// The person's live sessions, most recently used first.
     pub async fn sessions_of(&self, user_id: UserId) -> DbResult<Vec<SessionRow>> {
         Ok(sqlx::query_as(
-            "SELECT token_hash, user_agent, created_at, last_seen_at FROM sessions \
+            "SELECT token_hash, user_agent, created_at, last_seen_at, signed_in_with FROM sessions \
              WHERE user_id = $1 AND expires_at > $2 ORDER BY COALESCE(last_seen_at, created_at) DESC",
         )
         .bind(user_id)
         .bind(now_ms())
         .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// One live session, by its token's hash.
+    pub async fn session(&self, token_hash: &str) -> DbResult<SessionRow> {
+        Ok(sqlx::query_as(
+            "SELECT token_hash, user_agent, created_at, last_seen_at, signed_in_with FROM sessions \
+             WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now_ms())
+        .fetch_one(self.pool())
         .await?)
     }
 

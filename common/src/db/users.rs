@@ -110,6 +110,16 @@ impl Db {
         Ok(())
     }
 
+    /// A new password; the failed-sign-in count starts again.
+    pub async fn set_password(&self, user_id: UserId, password_hash: &str) -> DbResult<()> {
+        sqlx::query("UPDATE users SET password_hash = $1, failed_logins = 0, login_blocked_until = 0 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     pub async fn set_quota(&self, user_id: UserId, quota_bytes: i64) -> DbResult<User> {
         let result = sqlx::query("UPDATE users SET quota_bytes = $1 WHERE id = $2")
             .bind(quota_bytes)

@@ -30,6 +30,17 @@ pub struct EmbeddedS3 {
     pub config: S3Config,
 }
 
+/// The album's origin, and on this machine its other name: `localhost` and `127.0.0.1` are the
+/// same album to a person, and either may be typed.
+fn web_origins(web_origin: &str) -> Vec<String> {
+    let alias = if let Some(port) = web_origin.strip_prefix("http://localhost:") {
+        Some(format!("http://127.0.0.1:{port}"))
+    } else {
+        web_origin.strip_prefix("http://127.0.0.1:").map(|port| format!("http://localhost:{port}"))
+    };
+    std::iter::once(web_origin.to_owned()).chain(alias).collect()
+}
+
 /// Binds the endpoint and serves it until `shutdown` is cancelled.
 pub async fn start(
     data_dir: &Path,
@@ -52,9 +63,13 @@ pub async fn start(
         StatusCode::INTERNAL_SERVER_ERROR
     });
 
-    let origin = web_origin.parse().context("PICUP_PUBLIC_URL is not a valid origin")?;
+    let origins = web_origins(web_origin)
+        .iter()
+        .map(|origin| origin.parse())
+        .collect::<Result<Vec<_>, _>>()
+        .context("PICUP_PUBLIC_URL is not a valid origin")?;
     let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::exact(origin))
+        .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::PUT, Method::POST, Method::HEAD, Method::DELETE])
         .allow_headers(tower_http::cors::Any)
         .expose_headers([HeaderName::from_static("etag")])
