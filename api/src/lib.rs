@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod oidc;
+pub mod places;
 pub mod rate_limit;
 pub mod routes;
 pub mod sign_in;

@@ -32,22 +32,28 @@ fn ms(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 2)
 }
 
+/// Who is signing in: the browser's headers and its address (as the rate limiter saw it).
+pub struct Client<'a> {
+    pub headers: &'a HeaderMap,
+    pub ip: std::net::IpAddr,
+}
+
 /// Begins a session for `user`: the token is stored hashed, named by how it began and by the
 /// browser that asked, and set as the web album's cookie. Returns the token for API clients.
 pub async fn begin_session(
     state: &AppState,
     user: &User,
     method: SignInMethod,
-    headers: &HeaderMap,
+    client: &Client<'_>,
     jar: CookieJar,
 ) -> ApiResult<(CookieJar, String)> {
     let token = auth::new_token();
     let ttl = state.config().limits.session_ttl;
-    let user_agent = headers.get(header::USER_AGENT).and_then(|agent| agent.to_str().ok());
+    let user_agent = client.headers.get(header::USER_AGENT).and_then(|agent| agent.to_str().ok());
     state
         .services
         .db
-        .create_session(&auth::hash_token(&token), user.id, now_ms() + ms(ttl), user_agent, method)
+        .create_session(&auth::hash_token(&token), user.id, now_ms() + ms(ttl), user_agent, method, client.ip)
         .await?;
     tracing::info!(user_id = %user.id, method = method.as_str(), "signed in");
     Ok((jar.add(auth::session_cookie(token.clone(), state.config().cookie_secure(), ttl)), token))

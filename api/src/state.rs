@@ -6,6 +6,7 @@ use picup_common::services::Services;
 use tokio_util::sync::CancellationToken;
 
 use crate::oidc::Oidc;
+use crate::places::Places;
 use crate::rate_limit::RateLimiters;
 use crate::sign_in::Passkeys;
 
@@ -19,13 +20,15 @@ pub struct AppState {
     pub passkeys: Option<Arc<Passkeys>>,
     /// Single sign-on with the configured OpenID providers (none by default).
     pub oidc: Arc<Oidc>,
+    /// Where signed-in devices approximately are, when `PICUP_GEOIP_DB` names a database.
+    pub places: Option<Arc<Places>>,
     /// Cancelled when the process stops; long-lived responses (event streams) end with it.
     pub shutdown: CancellationToken,
 }
 
 impl AppState {
     /// Fails when the public URL cannot be a passkey's relying party although it names a host,
-    /// or no HTTP client can be made for the OpenID providers.
+    /// no HTTP client can be made for the OpenID providers, or `PICUP_GEOIP_DB` cannot be read.
     pub fn new(services: Services, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let limiters = Arc::new(RateLimiters::new(&services.config.rate_limits));
         let passkeys = Passkeys::for_public_url(&services.config.public_url, "picup")?.map(Arc::new);
@@ -36,7 +39,11 @@ impl AppState {
             );
         }
         let oidc = Arc::new(Oidc::new(&services.config)?);
-        Ok(AppState { services: Arc::new(services), limiters, passkeys, oidc, shutdown })
+        let places = match &services.config.geoip_db {
+            Some(path) => Some(Arc::new(Places::open(path, services.config.geoip_credit.clone())?)),
+            None => None,
+        };
+        Ok(AppState { services: Arc::new(services), limiters, passkeys, oidc, places, shutdown })
     }
 
     /// Passkeys, or why there are none.

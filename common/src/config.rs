@@ -48,6 +48,11 @@ pub struct Config {
     pub pushgateway_url: Option<String>,
     /// OpenID Connect providers people may sign in with, in the order the sign-in page shows them.
     pub oidc: Vec<OidcProvider>,
+    /// A MaxMind-format database (GeoLite2, DB-IP Lite) for the approximate place of a signed-in
+    /// device; none shows no place.
+    pub geoip_db: Option<PathBuf>,
+    /// The credit its licence asks for, shown beside the places ("IP geolocation by DB-IP").
+    pub geoip_credit: Option<String>,
 }
 
 /// An OpenID Connect provider (Google, Kakao, Naver, the family's own Authentik or Keycloak),
@@ -227,6 +232,8 @@ impl Config {
             metrics_addr: vars.optional("PICUP_METRICS_ADDR")?,
             pushgateway_url: vars.string("PICUP_PUSHGATEWAY_URL"),
             oidc: OidcProvider::read_all(&vars)?,
+            geoip_db: vars.string("PICUP_GEOIP_DB").map(PathBuf::from),
+            geoip_credit: vars.string("PICUP_GEOIP_CREDIT"),
         })
     }
 

@@ -3,6 +3,9 @@
 -- How each session began: 'password', 'passkey', 'link' or 'oidc' (the devices list says so, and a
 -- session begun by the admin's link may set a new password without the old one for a while).
 ALTER TABLE sessions ADD COLUMN signed_in_with TEXT NOT NULL DEFAULT 'password';
+-- The address the session began from (as the rate limiter sees it: the load balancer's
+-- X-Forwarded-For only when trusted), for the approximate place the devices list shows.
+ALTER TABLE sessions ADD COLUMN client_ip TEXT;
 
 -- The WebAuthn user handle of a person: random, so an authenticator learns nothing from it; made
 -- with their first passkey and the same for all of them.

@@ -289,6 +289,7 @@ impl TestApp {
             expires,
             None,
             picup_common::db::SignInMethod::Password,
+            std::net::Ipv4Addr::LOCALHOST.into(),
         )
         .await
         .expect("session");

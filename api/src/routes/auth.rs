@@ -15,7 +15,7 @@ use crate::auth::{self, CurrentUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::rate_limit::ClientIp;
-use crate::sign_in;
+use crate::sign_in::{self, Client};
 use crate::state::AppState;
 use crate::views::UserView;
 
@@ -127,7 +127,7 @@ async fn login(
     if user.failed_logins > 0 {
         db.reset_failed_logins(user.id).await?;
     }
-    signed_in(&state, &user, SignInMethod::Password, &headers, jar).await
+    signed_in(&state, &user, SignInMethod::Password, &Client { headers: &headers, ip }, jar).await
 }
 
 /// The answer to every way of signing in: the session's cookie, and its token and the person
@@ -136,10 +136,10 @@ pub async fn signed_in(
     state: &AppState,
     user: &User,
     method: SignInMethod,
-    headers: &HeaderMap,
+    client: &Client<'_>,
     jar: CookieJar,
 ) -> ApiResult<(CookieJar, axum::Json<Value>)> {
-    let (jar, token) = sign_in::begin_session(state, user, method, headers, jar).await?;
+    let (jar, token) = sign_in::begin_session(state, user, method, client, jar).await?;
     Ok((jar, axum::Json(json!({ "token": token, "user": UserView::from(user) }))))
 }
 
@@ -169,7 +169,7 @@ async fn sign_in_with_link(
 ) -> ApiResult<(CookieJar, axum::Json<Value>)> {
     state.limiters.check_auth(ip)?;
     let user = sign_in::use_sign_in_link(&state.services.db, &request.token).await?;
-    signed_in(&state, &user, SignInMethod::Link, &headers, jar).await
+    signed_in(&state, &user, SignInMethod::Link, &Client { headers: &headers, ip }, jar).await
 }
 
 #[derive(Deserialize)]

@@ -114,7 +114,14 @@ async fn callback(
     };
     match outcome {
         Ok(Outcome::SignedIn(user) | Outcome::Joined(user)) => {
-            let (jar, _) = sign_in::begin_session(&state, &user, SignInMethod::Oidc, &headers, jar).await?;
+            let (jar, _) = sign_in::begin_session(
+                &state,
+                &user,
+                SignInMethod::Oidc,
+                &sign_in::Client { headers: &headers, ip },
+                jar,
+            )
+            .await?;
             Ok((jar, Redirect::to(&format!("{public_url}/#/albums"))))
         }
         Ok(Outcome::Linked) => Ok((jar, Redirect::to(&format!("{public_url}/#/devices")))),

@@ -111,7 +111,7 @@ fn paths() -> Value {
             "/notifications/read": { "post": op("Mark notifications read: the given ids, or all", "200") },
             "/notifications/stream": { "get": op("Server-Sent Events: `unread` with {unread_count} now and whenever it changes", "200") },
             "/search": { "get": op("Search titles, file names, cameras, comments and dates (q), with from, to, camera and area=south,west,north,east", "200") },
-            "/sessions": { "get": op("The devices you are signed in on: {items: [{id, device, signed_in_at, last_seen_at, signed_in_with, current}]}", "200") },
+            "/sessions": { "get": op("The devices you are signed in on: {items: [{id, device, signed_in_at, last_seen_at, signed_in_with, place: {country, city} | null, current}], places_by}", "200") },
             "/sessions/{id}": { "delete": op("Sign out one of your devices", "204") },
             "/sessions/sign-out-others": { "post": op("Sign out every device but this one; answers {signed_out}", "200") },
             "/admin/users": { "get": op("All accounts (admin)", "200") },

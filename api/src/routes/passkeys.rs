@@ -17,6 +17,7 @@ use crate::extract::{Json, Path};
 use crate::rate_limit::ClientIp;
 use crate::routes::auth::signed_in;
 use crate::routes::sessions::device_name;
+use crate::sign_in::Client;
 use crate::state::AppState;
 use crate::views::rfc3339;
 
@@ -133,5 +134,5 @@ async fn sign_in(
 ) -> ApiResult<(CookieJar, axum::Json<Value>)> {
     state.limiters.check_auth(ip)?;
     let user = state.passkeys()?.finish_sign_in(&state.services.db, &request.ceremony, &request.credential).await?;
-    signed_in(&state, &user, SignInMethod::Passkey, &headers, jar).await
+    signed_in(&state, &user, SignInMethod::Passkey, &Client { headers: &headers, ip }, jar).await
 }

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::auth::{self, CurrentUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
+use crate::places::{Place, Places};
 use crate::state::AppState;
 use crate::views::rfc3339;
 
@@ -28,8 +29,10 @@ struct SessionView {
     device: String,
     signed_in_at: String,
     last_seen_at: String,
-    /// How it began: `password`, `passkey` or `link` (the admin's sign-in link).
+    /// How it began: `password`, `passkey`, `link` (the admin's sign-in link) or `oidc`.
     signed_in_with: &'static str,
+    /// Where it began, approximately, when picup has a place database and the address is in it.
+    place: Option<Place>,
     /// The session this request came with.
     current: bool,
 }
@@ -47,17 +50,19 @@ async fn list(
 ) -> ApiResult<axum::Json<Value>> {
     let own = own_token_hash(&headers)?;
     let sessions = state.services.db.sessions_of(user.id).await?;
-    let items: Vec<SessionView> = sessions.iter().map(|session| view(session, &own)).collect();
-    Ok(axum::Json(json!({ "items": items })))
+    let places = state.places.as_deref();
+    let items: Vec<SessionView> = sessions.iter().map(|session| view(session, &own, places)).collect();
+    Ok(axum::Json(json!({ "items": items, "places_by": places.and_then(|places| places.credit.clone()) })))
 }
 
-fn view(session: &SessionRow, own_token_hash: &str) -> SessionView {
+fn view(session: &SessionRow, own_token_hash: &str, places: Option<&Places>) -> SessionView {
     SessionView {
         id: SessionId::of_hash(&session.token_hash).as_str().to_owned(),
         device: device_name(session.user_agent.as_deref().unwrap_or_default()),
         signed_in_at: rfc3339(session.created_at),
         last_seen_at: rfc3339(session.last_seen_at.unwrap_or(session.created_at)),
         signed_in_with: session.signed_in_with().as_str(),
+        place: places.zip(session.client_ip.as_deref().and_then(|ip| ip.parse().ok())).and_then(|(p, ip)| p.of(ip)),
         current: session.token_hash == own_token_hash,
     }
 }

@@ -62,3 +62,33 @@ async fn she_sees_her_devices_and_signs_out_a_lost_one_or_all_others() {
     assert_eq!(app.get("/sessions", &aunt.token).await.1["items"].as_array().map(Vec::len), Some(1), "hers are hers");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn each_device_shows_roughly_where_it_signed_in_when_picup_has_a_place_database() {
+    let database = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/geoip/dbip-country-lite-ipv4.mmdb");
+    let app = TestApp::spawn_with(&[
+        ("PICUP_GEOIP_DB", database.to_str().expect("utf-8")),
+        ("PICUP_GEOIP_CREDIT", "IP geolocation by DB-IP"),
+        ("PICUP_TRUST_PROXY", "true"),
+    ])
+    .await;
+    app.admin().await;
+    // Through the load balancer, from KT's network in Korea.
+    let response = app
+        .request(Method::POST, "/auth/login", None)
+        .header("user-agent", PHONE)
+        .header("x-forwarded-for", "168.126.63.1")
+        .json(&json!({ "email": "admin@family.test", "password": PASSWORD }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), StatusCode::OK);
+    let phone = response.json::<Value>().await.expect("body")["token"].as_str().expect("token").to_owned();
+
+    let (_, sessions) = app.get("/sessions", &phone).await;
+    assert_eq!(device(&sessions, "Chrome on Android")["place"], json!({ "country": "KR", "city": null }), "{sessions}");
+    let here = sessions["items"].as_array().expect("items").iter().find(|s| s["device"] != "Chrome on Android");
+    assert_eq!(here.expect("the first session")["place"], Value::Null, "this machine is nowhere");
+    assert_eq!(sessions["places_by"], "IP geolocation by DB-IP", "the database's credit");
+    app.stop().await;
+}

@@ -43,6 +43,8 @@ pub struct SessionRow {
     pub last_seen_at: Option<i64>,
     /// A [`SignInMethod`], as stored.
     pub signed_in_with: String,
+    /// The address it began from.
+    pub client_ip: Option<String>,
 }
 
 impl SessionRow {
@@ -65,12 +67,13 @@ impl Db {
         expires_at: i64,
         user_agent: Option<&str>,
         method: SignInMethod,
+        client_ip: std::net::IpAddr,
     ) -> DbResult<()> {
         let user_agent = user_agent.map(|agent| agent.chars().take(MAX_USER_AGENT_CHARS).collect::<String>());
         let now = now_ms();
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, user_agent, last_seen_at, \
-             signed_in_with) VALUES ($1, $2, $3, $4, $5, $3, $6)",
+             signed_in_with, client_ip) VALUES ($1, $2, $3, $4, $5, $3, $6, $7)",
         )
         .bind(token_hash)
         .bind(user_id)
@@ -78,6 +81,7 @@ impl Db {
         .bind(expires_at)
         .bind(user_agent)
         .bind(method.as_str())
+        .bind(client_ip.to_string())
         .execute(self.pool())
         .await?;
         Ok(())
@@ -111,7 +115,7 @@ impl Db {
     /// The person's live sessions, most recently used first.
     pub async fn sessions_of(&self, user_id: UserId) -> DbResult<Vec<SessionRow>> {
         Ok(sqlx::query_as(
-            "SELECT token_hash, user_agent, created_at, last_seen_at, signed_in_with FROM sessions \
+            "SELECT token_hash, user_agent, created_at, last_seen_at, signed_in_with, client_ip FROM sessions \
              WHERE user_id = $1 AND expires_at > $2 ORDER BY COALESCE(last_seen_at, created_at) DESC",
         )
         .bind(user_id)
@@ -123,7 +127,7 @@ impl Db {
     /// One live session, by its token's hash.
     pub async fn session(&self, token_hash: &str) -> DbResult<SessionRow> {
         Ok(sqlx::query_as(
-            "SELECT token_hash, user_agent, created_at, last_seen_at, signed_in_with FROM sessions \
+            "SELECT token_hash, user_agent, created_at, last_seen_at, signed_in_with, client_ip FROM sessions \
              WHERE token_hash = $1 AND expires_at > $2",
         )
         .bind(token_hash)
