@@ -1,5 +1,6 @@
-// The family web album: sign in or join, albums, an album's photos with a viewer, uploads, sharing
-// and the trash. Plain DOM, hash routes (#/albums, #/album/ID, #/trash).
+// The family web album: sign in (password or passkey) or join, albums, an album's photos with a
+// viewer, uploads, sharing, the trash, devices and passkeys, and the admin's sign-in links. Plain
+// DOM, hash routes (#/albums, #/album/ID, #/trash, #/devices, #/family, #/link/TOKEN, #/welcome).
 
 import { api } from './api.js';
 import { ask, confirmAction, el, explain, page, thumbhashBackground, toast } from './dom.js';
@@ -8,6 +9,8 @@ import { contentTypeOf, sha256Of, uploadFile } from './upload.js';
 import { openViewer } from './viewer.js';
 import { showNews, showSearch, startBell } from './activity.js';
 import { AlbumItems } from './album-items.js';
+import { addPasskey, browserHasPasskeys, passkeyProblem, signInWithPasskey } from './passkeys.js';
+import { showFamily } from './family.js';
 
 /** Everything the page keeps between views. (Each view keeps its own things in its closure.) */
 const state = {
@@ -21,6 +24,8 @@ const state = {
   wakeLock: null,
   /** When the page went to the background (ms), or null while it is shown. */
   hiddenSince: null,
+  /** What the server offers besides passwords (GET /auth/methods, asked once), a promise. */
+  methods: null,
 };
 
 // ---------- session ----------
@@ -33,6 +38,7 @@ async function refreshMe() {
   bar.value = me.used_bytes + me.reserved_bytes;
   document.getElementById('storage-text').textContent = t('storage', { used: bytes(me.used_bytes), total: bytes(me.quota_bytes) });
   for (const id of ['nav', 'storage', 'signout', 'search', 'bell']) document.getElementById(id).hidden = false;
+  document.getElementById('nav-family').hidden = !me.is_admin;
   if (!state.stopBell) state.stopBell = startBell(document.getElementById('bell'));
   return me;
 }
@@ -43,21 +49,59 @@ function signedOut() {
   if (state.stopBell) { state.stopBell(); state.stopBell = null; }
 }
 
-function showSignIn(message) {
+/** What the server offers besides a password; asked once (again after a failure). */
+function signInMethods() {
+  if (!state.methods) {
+    state.methods = api('GET', '/auth/methods').catch(() => {
+      state.methods = null;
+      return { passkeys: false };
+    });
+  }
+  return state.methods;
+}
+
+/** Whether passkeys can be used here: the server makes them (it is opened by a name) and the browser can. */
+async function passkeysHere() {
+  return browserHasPasskeys() && (await signInMethods()).passkeys;
+}
+
+async function showSignIn(message) {
   signedOut();
+  const passkeys = await passkeysHere();
+  const signedIn = async () => {
+    await refreshMe();
+    location.hash = '#/albums';
+    route();
+  };
+  // A passkey's trouble is said under its button, where she is looking.
+  const passkeyError = el('p', { class: 'error', role: 'alert' });
+  const passkeyButton = el('button', { type: 'button', class: 'big passkey', text: t('signInWithPasskey'), onclick: async () => {
+    passkeyError.textContent = '';
+    error.textContent = '';
+    passkeyButton.disabled = true;
+    try {
+      await signInWithPasskey();
+      await signedIn();
+    } catch (err) {
+      passkeyError.textContent = passkeyProblem(err, 'signIn') || explain(err);
+    } finally {
+      passkeyButton.disabled = false;
+    }
+  } });
   const error = el('p', { class: 'error', role: 'alert', text: message || '' });
   const form = el('form', { class: 'card', onsubmit: async (event) => {
     event.preventDefault();
     const values = Object.fromEntries(new FormData(form));
+    passkeyError.textContent = '';
     try {
       await api('POST', '/auth/login', values);
-      await refreshMe();
-      location.hash = '#/albums';
-      route();
+      await signedIn();
     } catch (err) {
       error.textContent = err.code === 'invalid_credentials' ? t('wrongLogin') : explain(err);
     }
   } },
+  passkeys ? el('div', { class: 'passkey-sign-in' }, passkeyButton, el('p', { class: 'hint', text: t('passkeySignInHint') }), passkeyError) : null,
+  passkeys ? el('p', { class: 'or', text: t('orWithPassword') }) : null,
   el('label', {}, t('email'), el('input', { name: 'email', type: 'email', autocomplete: 'username', required: true })),
   el('label', {}, t('password'), el('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
   error,
@@ -430,9 +474,11 @@ async function showTrash() {
 
 // ---------- devices ----------
 
-/** The devices she is signed in on; a lost phone is signed out from here. */
+const SIGNED_IN_WITH = { password: 'signedInWithPassword', passkey: 'signedInWithPasskey', link: 'signedInWithLink' };
+
+/** The devices she is signed in on (a lost phone is signed out from here), and her passkeys. */
 async function showDevices() {
-  const { items } = await api('GET', '/sessions');
+  const [{ items }, passkeys] = await Promise.all([api('GET', '/sessions'), passkeySection()]);
   const signOut = async (session) => {
     if (!(await confirmAction(t('confirmSignOutDevice', { device: session.device }), t('signOutDevice')))) return;
     try {
@@ -444,7 +490,8 @@ async function showDevices() {
     el('div', {},
       el('strong', { text: session.device }),
       session.current ? el('span', { class: 'this-device', text: t('thisDevice') }) : null,
-      el('p', { text: t('lastUsed', { date: date(session.last_seen_at) }) })),
+      el('p', { text: t('lastUsed', { date: date(session.last_seen_at) }) }),
+      SIGNED_IN_WITH[session.signed_in_with] ? el('p', { class: 'hint', text: t(SIGNED_IN_WITH[session.signed_in_with]) }) : null),
     session.current ? null : el('button', { class: 'quiet', text: t('signOutDevice'), 'aria-label': `${t('signOutDevice')}: ${session.device}`, onclick: () => signOut(session) }))));
   const others = items.filter((session) => !session.current).length;
   const all = el('button', { class: 'danger', text: t('signOutOthers'), disabled: !others, onclick: async () => {
@@ -455,7 +502,186 @@ async function showDevices() {
     } catch (err) { toast(explain(err)); }
     showDevices();
   } });
-  page(t('devicesTitle'), el('p', { text: t('devicesHelp') }), list, el('div', { class: 'actions' }, all));
+  page(t('devicesTitle'), el('p', { text: t('devicesHelp') }), list, el('div', { class: 'actions' }, all), passkeys);
+}
+
+/**
+ * Her passkeys: listed (device, added, last used), removed, added. Null where the server makes no
+ * passkeys (opened by an IP address). It redraws its own list, so what it says stays in view.
+ */
+async function passkeySection() {
+  if (!(await signInMethods()).passkeys) return null;
+  const list = el('ul', { class: 'devices passkeys' });
+  const none = el('p', { text: t('noPasskeys') });
+  const status = el('p', { class: 'success', role: 'status' });
+  const error = el('p', { class: 'error', role: 'alert' });
+  const say = (message, problem) => {
+    status.textContent = message || '';
+    error.textContent = problem || '';
+  };
+  const remove = async (passkey) => {
+    say();
+    if (!(await confirmAction(t('confirmRemovePasskey', { name: passkey.name }), t('removePasskey'), { focusCancel: true }))) return;
+    try {
+      await api('DELETE', `/passkeys/${passkey.id}`);
+      await fill();
+      say(t('passkeyRemoved'));
+    } catch (err) { say('', explain(err)); }
+  };
+  const fill = async () => {
+    const { items } = await api('GET', '/passkeys');
+    list.replaceChildren(...items.map((passkey) => el('li', {},
+      el('div', {},
+        el('strong', { text: passkey.name }),
+        el('p', { text: t('passkeyAddedOn', { date: date(passkey.created_at) }) }),
+        el('p', { text: passkey.last_used_at ? t('passkeyLastUsed', { date: date(passkey.last_used_at) }) : t('passkeyNeverUsed') })),
+      el('button', { class: 'quiet', text: t('removePasskey'), 'aria-label': `${t('removePasskey')}: ${passkey.name}`, onclick: () => remove(passkey) }))));
+    list.hidden = items.length === 0;
+    none.hidden = items.length > 0;
+  };
+  await fill();
+  const add = el('button', { class: 'big', text: `＋ ${t('addPasskey')}`, onclick: async () => {
+    say();
+    add.disabled = true;
+    try {
+      await addPasskey();
+      await fill();
+      say(t('passkeyAdded'));
+    } catch (err) {
+      say('', passkeyProblem(err, 'add') || explain(err));
+    } finally {
+      add.disabled = false;
+    }
+  } });
+  return el('section', { class: 'passkey-section', 'aria-labelledby': 'passkeys-title' },
+    el('h2', { id: 'passkeys-title', text: t('passkeys') }),
+    el('p', { text: t('passkeysHelp') }),
+    none, list, status, error,
+    browserHasPasskeys() ? el('div', { class: 'actions' }, add) : null);
+}
+
+// ---------- the admin's sign-in link ----------
+
+/**
+ * Signs in with the one-time link the admin made. The token goes to the server once and is taken
+ * off the address bar (and the history) before anything else happens.
+ */
+async function useSignInLink(token) {
+  history.replaceState(null, '', `${location.pathname}#/link`);
+  signedOut();
+  page(t('signingIn'));
+  try {
+    await api('POST', '/auth/link', { token });
+  } catch (err) {
+    if (err.code === 'sign_in_refused') return showLinkRefused();
+    // Not refused, not reached (no network, too many tries): the same link may be tried again.
+    return page('picup', el('p', { class: 'error', role: 'alert', text: explain(err) }),
+      el('div', { class: 'actions' }, el('button', { class: 'big', text: t('retry'), onclick: () => useSignInLink(token) })));
+  }
+  history.replaceState(null, '', `${location.pathname}#/welcome`);
+  try {
+    await refreshMe();
+    return await showWelcome();
+  } catch (err) {
+    return page('picup', el('p', { class: 'error', role: 'alert', text: explain(err) }));
+  }
+}
+
+function showLinkRefused() {
+  page(t('linkRefusedTitle'),
+    el('p', { class: 'lead', text: t('linkRefused') }),
+    el('div', { class: 'actions' }, el('button', { class: 'big', text: t('toSignIn'), onclick: () => {
+      history.replaceState(null, '', location.pathname);
+      route();
+    } })));
+}
+
+/** After a sign-in link: a passkey for next time, a new password, or straight to the albums. */
+async function showWelcome() {
+  const passkeys = await passkeysHere();
+  const status = el('p', { class: 'success', role: 'status' });
+  const error = el('p', { class: 'error', role: 'alert' });
+
+  const passkeyButton = el('button', { class: 'big wide', text: t('usePasskeyNextTime'), onclick: async () => {
+    status.textContent = '';
+    error.textContent = '';
+    passkeyButton.disabled = true;
+    try {
+      await addPasskey();
+      passkeyChoice.hidden = true;
+      status.textContent = t('passkeyAdded');
+    } catch (err) {
+      error.textContent = passkeyProblem(err, 'add') || explain(err);
+    } finally {
+      passkeyButton.disabled = false;
+    }
+  } });
+  const passkeyChoice = el('div', { class: 'choice' }, passkeyButton, el('p', { class: 'hint', text: t('usePasskeyHint') }));
+
+  const password = newPasswordForm(() => {
+    status.textContent = t('passwordSaved');
+    error.textContent = '';
+  });
+  const passwordButton = el('button', { class: 'big wide', text: t('chooseNewPassword'), onclick: () => {
+    passwordButton.hidden = true;
+    password.form.hidden = false;
+    password.focus();
+  } });
+
+  // What happened is said above the choices, in view on a phone whichever one she pressed.
+  page(t('linkWelcome', { name: state.me.display_name }),
+    el('p', { class: 'lead', text: t('signedInNow') }),
+    el('p', { text: t('whatNext') }),
+    status, error,
+    el('div', { class: 'choices' },
+      passkeys ? passkeyChoice : null,
+      passwordButton, password.form,
+      el('a', { class: 'button big wide quiet', href: '#/albums', text: t('goToAlbums') })));
+}
+
+/**
+ * A new password: the rule written under the field, a "show the password" box, and the current
+ * password asked for only when the server wants it (more than an hour after the link).
+ */
+function newPasswordForm(onSaved) {
+  const input = el('input', { id: 'new-password', name: 'new_password', type: 'password', autocomplete: 'new-password',
+    minlength: 8, maxlength: 256, required: true, 'aria-describedby': 'new-password-rule' });
+  const current = el('input', { name: 'current_password', type: 'password', autocomplete: 'current-password' });
+  const currentLabel = el('label', { hidden: true }, t('currentPassword'), current);
+  const show = el('input', { type: 'checkbox', onchange: () => {
+    for (const field of [input, current]) field.type = show.checked ? 'text' : 'password';
+  } });
+  const error = el('p', { class: 'error', role: 'alert' });
+  const form = el('form', { class: 'card', hidden: true, onsubmit: async (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    try {
+      await api('PUT', '/me/password', { new_password: input.value, current_password: currentLabel.hidden ? undefined : current.value });
+    } catch (err) {
+      if (err.fields.current_password) {
+        error.textContent = currentLabel.hidden ? t('currentPasswordNeeded') : t('wrongCurrentPassword');
+        currentLabel.hidden = false;
+        current.focus();
+      } else if (err.fields.new_password) {
+        error.textContent = input.value.length > 256 ? t('passwordTooLong') : t('passwordTooShort');
+      } else {
+        error.textContent = explain(err);
+      }
+      return;
+    }
+    input.value = '';
+    current.value = '';
+    form.hidden = true;
+    onSaved();
+  } },
+  el('h2', { text: t('chooseNewPassword') }),
+  currentLabel,
+  el('label', {}, t('newPassword'), input),
+  el('p', { id: 'new-password-rule', class: 'hint rule', text: t('passwordRule') }),
+  el('label', { class: 'check' }, show, t('showPassword')),
+  error,
+  el('button', { type: 'submit', class: 'big', text: t('saveNewPassword') }));
+  return { form, focus: () => input.focus() };
 }
 
 // ---------- routing ----------
@@ -463,17 +689,20 @@ async function showDevices() {
 async function route() {
   const invite = new URLSearchParams(location.search).get('invite');
   if (invite) return showRegister(invite);
+  const [, view, id] = location.hash.split('/');
+  if (view === 'link' && id) return useSignInLink(id);
   try {
     if (!state.me) await refreshMe();
   } catch (err) {
     if (err.status === 401) return showSignIn();
     return page('picup', el('p', { class: 'error', role: 'alert', text: explain(err) }));
   }
-  const [, view, id] = location.hash.split('/');
   try {
     if (view === 'album' && id) await showAlbum(id);
     else if (view === 'trash') await showTrash();
     else if (view === 'devices') await showDevices();
+    else if (view === 'family') await showFamily(state.me);
+    else if (view === 'welcome') await showWelcome();
     else if (view === 'news') await showNews(state.me);
     else if (view === 'search' && id) await showSearch(decodeURIComponent(id));
     else await showAlbums();

@@ -44,15 +44,18 @@ export function thumbhashBackground(element, hash) {
   } catch { /* a placeholder is optional */ }
 }
 
-/** A modal dialog with a form; resolves with the form's values, or null when cancelled. */
-export function ask(title, fields, submitLabel) {
+/**
+ * A modal dialog with a form; resolves with the form's values, or null when cancelled. With
+ * `focusCancel` the dialog opens on Cancel (for what cannot be undone: Enter does no harm).
+ */
+export function ask(title, fields, submitLabel, { focusCancel = false } = {}) {
   return new Promise((resolve) => {
     const form = el('form', { method: 'dialog' },
       el('h2', { text: title }),
       ...fields,
       el('div', { class: 'actions' },
         el('button', { type: 'submit', value: 'ok', text: submitLabel }),
-        el('button', { type: 'button', class: 'quiet', text: t('cancel'), onclick: () => dialog.close('cancel') })));
+        el('button', { type: 'button', class: 'quiet', text: t('cancel'), autofocus: focusCancel, onclick: () => dialog.close('cancel') })));
     const dialog = el('dialog', { 'aria-label': title }, form);
     dialog.addEventListener('close', () => {
       const values = dialog.returnValue === 'ok' ? Object.fromEntries(new FormData(form)) : null;
@@ -64,6 +67,6 @@ export function ask(title, fields, submitLabel) {
   });
 }
 
-export function confirmAction(message, label) {
-  return ask(message, [], label).then((values) => values !== null);
+export function confirmAction(message, label, options) {
+  return ask(message, [], label, options).then((values) => values !== null);
 }

@@ -5,7 +5,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, sign } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -85,16 +85,37 @@ function sampleVideo() {
   return existsSync(path) ? { name: 'recital.mp4', mimeType: 'video/mp4', buffer: readFileSync(path) } : null;
 }
 
-async function axeCheck(label) {
-  const context = await browser.newContext({ bypassCSP: true, storageState: await page.context().storageState() });
+/** Runs axe on what `target` shows: the same address, with the same cookies, in a context where axe may be injected. */
+async function axeCheck(label, target = page) {
+  await axeAt(label, target.url(), await target.context().storageState(), target.viewportSize());
+}
+
+async function axeAt(label, url, storageState, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ bypassCSP: true, storageState, viewport });
   const checked = await context.newPage();
-  await checked.goto(page.url());
+  await checked.goto(url);
   await checked.waitForLoadState('networkidle');
+  await runAxe(checked, label);
+  await context.close();
+}
+
+/** Runs axe in `checked` as it is now (its context must bypass the page's CSP). */
+async function runAxe(checked, label) {
   await checked.addScriptTag({ path: join(here, 'node_modules', 'axe-core', 'axe.min.js') });
   const result = await checked.evaluate(() => globalThis.axe.run());
-  await context.close();
   const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(serious.map((v) => `${v.id}: ${v.help}`), [], `${label}: accessibility`);
+}
+
+/** A phone: 390 x 844, touch, the given language; signed in as `signedInAs` (a page) if given. */
+async function phonePage(locale = 'en-US', signedInAs = null, bypassCSP = false) {
+  return browser.newPage({ locale, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, bypassCSP,
+    storageState: signedInAs ? await signedInAs.context().storageState() : undefined });
+}
+
+async function noSidewaysScrolling(target, label) {
+  const overflow = await target.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${label}: no sideways scrolling on a phone (overflow ${overflow}px)`);
 }
 
 async function tiles(target = page) {
@@ -112,9 +133,12 @@ before(async () => {
   mkdirSync(output, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'picup-web-'));
   const [port, s3Port] = [await freePort(), await freePort()];
-  base = `http://127.0.0.1:${port}`;
+  // By name, not by address: browsers make passkeys for names only (the server listens on 127.0.0.1).
+  base = `http://localhost:${port}`;
   const env = { ...process.env, PICUP_HTTP_ADDR: `127.0.0.1:${port}`, PICUP_EMBEDDED_S3_ADDR: `127.0.0.1:${s3Port}`,
     PICUP_PUBLIC_URL: base, PICUP_DATA_DIR: dataDir, PICUP_WEB_DIR: join(repo, 'web'), RUST_LOG: 'debug',
+    // The story signs in (passwords, passkeys, links) more often in a minute than a family would.
+    PICUP_RATE_AUTH_PER_MINUTE: '120',
     // Parts of 5 MiB (S3's smallest), so a photo of a dozen MB goes up in parts.
     PICUP_MULTIPART_THRESHOLD_BYTES: '5242880', PICUP_PART_SIZE_BYTES: '5242880' };
   delete env.DATABASE_URL;
@@ -494,7 +518,7 @@ test('she shares the album and her grandson joins with the link', async () => {
   await shot('07-share');
   await dialog.getByRole('button', { name: 'Close' }).click();
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
   await shot('08-signed-out');
 
   await page.goto(link);
@@ -508,13 +532,13 @@ test('she shares the album and her grandson joins with the link', async () => {
   await page.getByRole('link', { name: /Jeju 2019/ }).click();
   await waitForThumbnails(1);
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
 });
 
 test('the grandson likes and comments; grandma hears it at once, and HTML in a comment stays text', async () => {
   await page.getByLabel('Email').fill('grandma@family.test');
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { name: 'Albums' }).waitFor();
   const bell = page.locator('#bell');
   await page.waitForFunction(() => document.getElementById('bell').dataset.unread !== undefined);
@@ -524,7 +548,7 @@ test('the grandson likes and comments; grandma hears it at once, and HTML in a c
   await grandson.goto(base);
   await grandson.getByLabel('Email').fill('minjun@family.test');
   await grandson.getByLabel('Password').fill(PASSWORD);
-  await grandson.getByRole('button', { name: 'Sign in' }).click();
+  await grandson.getByRole('button', { name: 'Sign in', exact: true }).click();
   await grandson.getByRole('link', { name: /Jeju 2019/ }).click();
   await grandson.getByRole('heading', { name: 'Jeju 2019' }).waitFor();
   await grandson.locator('main .grid button.tile').first().click(); // a photo that is ready
@@ -585,20 +609,20 @@ test('she finds photos by part of a word, a comment, or the album name', async (
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await page.getByText(/Nothing found/).waitFor();
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
 });
 
 test('she signs out a lost phone from her devices', async () => {
   await page.getByLabel('Email').fill('grandma@family.test');
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { name: 'Albums' }).waitFor();
   const lost = await browser.newPage({ locale: 'en-US', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
     userAgent: 'Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36' });
   await lost.goto(base);
   await lost.getByLabel('Email').fill('grandma@family.test');
   await lost.getByLabel('Password').fill(PASSWORD);
-  await lost.getByRole('button', { name: 'Sign in' }).click();
+  await lost.getByRole('button', { name: 'Sign in', exact: true }).click();
   await lost.getByRole('heading', { name: 'Albums' }).waitFor();
   for (const cookie of await lost.context().cookies()) secrets.add(cookie.value);
   await lost.evaluate(() => { location.hash = '#/devices'; });
@@ -614,14 +638,294 @@ test('she signs out a lost phone from her devices', async () => {
   await page.getByRole('dialog').getByRole('button', { name: 'Sign out' }).click();
   await page.waitForFunction(() => !document.body.textContent.includes('Chrome on Android'));
   await lost.reload();
-  await lost.getByRole('button', { name: 'Sign in' }).waitFor(); // the lost phone shows the album to nobody
+  await lost.getByRole('button', { name: 'Sign in', exact: true }).waitFor(); // the lost phone shows the album to nobody
   await lost.close();
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
-  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+});
+
+// ---------- passkeys ----------
+
+/** The virtual authenticator (a phone's fingerprint reader, to Chromium) and the DevTools session that made it. */
+let cdp;
+let authenticatorId;
+/** The one-time sign-in links made in the story, and the grandson's new password (the log test looks for them). */
+const linkTokens = [];
+const NEW_PASSWORD = 'minjun picks a new one';
+
+async function signInWithPassword(target, email, password) {
+  await target.getByLabel('Email').fill(email);
+  await target.getByLabel('Password').fill(password);
+  await target.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await target.getByRole('heading', { name: 'Albums' }).waitFor();
+}
+
+async function signOut(target) {
+  await target.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await target.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+}
+
+test('she adds a passkey on her devices page and signs in with her fingerprint, nothing typed', async () => {
+  // Chromium's virtual authenticator stands in for the phone's fingerprint reader: it says yes by itself.
+  cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  ({ authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', { options: { protocol: 'ctap2', transport: 'internal',
+    hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true } }));
+
+  await page.getByRole('button', { name: 'Sign in with fingerprint or face (passkey)' }).waitFor();
+  await signInWithPassword(page, 'grandma@family.test', PASSWORD);
+  await page.getByRole('link', { name: 'Devices' }).click();
+  const section = page.getByRole('region', { name: 'Fingerprint or face (passkeys)' });
+  await section.getByText('No passkeys yet.').waitFor();
+  await section.getByRole('button', { name: /Add a passkey/ }).click();
+  await section.getByText('Done! Next time, press “Sign in with fingerprint or face”.').waitFor();
+  const listed = section.locator('ul.passkeys li');
+  assert.equal(await listed.count(), 1);
+  assert.match(await listed.first().textContent(), /Added .*Not used yet/);
+  await axeCheck('devices page with a passkey');
+  await shot('19-devices-passkey');
+
+  await signOut(page);
+  const passkeyButton = page.getByRole('button', { name: 'Sign in with fingerprint or face (passkey)' });
+  await passkeyButton.waitFor();
+  await axeCheck('sign-in page with the passkey button');
+  await shot('20-sign-in-passkey');
+  const phone = await phonePage();
+  await phone.goto(base);
+  await phone.getByRole('button', { name: 'Sign in with fingerprint or face (passkey)' }).waitFor();
+  await noSidewaysScrolling(phone, 'sign-in page');
+  await shot('20b-sign-in-passkey-phone', phone);
+  await phone.close();
+
+  await passkeyButton.click();
+  await page.getByRole('heading', { name: 'Albums' }).waitFor();
+  for (const cookie of await page.context().cookies()) secrets.add(cookie.value);
+  await page.getByRole('link', { name: 'Devices' }).click();
+  const here = page.locator('ul.devices li', { hasText: 'This device' });
+  await here.getByText('Signed in with a passkey (fingerprint or face)').waitFor();
+  assert.match(await section.locator('ul.passkeys li').first().textContent(), /Last used/);
+  await shot('21-devices-signed-in-with-passkey');
+});
+
+/** The passkey the virtual authenticator keeps: its private key (PKCS#8), id, user handle and counter. */
+async function storedPasskey() {
+  const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+  assert.equal(credentials.length, 1);
+  const [credential] = credentials;
+  assert.equal(credential.rpId, 'localhost');
+  return credential;
+}
+
+/**
+ * Signs in as a browser at `origin` would, with the passkey's own key: a fresh ceremony, the
+ * client data naming `origin`, authenticator data for "localhost" (user present and verified)
+ * with `counter`, signed (DER ECDSA over authenticatorData || SHA-256(clientDataJSON)).
+ */
+async function craftedPasskeySignIn(credential, origin, counter) {
+  const headers = { 'Content-Type': 'application/json', 'X-Requested-With': 'picup' };
+  const started = await fetch(`${base}/api/v1/auth/passkey/options`, { method: 'POST', headers });
+  assert.equal(started.status, 200);
+  const { ceremony, options } = await started.json();
+  const clientDataJSON = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: options.publicKey.challenge, origin, crossOrigin: false }));
+  const count = Buffer.alloc(4);
+  count.writeUInt32BE(counter);
+  const authenticatorData = Buffer.concat([createHash('sha256').update('localhost').digest(), Buffer.from([0x05]), count]);
+  const signature = sign('sha256', Buffer.concat([authenticatorData, createHash('sha256').update(clientDataJSON).digest()]),
+    { key: Buffer.from(credential.privateKey, 'base64'), format: 'der', type: 'pkcs8' });
+  const id = Buffer.from(credential.credentialId, 'base64').toString('base64url');
+  const response = await fetch(`${base}/api/v1/auth/passkey`, { method: 'POST', headers, body: JSON.stringify({ ceremony, credential: {
+    id, rawId: id, type: 'public-key', extensions: {},
+    response: { authenticatorData: authenticatorData.toString('base64url'), clientDataJSON: clientDataJSON.toString('base64url'),
+      signature: signature.toString('base64url'), userHandle: Buffer.from(credential.userHandle, 'base64').toString('base64url') },
+  } }) });
+  const body = await response.json().catch(() => ({}));
+  if (body.token) secrets.add(body.token);
+  return { status: response.status, body };
+}
+
+test('a passkey answering for another website is refused', async () => {
+  const credential = await storedPasskey();
+  const evil = await craftedPasskeySignIn(credential, 'https://evil.example', credential.signCount + 1);
+  assert.equal(evil.status, 401, JSON.stringify(evil.body));
+  assert.equal(evil.body.code, 'sign_in_refused');
+  // The same, made the same way for picup itself, is let in: what was refused is the origin.
+  const control = await craftedPasskeySignIn(credential, base, credential.signCount + 2);
+  assert.equal(control.status, 200, JSON.stringify(control.body));
+  assert.equal(control.body.user.email, 'grandma@family.test');
+  // A real session: it is hers, and it is ended (her devices page lists no stranger afterwards).
+  const bearer = { Authorization: `Bearer ${control.body.token}`, 'X-Requested-With': 'picup' };
+  assert.equal((await (await fetch(`${base}/api/v1/me`, { headers: bearer })).json()).email, 'grandma@family.test');
+  assert.equal((await fetch(`${base}/api/v1/auth/logout`, { method: 'POST', headers: bearer })).status, 204);
+});
+
+test('she removes her passkey (the question starts on Cancel), and it signs nobody in after that', async () => {
+  const credential = await storedPasskey();
+  await page.reload();
+  const section = page.getByRole('region', { name: 'Fingerprint or face (passkeys)' });
+  const name = await section.locator('ul.passkeys li strong').first().textContent(); // waits for the page to be drawn again
+  await section.getByRole('button', { name: `Remove: ${name}` }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Cancel', 'Enter does not remove it');
+  await dialog.getByRole('button', { name: 'Remove' }).click();
+  await section.getByText('The passkey was removed.').waitFor();
+  await section.getByText('No passkeys yet.').waitFor();
+
+  const removed = await craftedPasskeySignIn(credential, base, credential.signCount + 10);
+  assert.equal(removed.status, 401, JSON.stringify(removed.body));
+  assert.equal(removed.body.code, 'sign_in_refused');
+  // The phone still holds it; picup says no, in plain words, under the button.
+  await signOut(page);
+  await page.getByRole('button', { name: 'Sign in with fingerprint or face (passkey)' }).click();
+  await page.getByText('This passkey was not accepted. Please try again, or use your email and password.').waitFor();
+  await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+  await cdp.detach();
+});
+
+// ---------- the admin's sign-in link ----------
+
+test('the admin makes a sign-in link for her grandson; on his phone it signs him in once, and he picks a new password', async () => {
+  await signInWithPassword(page, 'grandma@family.test', PASSWORD);
+  await page.getByRole('link', { name: 'Family' }).click();
+  await page.getByRole('heading', { name: 'Family members' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Sign-in link for Grandma' }).count(), 0, 'no link for herself');
+  await axeCheck('family page');
+  await page.getByRole('button', { name: 'Sign-in link for Minjun' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Sign-in link for Minjun' });
+  await dialog.waitFor();
+  await page.waitForFunction(() => {
+    const qr = document.querySelector('dialog img.qr');
+    return qr && qr.complete && qr.naturalWidth > 0;
+  });
+  const link = await dialog.getByLabel('sign-in link').inputValue();
+  assert.ok(link.startsWith(`${base}/#/link/`), link);
+  const token = link.split('/').pop();
+  linkTokens.push(token);
+  await dialog.getByText(/^Valid until .+\. It works only once\.$/).waitFor();
+  await dialog.getByText('Let Minjun scan this code with their phone’s camera', { exact: false }).waitFor();
+  await shot('22-family-link-dialog');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await page.locator('ul.links li', { hasText: 'Minjun' }).getByText(/^Not used yet/).waitFor();
+
+  // The grandson scans it: his own phone, nobody signed in.
+  const grandson = await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+    userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36' });
+  const phone = await grandson.newPage();
+  await phone.goto(link);
+  await phone.getByRole('heading', { name: 'Welcome, Minjun' }).waitFor();
+  await phone.getByText('You are signed in.').waitFor();
+  assert.ok(!phone.url().includes(token), `the token is off the address bar: ${phone.url()}`);
+  assert.ok(await phone.getByRole('link', { name: 'Family' }).isHidden(), 'the family page is the admin’s');
+  await phone.getByRole('button', { name: 'Use my fingerprint or face next time' }).waitFor();
+  await noSidewaysScrolling(phone, 'welcome page');
+  await shot('23-welcome-phone', phone);
+  await axeCheck('welcome page', phone);
+  // His phone's fingerprint reader, for next time.
+  const phoneCdp = await grandson.newCDPSession(phone);
+  await phoneCdp.send('WebAuthn.enable');
+  await phoneCdp.send('WebAuthn.addVirtualAuthenticator', { options: { protocol: 'ctap2', transport: 'internal',
+    hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true } });
+  await phone.getByRole('button', { name: 'Use my fingerprint or face next time' }).click();
+  await phone.getByText('Done! Next time, press “Sign in with fingerprint or face”.').waitFor();
+  assert.ok(await phone.getByRole('button', { name: 'Use my fingerprint or face next time' }).isHidden());
+  const { items: hisPasskeys } = await phone.evaluate(() => fetch('/api/v1/passkeys').then((r) => r.json()));
+  assert.equal(hisPasskeys.length, 1);
+  assert.equal(hisPasskeys[0].name, 'Chrome on Android', 'named after his phone');
+  await shot('23a-welcome-passkey-added-phone', phone);
+  await phone.getByRole('button', { name: 'Choose a new password' }).click();
+  const field = phone.getByLabel('New password');
+  await field.fill(NEW_PASSWORD);
+  assert.equal(await field.getAttribute('type'), 'password');
+  await phone.getByLabel('Show the password').check();
+  assert.equal(await field.getAttribute('type'), 'text');
+  await phone.getByText('At least 8 characters.', { exact: false }).waitFor();
+  await shot('23b-new-password-phone', phone);
+  await phone.getByRole('button', { name: 'Save my new password' }).click();
+  await phone.getByText('Your new password is saved. Use it next time you sign in.').waitFor();
+  await shot('23c-password-saved-phone', phone);
+  for (const cookie of await grandson.cookies()) secrets.add(cookie.value);
+  await phone.getByRole('link', { name: 'Go to the albums' }).click();
+  await phone.getByRole('heading', { name: 'Albums' }).waitFor();
+  await signOut(phone);
+  await signInWithPassword(phone, 'minjun@family.test', NEW_PASSWORD);
+  for (const cookie of await grandson.cookies()) secrets.add(cookie.value);
+
+  // The same link again: used.
+  await phone.goto(link);
+  await phone.getByRole('heading', { name: 'This link does not work any more' }).waitFor();
+  await phone.getByText('This sign-in link was already used or has expired. Please ask the family’s admin for a new one.').waitFor();
+  assert.ok(!phone.url().includes(token));
+  await noSidewaysScrolling(phone, 'used link page');
+  await shot('24-link-used-phone', phone);
+  await axeAt('used link page', link, undefined, { width: 390, height: 844 });
+  await phone.getByRole('button', { name: 'Go to the sign-in page' }).click();
+  await phone.getByRole('heading', { name: 'Albums' }).waitFor(); // still signed in with his new password
+  await grandson.close();
+
+  // The admin sees it used.
+  await page.reload();
+  await page.locator('ul.links li', { hasText: 'Minjun' }).first().getByText(/^Used on /).waitFor();
+  await shot('25-family-links');
+});
+
+test('a sign-in link on the admin’s phone, opened in Korean, and a link the admin stops', async () => {
+  const admin = await phonePage('en-US', page, true); // axe looks at the open dialog too
+  await admin.goto(`${base}/#/family`);
+  await admin.getByRole('heading', { name: 'Family members' }).waitFor();
+  await admin.getByRole('button', { name: 'Sign-in link for Minjun' }).click();
+  const dialog = admin.getByRole('dialog', { name: 'Sign-in link for Minjun' });
+  await admin.waitForFunction(() => document.querySelector('dialog img.qr')?.naturalWidth > 0);
+  const link = await dialog.getByLabel('sign-in link').inputValue();
+  linkTokens.push(link.split('/').pop());
+  const box = await dialog.boundingBox();
+  assert.ok(box.x >= 0 && box.x + box.width <= 390, `the dialog fits the phone: ${JSON.stringify(box)}`);
+  await shot('22b-family-link-dialog-phone', admin);
+  await runAxe(admin, 'sign-in link dialog');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await noSidewaysScrolling(admin, 'family page');
+  await admin.close();
+
+  const korean = await phonePage('ko-KR');
+  await korean.goto(link);
+  await korean.getByRole('heading', { name: 'Minjun님, 환영해요' }).waitFor();
+  await korean.getByRole('button', { name: '다음부터 지문이나 얼굴로 로그인하기' }).waitFor();
+  await noSidewaysScrolling(korean, 'welcome page in Korean');
+  await shot('26-welcome-phone-ko', korean);
+  await korean.getByRole('button', { name: '새 비밀번호 정하기' }).click();
+  await korean.getByLabel('새 비밀번호', { exact: true }).waitFor();
+  await shot('26b-new-password-phone-ko', korean);
+  for (const cookie of await korean.context().cookies()) secrets.add(cookie.value);
+  await korean.close();
+
+  // A link made by mistake is stopped before anyone uses it.
+  await page.getByRole('button', { name: 'Sign-in link for Minjun' }).click();
+  const mistake = page.getByRole('dialog', { name: 'Sign-in link for Minjun' });
+  const stopped = await mistake.getByLabel('sign-in link').inputValue();
+  linkTokens.push(stopped.split('/').pop());
+  await mistake.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('button', { name: 'Stop this link: Minjun' }).click();
+  const question = page.getByRole('dialog', { name: 'Stop the sign-in link for Minjun? It will no longer work.' });
+  await question.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Cancel');
+  await question.getByRole('button', { name: 'Stop this link' }).click();
+  await page.getByText('The link was stopped.').waitFor();
+  assert.equal(await page.getByRole('button', { name: /^Stop this link/ }).count(), 0);
+  await page.locator('ul.links li').first().getByText(/^Stopped on /).waitFor();
+  const statuses = await page.locator('ul.links .link-status').allTextContents();
+  assert.deepEqual(statuses.map((text) => text.split(' ')[0]), ['Stopped', 'Used', 'Used'], statuses.join(' | '));
+  const stranger = await phonePage();
+  await stranger.goto(stopped);
+  await stranger.getByRole('heading', { name: 'This link does not work any more' }).waitFor();
+  await stranger.close();
+  await signOut(page);
 });
 
 test('no password, session token, invite or storage key ever reaches the logs', async () => {
   secrets.add(PASSWORD);
+  // The admin's sign-in links (their tokens are in the link) and the password the grandson chose with one.
+  assert.equal(linkTokens.length, 3);
+  for (const token of linkTokens) secrets.add(token);
+  secrets.add(NEW_PASSWORD);
   // The embedded store's secret key (the key id is public: it is in every presigned URL).
   secrets.add(readFileSync(join(dataDir, 'embedded-s3-credentials'), 'utf8').trim().split(':')[1]);
   assert.ok(serverLog.length > 10_000, `the server logged the whole run at debug level (${serverLog.length} bytes)`);
@@ -635,10 +939,10 @@ test('no password, session token, invite or storage key ever reaches the logs', 
 test('in Korean, on a phone', async () => {
   const phone = await browser.newPage({ locale: 'ko-KR', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await phone.goto(base);
-  await phone.getByRole('button', { name: '로그인' }).waitFor();
+  await phone.getByRole('button', { name: '로그인', exact: true }).waitFor();
   await phone.getByLabel('이메일').fill('grandma@family.test');
   await phone.getByLabel('비밀번호').fill(PASSWORD);
-  await phone.getByRole('button', { name: '로그인' }).click();
+  await phone.getByRole('button', { name: '로그인', exact: true }).click();
   await phone.getByRole('heading', { name: '앨범' }).waitFor();
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no sideways scrolling on a phone (overflow ${overflow}px)`);
