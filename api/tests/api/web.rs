@@ -91,13 +91,20 @@ async fn the_default_limits_let_a_family_member_add_hundreds_of_photos_at_once()
 
 #[tokio::test]
 async fn every_path_in_the_openapi_document_is_served() {
-    let app = TestApp::spawn().await;
+    // A provider by name (never reached here: the calls are unauthenticated or carry no code).
+    let app = TestApp::spawn_with(&[
+        ("PICUP_OIDC_PROVIDERS", "family"),
+        ("PICUP_OIDC_FAMILY_ISSUER", "http://127.0.0.1:9"),
+        ("PICUP_OIDC_FAMILY_CLIENT_ID", "picup"),
+        ("PICUP_OIDC_FAMILY_CLIENT_SECRET", "secret"),
+    ])
+    .await;
     let (status, document) = app.call(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);
     let paths = document["paths"].as_object().expect("paths");
     assert!(paths.len() >= 15);
     for (path, operations) in paths {
-        let concrete = path.replace("{id}", "1");
+        let concrete = path.replace("{id}", "1").replace("{provider}", "family");
         let methods = operations.as_object().expect("operations").keys().filter(|key| *key != "parameters");
         for method in methods {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
