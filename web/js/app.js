@@ -1,10 +1,11 @@
-// The family web album: sign in (password or passkey) or join, albums, an album's photos with a
-// viewer, uploads, sharing, the trash, devices and passkeys, and the admin's sign-in links. Plain
-// DOM, hash routes (#/albums, #/album/ID, #/trash, #/devices, #/family, #/link/TOKEN, #/welcome).
+// The family web album: sign in (password, passkey or another account such as Google) or join,
+// albums, an album's photos with a viewer, uploads, sharing, the trash, devices, passkeys and
+// linked accounts, and the admin's sign-in links. Plain DOM, hash routes (#/albums, #/album/ID,
+// #/trash, #/devices, #/family, #/link/TOKEN, #/welcome, #/oidc-error/CODE).
 
 import { api } from './api.js';
 import { ask, confirmAction, el, explain, page, thumbhashBackground, toast } from './dom.js';
-import { bytes, currentLanguage, date, setLanguage, t } from './i18n.js';
+import { bytes, currentLanguage, date, placeText, setLanguage, t } from './i18n.js';
 import { contentTypeOf, sha256Of, uploadFile } from './upload.js';
 import { openViewer } from './viewer.js';
 import { showNews, showSearch, startBell } from './activity.js';
@@ -52,9 +53,9 @@ function signedOut() {
 /** What the server offers besides a password; asked once (again after a failure). */
 function signInMethods() {
   if (!state.methods) {
-    state.methods = api('GET', '/auth/methods').catch(() => {
+    state.methods = api('GET', '/auth/methods').then((methods) => ({ ...methods, providers: methods.providers || [] }), () => {
       state.methods = null;
-      return { passkeys: false };
+      return { passkeys: false, providers: [] };
     });
   }
   return state.methods;
@@ -65,9 +66,22 @@ async function passkeysHere() {
   return browserHasPasskeys() && (await signInMethods()).passkeys;
 }
 
+/**
+ * The big "Sign in with Google" (or "Join with Google") buttons, one per provider the server
+ * offers: plain links, since the whole page goes to the provider and comes back.
+ */
+function providerLinks(providers, textKey, invite) {
+  return providers.map((provider) => el('a', {
+    class: 'button big wide quiet provider',
+    href: `/api/v1/auth/oidc/${encodeURIComponent(provider.name)}/start${invite ? `?invite=${encodeURIComponent(invite)}` : ''}`,
+    text: t(textKey, { provider: provider.label }),
+  }));
+}
+
 async function showSignIn(message) {
   signedOut();
   const passkeys = await passkeysHere();
+  const { providers } = await signInMethods();
   const signedIn = async () => {
     await refreshMe();
     location.hash = '#/albums';
@@ -100,8 +114,10 @@ async function showSignIn(message) {
       error.textContent = err.code === 'invalid_credentials' ? t('wrongLogin') : explain(err);
     }
   } },
-  passkeys ? el('div', { class: 'passkey-sign-in' }, passkeyButton, el('p', { class: 'hint', text: t('passkeySignInHint') }), passkeyError) : null,
-  passkeys ? el('p', { class: 'or', text: t('orWithPassword') }) : null,
+  passkeys || providers.length ? el('div', { class: 'quick-sign-in' },
+    passkeys ? [passkeyButton, el('p', { class: 'hint', text: t('passkeySignInHint') }), passkeyError] : null,
+    providerLinks(providers, 'signInWith')) : null,
+  passkeys || providers.length ? el('p', { class: 'or', text: t('orWithPassword') }) : null,
   el('label', {}, t('email'), el('input', { name: 'email', type: 'email', autocomplete: 'username', required: true })),
   el('label', {}, t('password'), el('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
   error,
@@ -110,8 +126,10 @@ async function showSignIn(message) {
   page(t('welcome'), form);
 }
 
-function showRegister(invite) {
+async function showRegister(invite) {
   signedOut();
+  // Joining with an invite can also be done with an account the person already has (Google…).
+  const providers = invite ? (await signInMethods()).providers : [];
   const error = el('p', { class: 'error', role: 'alert' });
   const form = el('form', { class: 'card', onsubmit: async (event) => {
     event.preventDefault();
@@ -127,7 +145,9 @@ function showRegister(invite) {
       error.textContent = fields.length ? fields.join(' ') : explain(err);
     }
   } },
-  el('p', { class: 'hint', text: invite ? t('joinHint') : t('firstAccountHint') }),
+  providers.length ? el('div', { class: 'quick-sign-in' },
+    el('p', { class: 'lead', text: t('joinInvited') }), providerLinks(providers, 'joinWith', invite)) : null,
+  el('p', { class: providers.length ? 'or' : 'hint', text: providers.length ? t('orJoinWithPassword') : invite ? t('joinHint') : t('firstAccountHint') }),
   el('label', {}, t('name'), el('input', { name: 'display_name', autocomplete: 'name', required: true })),
   el('label', {}, t('email'), el('input', { name: 'email', type: 'email', autocomplete: 'username', required: true })),
   el('label', {}, t('password'), el('input', { name: 'password', type: 'password', autocomplete: 'new-password', minlength: 8, required: true })),
@@ -476,9 +496,21 @@ async function showTrash() {
 
 const SIGNED_IN_WITH = { password: 'signedInWithPassword', passkey: 'signedInWithPasskey', link: 'signedInWithLink' };
 
-/** The devices she is signed in on (a lost phone is signed out from here), and her passkeys. */
+/** How a session began, in words; an account elsewhere is named when the server offers only one. */
+function signedInWith(session, providers) {
+  if (session.signed_in_with === 'oidc') {
+    return providers.length === 1 ? t('signedInWithOidc', { provider: providers[0].label }) : t('signedInWithLinkedAccount');
+  }
+  return SIGNED_IN_WITH[session.signed_in_with] ? t(SIGNED_IN_WITH[session.signed_in_with]) : null;
+}
+
+/**
+ * The devices she is signed in on (a lost phone is signed out from here) and roughly where each
+ * signed in, the accounts elsewhere she signs in with, and her passkeys.
+ */
 async function showDevices() {
-  const [{ items }, passkeys] = await Promise.all([api('GET', '/sessions'), passkeySection()]);
+  const [{ items, places_by: placesBy }, { providers }, identities, passkeys] = await Promise.all([
+    api('GET', '/sessions'), signInMethods(), identitySection(), passkeySection()]);
   const signOut = async (session) => {
     if (!(await confirmAction(t('confirmSignOutDevice', { device: session.device }), t('signOutDevice')))) return;
     try {
@@ -491,7 +523,8 @@ async function showDevices() {
       el('strong', { text: session.device }),
       session.current ? el('span', { class: 'this-device', text: t('thisDevice') }) : null,
       el('p', { text: t('lastUsed', { date: date(session.last_seen_at) }) }),
-      SIGNED_IN_WITH[session.signed_in_with] ? el('p', { class: 'hint', text: t(SIGNED_IN_WITH[session.signed_in_with]) }) : null),
+      placeText(session.place) ? el('p', { class: 'place', text: placeText(session.place) }) : null,
+      signedInWith(session, providers) ? el('p', { class: 'hint', text: signedInWith(session, providers) }) : null),
     session.current ? null : el('button', { class: 'quiet', text: t('signOutDevice'), 'aria-label': `${t('signOutDevice')}: ${session.device}`, onclick: () => signOut(session) }))));
   const others = items.filter((session) => !session.current).length;
   const all = el('button', { class: 'danger', text: t('signOutOthers'), disabled: !others, onclick: async () => {
@@ -502,7 +535,91 @@ async function showDevices() {
     } catch (err) { toast(explain(err)); }
     showDevices();
   } });
-  page(t('devicesTitle'), el('p', { text: t('devicesHelp') }), list, el('div', { class: 'actions' }, all), passkeys);
+  // The place database's licence asks for its credit beside the places (DB-IP's: a link to it).
+  const credit = placesBy ? el('p', { class: 'hint credit' },
+    /DB-IP/i.test(placesBy) ? el('a', { href: 'https://db-ip.com', text: placesBy }) : placesBy) : null;
+  page(t('devicesTitle'), el('p', { text: t('devicesHelp') }), list, credit, el('div', { class: 'actions' }, all), identities.section, passkeys);
+  identities.shown();
+}
+
+/** Set while the browser is away linking an account elsewhere (the provider's name). */
+const LINKING = 'picup.linking';
+
+/**
+ * The accounts elsewhere (Google, the family's own login…) she signs in with: listed (which,
+ * email, linked, last used), unlinked, and linked (the page goes to the provider and comes back
+ * to the devices page). No section where the server offers none.
+ */
+async function identitySection() {
+  const { providers } = await signInMethods();
+  const nothing = { section: null, shown: () => {} };
+  if (!providers.length) {
+    sessionStorage.removeItem(LINKING);
+    return nothing;
+  }
+  const list = el('ul', { class: 'devices identities' });
+  const none = el('p', { text: t('noIdentities') });
+  const linkButtons = el('div', { class: 'actions' });
+  const status = el('p', { class: 'success', role: 'status' });
+  const error = el('p', { class: 'error', role: 'alert' });
+  const say = (message, problem) => {
+    status.textContent = message || '';
+    error.textContent = problem || '';
+  };
+  const labelOf = (name) => (providers.find((provider) => provider.name === name) || {}).label || name;
+
+  const unlink = async (identity) => {
+    say();
+    if (!(await confirmAction(t('confirmUnlink', { provider: identity.label }), t('unlink'), { focusCancel: true }))) return;
+    try {
+      await api('DELETE', `/me/identities/${encodeURIComponent(identity.provider)}`);
+      await fill();
+      say(t('identityUnlinked', { provider: identity.label }));
+    } catch (err) { say('', explain(err)); }
+  };
+  const link = async (provider, button) => {
+    say();
+    button.disabled = true;
+    try {
+      const { url } = await api('POST', `/auth/oidc/${encodeURIComponent(provider.name)}/link`);
+      sessionStorage.setItem(LINKING, provider.name);
+      location.href = url;
+    } catch (err) {
+      say('', explain(err));
+      button.disabled = false;
+    }
+  };
+  const fill = async () => {
+    const { items } = await api('GET', '/me/identities');
+    list.replaceChildren(...items.map((identity) => el('li', {},
+      el('div', {},
+        el('strong', { text: identity.label }),
+        identity.email ? el('p', { class: 'email', text: identity.email }) : null,
+        el('p', { text: t('identityLinkedOn', { date: date(identity.created_at) }) }),
+        el('p', { text: identity.last_used_at ? t('identityLastUsed', { date: date(identity.last_used_at) }) : t('identityNeverUsed') })),
+      el('button', { class: 'quiet', text: t('unlink'), 'aria-label': `${t('unlink')}: ${identity.label}`, onclick: () => unlink(identity) }))));
+    list.hidden = items.length === 0;
+    none.hidden = items.length > 0;
+    const linked = new Set(items.map((identity) => identity.provider));
+    linkButtons.replaceChildren(...providers.filter((provider) => !linked.has(provider.name)).map((provider) => {
+      const button = el('button', { class: 'big', text: t('linkAccount', { provider: provider.label }), onclick: () => link(provider, button) });
+      return button;
+    }));
+    linkButtons.hidden = linkButtons.childElementCount === 0;
+    return items;
+  };
+
+  const items = await fill();
+  // Back from the provider after linking: say so, where she can see it.
+  const linking = sessionStorage.getItem(LINKING);
+  sessionStorage.removeItem(LINKING);
+  const justLinked = Boolean(linking) && items.some((identity) => identity.provider === linking);
+  if (justLinked) say(t('identityLinked', { provider: labelOf(linking) }));
+  const section = el('section', { class: 'identity-section', 'aria-labelledby': 'identities-title' },
+    el('h2', { id: 'identities-title', text: t('identitiesTitle') }),
+    el('p', { text: t('identitiesHelp') }),
+    none, list, status, error, linkButtons);
+  return { section, shown: () => { if (justLinked) section.scrollIntoView({ block: 'start' }); } };
 }
 
 /**
@@ -684,6 +801,30 @@ function newPasswordForm(onSaved) {
   return { form, focus: () => input.focus() };
 }
 
+// ---------- back from another account's sign-in page, refused ----------
+
+const OIDC_ERRORS = {
+  oidc_unknown: 'oidcUnknown',
+  oidc_email_taken: 'oidcEmailTaken',
+  oidc_linked_elsewhere: 'oidcLinkedElsewhere',
+  oidc_cancelled: 'oidcCancelled',
+  oidc_refused: 'oidcRefused',
+  oidc_unavailable: 'oidcUnavailable',
+};
+
+/** Why signing in (or linking) with an account elsewhere did not work, and the way back. */
+function showOidcError(code) {
+  sessionStorage.removeItem(LINKING);
+  const message = Object.hasOwn(OIDC_ERRORS, code) ? t(OIDC_ERRORS[code]) : t('oidcGeneral');
+  const back = state.me
+    ? el('a', { class: 'button big', href: '#/albums', text: t('goToAlbums') })
+    : el('button', { class: 'big', text: t('toSignIn'), onclick: () => {
+      history.replaceState(null, '', location.pathname);
+      route();
+    } });
+  page(t('oidcErrorTitle'), el('p', { class: 'lead oidc-error', text: message }), el('div', { class: 'actions' }, back));
+}
+
 // ---------- routing ----------
 
 async function route() {
@@ -691,6 +832,14 @@ async function route() {
   if (invite) return showRegister(invite);
   const [, view, id] = location.hash.split('/');
   if (view === 'link' && id) return useSignInLink(id);
+  if (view === 'oidc-error') {
+    try {
+      if (!state.me) await refreshMe();
+    } catch {
+      signedOut();
+    }
+    return showOidcError(id);
+  }
   try {
     if (!state.me) await refreshMe();
   } catch (err) {

@@ -77,6 +77,27 @@ const STRINGS = {
     linkRefusedTitle: 'This link does not work any more',
     linkRefused: 'This sign-in link was already used or has expired. Please ask the family’s admin for a new one.',
     toSignIn: 'Go to the sign-in page',
+    signInWith: 'Sign in with {provider}', joinWith: 'Join with {provider}',
+    joinInvited: 'A family member invited you. Join with one press:',
+    orJoinWithPassword: 'Or choose your name, email and a password:',
+    identitiesTitle: 'Accounts you sign in with',
+    identitiesHelp: 'You can sign in to picup with an account you already have, instead of a password. Link it here once; after that, press its button on the sign-in page.',
+    noIdentities: 'No accounts linked yet.',
+    identityLinkedOn: 'Linked {date}', identityLastUsed: 'Last used to sign in {date}', identityNeverUsed: 'Not used to sign in yet',
+    linkAccount: 'Link my {provider} account', unlink: 'Unlink',
+    confirmUnlink: 'Unlink your {provider} account? After this, its button no longer signs you in: use your password or a passkey.',
+    identityUnlinked: 'Your {provider} account was unlinked.',
+    identityLinked: 'Done! Next time, press “Sign in with {provider}”.',
+    signedInWithOidc: 'Signed in with {provider}', signedInWithLinkedAccount: 'Signed in with a linked account',
+    placeCountry: 'Signed in from {place}', placeCity: 'Signed in near {place}',
+    oidcErrorTitle: 'That did not work',
+    oidcUnknown: 'This account is not part of the family album yet. Ask a family member for an invite link. If you already have an account here, sign in with your email and password, then link this account on the Devices page.',
+    oidcEmailTaken: 'There is already an account here with this email address. Sign in with your email and password, then link this account on the Devices page.',
+    oidcLinkedElsewhere: 'This account is already linked to someone else in the family album, or you already linked another account of the same kind.',
+    oidcCancelled: 'Signing in was stopped before it finished. Nothing has changed. You can try again whenever you like.',
+    oidcRefused: 'Something did not check out, so picup stopped to keep the album safe. Please try again.',
+    oidcUnavailable: 'The sign-in service cannot be reached right now. Please try again later, or sign in with your email and password.',
+    oidcGeneral: 'Signing in did not work. Please try again, or sign in with your email and password.',
   },
   ko: {
     skip: '본문으로 건너뛰기', albums: '앨범', trash: '휴지통', language: '언어', signOut: '로그아웃',
@@ -154,6 +175,27 @@ const STRINGS = {
     linkRefusedTitle: '이 링크는 더 이상 쓸 수 없어요',
     linkRefused: '이 로그인 링크는 이미 사용되었거나 기한이 지났어요. 가족 관리자에게 새 링크를 부탁하세요.',
     toSignIn: '로그인 화면으로 가기',
+    signInWith: '{provider} 계정으로 로그인', joinWith: '{provider} 계정으로 참여하기',
+    joinInvited: '가족이 초대했어요. 버튼 하나로 참여하세요:',
+    orJoinWithPassword: '또는 이름, 이메일, 비밀번호를 정해서 참여하세요:',
+    identitiesTitle: '로그인에 쓰는 다른 계정',
+    identitiesHelp: '비밀번호 대신 이미 쓰고 있는 다른 계정으로 picup에 로그인할 수 있어요. 여기서 한 번 연결하면, 그다음부터는 로그인 화면에서 그 버튼을 누르면 돼요.',
+    noIdentities: '아직 연결한 계정이 없어요.',
+    identityLinkedOn: '{date} 연결', identityLastUsed: '마지막 로그인 {date}', identityNeverUsed: '아직 로그인에 쓰지 않았어요',
+    linkAccount: '내 {provider} 계정 연결하기', unlink: '연결 끊기',
+    confirmUnlink: '{provider} 계정 연결을 끊을까요? 그다음부터는 그 버튼으로 로그인할 수 없어요. 비밀번호나 패스키로 로그인하세요.',
+    identityUnlinked: '{provider} 계정 연결을 끊었어요.',
+    identityLinked: '완료! 다음부터는 “{provider} 계정으로 로그인”을 누르세요.',
+    signedInWithOidc: '{provider} 계정으로 로그인함', signedInWithLinkedAccount: '연결한 계정으로 로그인함',
+    placeCountry: '{place}에서 로그인함', placeCity: '{place} 부근에서 로그인함',
+    oidcErrorTitle: '잘 되지 않았어요',
+    oidcUnknown: '이 계정은 아직 가족 앨범에 없어요. 가족에게 초대 링크를 부탁하세요. 이미 picup 계정이 있다면 이메일과 비밀번호로 로그인한 다음 ‘기기’ 화면에서 이 계정을 연결하세요.',
+    oidcEmailTaken: '이 이메일 주소로 만든 계정이 이미 있어요. 이메일과 비밀번호로 로그인한 다음 ‘기기’ 화면에서 이 계정을 연결하세요.',
+    oidcLinkedElsewhere: '이 계정은 이미 가족 중 다른 사람과 연결되어 있거나, 같은 종류의 다른 계정을 이미 연결하셨어요.',
+    oidcCancelled: '끝나기 전에 로그인을 멈췄어요. 바뀐 것은 없어요. 언제든 다시 해 보세요.',
+    oidcRefused: '확인이 제대로 되지 않아서, 앨범을 안전하게 지키려고 멈췄어요. 다시 해 보세요.',
+    oidcUnavailable: '지금은 로그인 서비스에 연결할 수 없어요. 나중에 다시 해 보시거나 이메일과 비밀번호로 로그인하세요.',
+    oidcGeneral: '로그인이 되지 않았어요. 다시 해 보시거나 이메일과 비밀번호로 로그인하세요.',
   },
 };
 
@@ -194,4 +236,22 @@ export function date(iso) {
 /** A day and a time of day: "June 3, 2025 at 2:05 PM". */
 export function dateTime(iso) {
   return new Date(iso).toLocaleString(language === 'ko' ? 'ko-KR' : 'en', { dateStyle: 'long', timeStyle: 'short' });
+}
+
+/** A country's name in the page's language ("South Korea", "대한민국") from its ISO 3166 code. */
+export function region(code) {
+  try {
+    return new Intl.DisplayNames([language], { type: 'region' }).of(code) || code;
+  } catch {
+    return code;
+  }
+}
+
+/** Where a device signed in, roughly: "Signed in near Seoul, South Korea"; null without a place. */
+export function placeText(place) {
+  if (!place || !place.country) return null;
+  const country = region(place.country);
+  if (!place.city) return t('placeCountry', { place: country });
+  // Korean names the bigger place first: "대한민국 서울".
+  return t('placeCity', { place: language === 'ko' ? `${country} ${place.city}` : `${place.city}, ${country}` });
 }

@@ -1,7 +1,10 @@
 // The family web album in a real browser: Debian's Chromium driven by playwright-core against a
-// real picup-api (embedded defaults) on free ports. Screenshots go to output/.
+// real picup-api (embedded defaults) on free ports, with a real OpenID provider (testkit/oidc-provider)
+// for "Sign in with …", and DB-IP's country database for where devices signed in. Screenshots go
+// to output/.
 //
-// Needs target/debug/picup-api (cargo build -p picup-api) and /usr/bin/chromium.
+// Needs target/debug/picup-api (cargo build -p picup-api), /usr/bin/chromium, and the provider's
+// packages (cd testkit/oidc-provider && npm ci).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +27,10 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
 
 let server;
 let serverLog = '';
+/** The test OpenID provider (a child process) and its issuer URL. */
+let provider;
+let issuer;
+let providerLog = '';
 const secrets = new Set();
 let dataDir;
 let base;
@@ -39,6 +46,33 @@ function freePort() {
       const { port } = probe.address();
       probe.close(() => resolve(port));
     });
+  });
+}
+
+/**
+ * Starts the test OpenID provider on a free port and resolves with its issuer. It exits by itself
+ * when this process dies (its stdin closes). Rejects if it does not start: the suite fails then.
+ */
+function startProvider() {
+  const script = join(here, '..', '..', 'testkit', 'oidc-provider', 'server.mjs');
+  provider = spawn(process.execPath, [script, '--port', '0', '--exit-with-stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  provider.stderr.on('data', (chunk) => { providerLog += chunk; });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`the OpenID provider did not start within 20 s:\n${providerLog}`)), 20_000);
+    provider.stdout.on('data', (chunk) => {
+      out += chunk;
+      const end = out.indexOf('\n');
+      if (end < 0) return;
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(out.slice(0, end)).issuer);
+      } catch (err) {
+        reject(new Error(`the OpenID provider said ${JSON.stringify(out)}: ${err.message}`));
+      }
+    });
+    provider.on('error', (err) => { clearTimeout(timer); reject(err); });
+    provider.on('exit', (code) => { clearTimeout(timer); reject(new Error(`the OpenID provider exited (${code}) before it was ready:\n${providerLog}`)); });
   });
 }
 
@@ -131,6 +165,9 @@ async function waitForThumbnails(count) {
 
 before(async () => {
   mkdirSync(output, { recursive: true });
+  // The provider first: picup reads its address at start.
+  issuer = await startProvider();
+  assert.match(issuer, /^http:\/\/127\.0\.0\.1:\d+$/);
   dataDir = mkdtempSync(join(tmpdir(), 'picup-web-'));
   const [port, s3Port] = [await freePort(), await freePort()];
   // By name, not by address: browsers make passkeys for names only (the server listens on 127.0.0.1).
@@ -140,7 +177,13 @@ before(async () => {
     // The story signs in (passwords, passkeys, links) more often in a minute than a family would.
     PICUP_RATE_AUTH_PER_MINUTE: '120',
     // Parts of 5 MiB (S3's smallest), so a photo of a dozen MB goes up in parts.
-    PICUP_MULTIPART_THRESHOLD_BYTES: '5242880', PICUP_PART_SIZE_BYTES: '5242880' };
+    PICUP_MULTIPART_THRESHOLD_BYTES: '5242880', PICUP_PART_SIZE_BYTES: '5242880',
+    // "Sign in with Family login": the test provider, as an operator would configure Google.
+    PICUP_OIDC_PROVIDERS: 'family', PICUP_OIDC_FAMILY_ISSUER: issuer, PICUP_OIDC_FAMILY_CLIENT_ID: 'picup',
+    PICUP_OIDC_FAMILY_CLIENT_SECRET: 'picup-test-secret', PICUP_OIDC_FAMILY_LABEL: 'Family login',
+    // Where devices signed in: DB-IP's country database, and the address a proxy forwards.
+    PICUP_GEOIP_DB: join(repo, 'testdata', 'geoip', 'dbip-country-lite-ipv4.mmdb'),
+    PICUP_GEOIP_CREDIT: 'IP geolocation by DB-IP', PICUP_TRUST_PROXY: 'true' };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
   server = spawn(binary, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -159,6 +202,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill('SIGTERM');
+  provider?.kill('SIGTERM');
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   console.log(`screenshots:\n${screenshots.join('\n')}`);
 });
@@ -612,11 +656,26 @@ test('she finds photos by part of a word, a comment, or the album name', async (
   await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
 });
 
-test('she signs out a lost phone from her devices', async () => {
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+
+/** Signs in with a password as a phone in Korea would, behind picup's proxy (X-Forwarded-For). */
+async function signInFromKorea(email, password) {
+  const response = await fetch(`${base}/api/v1/auth/login`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'picup', 'User-Agent': IPHONE, 'X-Forwarded-For': '168.126.63.1' },
+    body: JSON.stringify({ email, password }) });
+  const body = await response.json().catch(() => ({}));
+  assert.equal(response.status, 200, JSON.stringify(body));
+  if (body.token) secrets.add(body.token);
+  for (const cookie of response.headers.getSetCookie()) secrets.add(cookie.split(';')[0].split('=').slice(1).join('='));
+}
+
+test('she signs out a lost phone from her devices, and sees roughly where each signed in', async () => {
   await page.getByLabel('Email').fill('grandma@family.test');
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { name: 'Albums' }).waitFor();
+  // Her iPhone, on holiday in Korea (KT's resolver's address: DB-IP places it in South Korea).
+  await signInFromKorea('grandma@family.test', PASSWORD);
   const lost = await browser.newPage({ locale: 'en-US', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
     userAgent: 'Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36' });
   await lost.goto(base);
@@ -627,11 +686,19 @@ test('she signs out a lost phone from her devices', async () => {
   for (const cookie of await lost.context().cookies()) secrets.add(cookie.value);
   await lost.evaluate(() => { location.hash = '#/devices'; });
   await lost.getByRole('heading', { name: 'Signed-in devices' }).waitFor();
+  await lost.locator('ul.devices li', { hasText: 'Safari on iPhone' }).getByText('Signed in from South Korea').waitFor();
+  await noSidewaysScrolling(lost, 'devices page');
   await shot('18-devices-phone', lost);
 
   await page.getByRole('link', { name: 'Devices' }).click();
   await page.getByRole('heading', { name: 'Signed-in devices' }).waitFor();
   await page.getByText('This device').waitFor();
+  const korea = page.locator('ul.devices li', { hasText: 'Safari on iPhone' });
+  await korea.getByText('Signed in from South Korea').waitFor();
+  // This machine's own address is in no database: no place, and no words about one.
+  assert.equal(await page.locator('ul.devices li', { hasText: 'This device' }).locator('.place').count(), 0);
+  const credit = page.getByRole('link', { name: 'IP geolocation by DB-IP' });
+  assert.equal(await credit.getAttribute('href'), 'https://db-ip.com');
   await axeCheck('devices page');
   await shot('18-devices');
   await page.getByRole('button', { name: 'Sign out: Chrome on Android' }).click();
@@ -920,12 +987,255 @@ test('a sign-in link on the admin’s phone, opened in Korean, and a link the ad
   await signOut(page);
 });
 
+// ---------- signing in with an account elsewhere (OpenID Connect) ----------
+
+/** The codes and states the provider sent back through the browser (the log test looks for them). */
+const oidcReturns = [];
+
+/** Notes every return from the provider that a context's pages make (the callback's query string). */
+function watchProviderReturns(context) {
+  context.on('request', (request) => {
+    const url = new URL(request.url());
+    if (!url.pathname.startsWith('/api/v1/auth/oidc/') || !url.pathname.endsWith('/callback')) return;
+    const code = url.searchParams.get('code');
+    const state = url.searchParams.get('state');
+    if (code) oidcReturns.push({ code, state });
+    for (const value of [code, state]) if (value) secrets.add(value);
+  });
+}
+
+/**
+ * Presses what leaves for the provider (`press`), types `login` on its sign-in page if it shows
+ * one (`onForm` first, for a screenshot), and waits until the provider sends the browser back to
+ * picup. Says whether the page was shown (with its own session the provider may skip it, and
+ * then the whole trip is over in a blink: hence the watching starts before the press).
+ */
+async function throughProvider(target, press, login, onForm) {
+  const back = target.waitForRequest((request) => new URL(request.url()).pathname.endsWith('/callback'), { timeout: 30_000 });
+  const form = target.locator('#login');
+  await press();
+  const first = await Promise.race([back.then(() => 'back'), form.waitFor({ timeout: 30_000 }).then(() => 'form')]);
+  if (first === 'form') {
+    assert.ok(target.url().startsWith(`${issuer}/interaction/`), target.url());
+    if (onForm) await onForm();
+    await form.fill(login);
+    await target.locator('#password').fill('anything');
+    await target.locator('#submit').click();
+    await back;
+  }
+  return first === 'form';
+}
+
+const PIXEL = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
+/** The new relative's phone, kept for the next test. */
+let jiwoo;
+
+test('a new relative joins from an invite link with the “Join with Family login” button, on her phone', async () => {
+  await signInWithPassword(page, 'grandma@family.test', PASSWORD);
+  await page.getByRole('link', { name: /Jeju 2019/ }).click();
+  await page.getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Share this album' });
+  await dialog.getByRole('button', { name: 'Make an invite link' }).click();
+  const link = await dialog.getByLabel('invite link').inputValue();
+  const invite = new URL(link).searchParams.get('invite');
+  secrets.add(invite);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await signOut(page);
+
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, userAgent: PIXEL });
+  watchProviderReturns(context);
+  jiwoo = await context.newPage();
+  await jiwoo.goto(link);
+  await jiwoo.getByRole('heading', { name: 'Join the family album' }).waitFor();
+  const join = jiwoo.getByRole('link', { name: 'Join with Family login' });
+  assert.equal(await join.getAttribute('href'), `/api/v1/auth/oidc/family/start?invite=${encodeURIComponent(invite)}`);
+  await jiwoo.getByText('Or choose your name, email and a password:').waitFor();
+  await noSidewaysScrolling(jiwoo, 'join page');
+  await shot('27-join-with-provider-phone', jiwoo);
+  await axeAt('join page with the provider button', link, undefined, { width: 390, height: 844 });
+
+  const returns = oidcReturns.length;
+  const shown = await throughProvider(jiwoo, () => join.click(), 'jiwoo', async () => {
+    await jiwoo.getByRole('button', { name: 'Sign-in' }).waitFor();
+    await noSidewaysScrolling(jiwoo, 'the provider’s sign-in page');
+    await shot('28-provider-login-phone', jiwoo);
+  });
+  assert.ok(shown, 'a new phone: the provider asks who she is');
+  // Back in picup, signed in, with the album she was invited to.
+  await jiwoo.getByRole('heading', { name: 'Albums' }).waitFor();
+  await jiwoo.getByRole('link', { name: /Jeju 2019/ }).waitFor();
+  assert.equal(jiwoo.url(), `${base}/#/albums`, 'the invite is off the address bar');
+  assert.equal(oidcReturns.length, returns + 1, 'one return from the provider');
+  const me = await jiwoo.evaluate(() => fetch('/api/v1/me').then((r) => r.json()));
+  assert.equal(me.display_name, 'Jiwoo', 'her name, from the provider');
+  assert.equal(me.email, 'jiwoo@family.example', 'her verified email, from the provider');
+  for (const cookie of await context.cookies()) secrets.add(cookie.value);
+  await shot('27b-joined-with-provider-phone', jiwoo);
+});
+
+test('she signs out, and back in with “Sign in with Family login”; her devices page says how', async () => {
+  await signOut(jiwoo);
+  // The provider's own session may let her through without its form.
+  await throughProvider(jiwoo, () => jiwoo.getByRole('link', { name: 'Sign in with Family login' }).click(), 'jiwoo');
+  await jiwoo.getByRole('heading', { name: 'Albums' }).waitFor();
+  assert.equal((await jiwoo.evaluate(() => fetch('/api/v1/me').then((r) => r.json()))).email, 'jiwoo@family.example');
+  await jiwoo.evaluate(() => { location.hash = '#/devices'; });
+  await jiwoo.getByRole('heading', { name: 'Signed-in devices' }).waitFor();
+  await jiwoo.locator('ul.devices li', { hasText: 'This device' }).getByText('Signed in with Family login').waitFor();
+  const accounts = jiwoo.getByRole('region', { name: 'Accounts you sign in with' });
+  const linked = accounts.locator('ul.identities li');
+  assert.equal(await linked.count(), 1);
+  assert.match(await linked.first().textContent(), /Family login.*jiwoo@family\.example.*Linked .*Last used to sign in /);
+  assert.equal(await accounts.getByRole('button', { name: /^Link my/ }).count(), 0, 'nothing more to link');
+  await noSidewaysScrolling(jiwoo, 'devices page with a linked account');
+  await shot('29c-devices-joined-with-provider-phone', jiwoo);
+  for (const cookie of await jiwoo.context().cookies()) secrets.add(cookie.value);
+  await jiwoo.context().close();
+});
+
+test('grandma links her Family login under Devices, signs in with it, and unlinks it', async () => {
+  watchProviderReturns(page.context());
+  await signInWithPassword(page, 'grandma@family.test', PASSWORD);
+  await page.getByRole('link', { name: 'Devices' }).click();
+  const accounts = page.getByRole('region', { name: 'Accounts you sign in with' });
+  await accounts.getByText('No accounts linked yet.').waitFor();
+  const linkButton = accounts.getByRole('button', { name: 'Link my Family login account' });
+  const shown = await throughProvider(page, () => linkButton.click(), 'halmoni', async () => {
+    await page.getByRole('button', { name: 'Sign-in' }).waitFor();
+    await shot('28b-provider-login');
+  });
+  assert.ok(shown, 'this browser had not signed in at the provider');
+  // Back on the devices page, which says it worked.
+  await page.getByRole('heading', { name: 'Signed-in devices' }).waitFor();
+  await accounts.getByText('Done! Next time, press “Sign in with Family login”.').waitFor();
+  const linked = accounts.locator('ul.identities li');
+  assert.equal(await linked.count(), 1);
+  assert.match(await linked.first().textContent(), /Family login.*halmoni@family\.example.*Linked .*Not used to sign in yet/);
+  assert.equal(await linkButton.count(), 0);
+  // Her iPhone in Korea is still listed, with its place, and the database's credit.
+  await page.locator('ul.devices li', { hasText: 'Safari on iPhone' }).getByText('Signed in from South Korea').waitFor();
+  await page.getByRole('link', { name: 'IP geolocation by DB-IP' }).waitFor();
+  await axeCheck('devices page with a linked account');
+  await shot('29-devices-linked-account-places');
+  const phone = await phonePage('en-US', page);
+  await phone.goto(`${base}/#/devices`);
+  await phone.getByRole('region', { name: 'Accounts you sign in with' }).getByText('halmoni@family.example').waitFor();
+  await phone.locator('ul.devices li', { hasText: 'Safari on iPhone' }).getByText('Signed in from South Korea').waitFor();
+  await noSidewaysScrolling(phone, 'devices page with a linked account');
+  await shot('29b-devices-linked-account-places-phone', phone);
+  await phone.close();
+
+  // The sign-in page: the provider's button under the passkey's, above the email.
+  await signOut(page);
+  const button = page.getByRole('link', { name: 'Sign in with Family login' });
+  assert.equal(await button.getAttribute('href'), '/api/v1/auth/oidc/family/start');
+  const order = await page.evaluate(() => {
+    const at = (selector) => document.querySelector(selector).getBoundingClientRect().top;
+    return [at('button.passkey'), at('a.provider'), at('input[name=email]')];
+  });
+  assert.ok(order[0] < order[1] && order[1] < order[2], `passkey, provider, email from the top: ${order}`);
+  await axeCheck('sign-in page with the provider button');
+  await shot('30-sign-in-providers');
+  const signedOutPhone = await phonePage();
+  await signedOutPhone.goto(base);
+  const big = await signedOutPhone.getByRole('link', { name: 'Sign in with Family login' }).boundingBox();
+  const card = await signedOutPhone.locator('form.card input[name=email]').boundingBox();
+  assert.ok(big.height >= 48 && big.width >= card.width - 1, `a big button, as wide as the form, on a phone: ${JSON.stringify(big)}`);
+  await noSidewaysScrolling(signedOutPhone, 'sign-in page');
+  await shot('30b-sign-in-providers-phone', signedOutPhone);
+  await signedOutPhone.close();
+  const korean = await phonePage('ko-KR');
+  await korean.goto(base);
+  await korean.getByRole('link', { name: 'Family login 계정으로 로그인' }).waitFor();
+  await korean.getByRole('button', { name: '지문이나 얼굴로 로그인 (패스키)' }).waitFor();
+  await noSidewaysScrolling(korean, 'sign-in page in Korean');
+  await shot('30c-sign-in-providers-phone-ko', korean);
+  await korean.close();
+
+  // Signing in with it: the provider remembers her, so one press.
+  await throughProvider(page, () => button.click(), 'halmoni');
+  await page.getByRole('heading', { name: 'Albums' }).waitFor();
+  assert.equal((await page.evaluate(() => fetch('/api/v1/me').then((r) => r.json()))).email, 'grandma@family.test');
+  for (const cookie of await page.context().cookies()) secrets.add(cookie.value);
+  await page.getByRole('link', { name: 'Devices' }).click();
+  await page.locator('ul.devices li', { hasText: 'This device' }).getByText('Signed in with Family login').waitFor();
+  await accounts.locator('ul.identities li').getByText(/^Last used to sign in /).waitFor();
+
+  // Unlinked (the question starts on Cancel), it signs her in no more.
+  await accounts.getByRole('button', { name: 'Unlink: Family login' }).click();
+  const question = page.getByRole('dialog');
+  await question.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Cancel', 'Enter does not unlink it');
+  await question.getByRole('button', { name: 'Unlink' }).click();
+  await accounts.getByText('Your Family login account was unlinked.').waitFor();
+  await accounts.getByText('No accounts linked yet.').waitFor();
+  await accounts.getByRole('button', { name: 'Link my Family login account' }).waitFor();
+  await signOut(page);
+  await throughProvider(page, () => page.getByRole('link', { name: 'Sign in with Family login' }).click(), 'halmoni');
+  await page.getByRole('heading', { name: 'That did not work' }).waitFor();
+  assert.equal(page.url(), `${base}/#/oidc-error/oidc_unknown`);
+  await page.getByRole('button', { name: 'Go to the sign-in page' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+});
+
+test('someone nobody invited who presses the provider’s button is told, in plain words, what to do', async () => {
+  const unknown = 'This account is not part of the family album yet. Ask a family member for an invite link.';
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+  watchProviderReturns(context);
+  const stranger = await context.newPage();
+  await stranger.goto(base);
+  assert.ok(await throughProvider(stranger, () => stranger.getByRole('link', { name: 'Sign in with Family login' }).click(), 'stranger'),
+    'a new browser: the provider asks who it is');
+  await stranger.getByRole('heading', { name: 'That did not work' }).waitFor();
+  assert.equal(stranger.url(), `${base}/#/oidc-error/oidc_unknown`);
+  await stranger.getByText(unknown, { exact: false }).waitFor();
+  assert.ok(await stranger.getByRole('link', { name: 'Albums' }).isHidden(), 'not signed in');
+  assert.equal(await stranger.evaluate(() => fetch('/api/v1/me').then((response) => response.status)), 401);
+  await axeCheck('sign-in refused page', stranger);
+  await shot('31-oidc-error', stranger);
+  await stranger.getByRole('button', { name: 'Go to the sign-in page' }).click();
+  await stranger.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+  assert.equal(stranger.url().split('#')[0], `${base}/`);
+  await context.close();
+
+  // On a phone: one who says no at the provider, then one nobody knows.
+  const phoneContext = await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, userAgent: PIXEL });
+  watchProviderReturns(phoneContext);
+  const phone = await phoneContext.newPage();
+  await phone.goto(base);
+  await phone.getByRole('link', { name: 'Sign in with Family login' }).click();
+  await phone.locator('#cancel').click();
+  await phone.getByText('Signing in was stopped before it finished. Nothing has changed.', { exact: false }).waitFor();
+  assert.equal(phone.url(), `${base}/#/oidc-error/oidc_cancelled`);
+  await noSidewaysScrolling(phone, 'cancelled page');
+  await shot('31c-oidc-cancelled-phone', phone);
+  await phone.getByRole('button', { name: 'Go to the sign-in page' }).click();
+  assert.ok(await throughProvider(phone, () => phone.getByRole('link', { name: 'Sign in with Family login' }).click(), 'nobody'));
+  await phone.getByText(unknown, { exact: false }).waitFor();
+  await noSidewaysScrolling(phone, 'sign-in refused page');
+  const back = await phone.getByRole('button', { name: 'Go to the sign-in page' }).boundingBox();
+  assert.ok(back.height >= 48 && back.x >= 0 && back.x + back.width <= 390, `the way back fits and is big: ${JSON.stringify(back)}`);
+  await shot('31b-oidc-error-phone', phone);
+  // In Korean; and a word the page does not know gets the general message.
+  await phone.getByLabel('Language').selectOption('ko');
+  await phone.getByRole('heading', { name: '잘 되지 않았어요' }).waitFor();
+  await phone.getByText('이 계정은 아직 가족 앨범에 없어요.', { exact: false }).waitFor();
+  await shot('31d-oidc-error-phone-ko', phone);
+  await phone.getByLabel('언어').selectOption('en');
+  await phone.evaluate(() => { location.hash = '#/oidc-error/constructor'; });
+  await phone.getByText('Signing in did not work. Please try again, or sign in with your email and password.').waitFor();
+  await phoneContext.close();
+});
+
 test('no password, session token, invite or storage key ever reaches the logs', async () => {
   secrets.add(PASSWORD);
   // The admin's sign-in links (their tokens are in the link) and the password the grandson chose with one.
   assert.equal(linkTokens.length, 3);
   for (const token of linkTokens) secrets.add(token);
   secrets.add(NEW_PASSWORD);
+  // What the provider sent back through the browser: a code (it signs someone in once) and state.
+  assert.ok(oidcReturns.length >= 5, `returns from the provider seen: ${oidcReturns.length}`);
+  assert.ok(serverLog.includes('provider account linked'), 'the OpenID flows were logged');
   // The embedded store's secret key (the key id is public: it is in every presigned URL).
   secrets.add(readFileSync(join(dataDir, 'embedded-s3-credentials'), 'utf8').trim().split(':')[1]);
   assert.ok(serverLog.length > 10_000, `the server logged the whole run at debug level (${serverLog.length} bytes)`);
@@ -949,6 +1259,9 @@ test('in Korean, on a phone', async () => {
   await shot('14-phone-albums-ko', phone);
   await phone.evaluate(() => { location.hash = '#/devices'; });
   await phone.getByRole('heading', { name: '로그인된 기기' }).waitFor();
+  await phone.locator('ul.devices li', { hasText: 'Safari on iPhone' }).getByText('대한민국에서 로그인함').waitFor();
+  await phone.getByRole('link', { name: 'IP geolocation by DB-IP' }).waitFor();
+  await noSidewaysScrolling(phone, 'devices page in Korean');
   await shot('14b-phone-devices-ko', phone);
   await phone.evaluate(() => { location.hash = '#/albums'; });
   await phone.getByRole('heading', { name: '앨범' }).waitFor();
