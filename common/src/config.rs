@@ -436,6 +436,7 @@ impl OidcProvider {
         if !issuer.starts_with("https://") && !local {
             return Err(ConfigError::new(var("ISSUER"), "must start with https://"));
         }
+        let client_id = required("CLIENT_ID")?;
         let client_secret = vars
             .secret(&var("CLIENT_SECRET"), &var("CLIENT_SECRET_FILE"))?
             .ok_or_else(|| ConfigError::new(var("CLIENT_SECRET_FILE"), format!("is needed for {name}")))?;
@@ -453,7 +454,7 @@ impl OidcProvider {
             let mut chars = name.chars();
             chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
         });
-        Ok(OidcProvider { client_id: required("CLIENT_ID")?, name, label, issuer, client_secret, scopes })
+        Ok(OidcProvider { client_id, name, label, issuer, client_secret, scopes })
     }
 }
 
