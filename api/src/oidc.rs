@@ -40,6 +40,8 @@ pub enum Refusal {
     LinkedElsewhere,
     /// The person said no at the provider.
     Cancelled,
+    /// Joining with an invite that was used or has expired.
+    InviteUsed,
     /// Anything that did not check out: state, code, ID token.
     Refused,
     /// The provider could not be reached.
@@ -53,6 +55,7 @@ impl Refusal {
             Refusal::EmailTaken => "oidc_email_taken",
             Refusal::LinkedElsewhere => "oidc_linked_elsewhere",
             Refusal::Cancelled => "oidc_cancelled",
+            Refusal::InviteUsed => "oidc_invite_used",
             Refusal::Refused => "oidc_refused",
             Refusal::Unavailable => "oidc_unavailable",
         }
@@ -236,13 +239,14 @@ impl Oidc {
             email,
             display_name: &name,
             password_hash: &password_hash,
+            password_set: false,
             quota_bytes: self.default_quota_bytes,
         };
         match sign_in::create_account(db, &new_user, Some(invite), Some(identity)).await {
             Ok(user) => Ok(Outcome::Joined(user)),
             Err(ApiError::Conflict { code: "email_taken", .. }) => Err(Refusal::EmailTaken),
             Err(ApiError::Conflict { .. }) => Err(Refusal::LinkedElsewhere),
-            Err(ApiError::Forbidden(_)) => Err(Refusal::Unknown),
+            Err(ApiError::Forbidden(_)) => Err(Refusal::InviteUsed),
             Err(other) => Err(internal(other)),
         }
     }

@@ -7,6 +7,10 @@ ALTER TABLE sessions ADD COLUMN signed_in_with TEXT NOT NULL DEFAULT 'password';
 -- X-Forwarded-For only when trusted), for the approximate place the devices list shows.
 ALTER TABLE sessions ADD COLUMN client_ip TEXT;
 
+-- Whether the person has chosen a password: one who joined through an OpenID provider has not
+-- (their stored hash is of a random one nobody knows) and may choose one without the old.
+ALTER TABLE users ADD COLUMN password_set BIGINT NOT NULL DEFAULT 1;
+
 -- The WebAuthn user handle of a person: random, so an authenticator learns nothing from it; made
 -- with their first passkey and the same for all of them.
 ALTER TABLE users ADD COLUMN passkey_handle TEXT;

@@ -277,6 +277,7 @@ impl TestApp {
             email: &email,
             display_name: name,
             password_hash: "seeded: no password",
+            password_set: false,
             quota_bytes: 1 << 30,
         };
         let user = db.create_user(&mut tx, &new).await.expect("user");

@@ -86,6 +86,7 @@ async fn register(
         email: &email,
         display_name: request.display_name.trim(),
         password_hash: &password_hash,
+        password_set: true,
         quota_bytes: state.config().limits.default_quota_bytes,
     };
     let user = sign_in::create_account(db, &new_user, request.invite.as_deref(), None).await?;
@@ -179,7 +180,7 @@ struct PasswordRequest {
 }
 
 /// A new password. The current one is asked for, except within an hour of signing in with the
-/// admin's link (made because it was forgotten).
+/// admin's link (made because it was forgotten), and for a first password.
 async fn set_password(
     State(state): State<AppState>,
     Extension(ClientIp(ip)): Extension<ClientIp>,
@@ -194,7 +195,8 @@ async fn set_password(
     let session = db.session(&auth::hash_token(&token)).await?;
     let after_link = session.signed_in_with() == SignInMethod::Link
         && now_ms() - session.created_at < i64::try_from(sign_in::NEW_PASSWORD_AFTER_LINK.as_millis()).unwrap_or(0);
-    if !after_link {
+    // Someone who joined through a provider has no password to give: they choose their first.
+    if user.password_set && !after_link {
         sign_in::not_slowed_down(&user)?;
         let current = request.current_password.unwrap_or_default();
         if !auth::verify_password(current, Some(user.password_hash.clone())).await? {

@@ -51,19 +51,34 @@ struct StartQuery {
     invite: Option<String>,
 }
 
-/// Signing in (or joining, with an invite) through a provider: off to its sign-in page.
+/// Signing in (or joining, with an invite) through a provider: off to its sign-in page. A person
+/// who pressed a button gets a page, never an error body: a provider that cannot be reached (or
+/// one that is not configured, or too many tries) sends them to the album's error page.
 async fn start(
     State(state): State<AppState>,
     Extension(ClientIp(ip)): Extension<ClientIp>,
     Path(provider): Path<String>,
     Query(query): Query<StartQuery>,
     jar: CookieJar,
-) -> ApiResult<(CookieJar, Redirect)> {
-    state.limiters.check_auth(ip)?;
-    let provider = state.oidc.provider(&provider)?;
-    let invite = query.invite.filter(|invite| !invite.trim().is_empty());
-    let (url, trip_state) = state.oidc.begin(&state.services.db, provider, None, invite).await?;
-    Ok((jar.add(state_cookie(&state, trip_state)), Redirect::to(&url)))
+) -> (CookieJar, Redirect) {
+    let left = async {
+        state.limiters.check_auth(ip)?;
+        let provider = state.oidc.provider(&provider)?;
+        let invite = query.invite.filter(|invite| !invite.trim().is_empty());
+        state.oidc.begin(&state.services.db, provider, None, invite).await
+    };
+    match left.await {
+        Ok((url, trip_state)) => (jar.add(state_cookie(&state, trip_state)), Redirect::to(&url)),
+        Err(err) => {
+            let refusal = match err {
+                ApiError::NotFound => Refusal::Refused,
+                _ => Refusal::Unavailable,
+            };
+            tracing::info!(error = %err, "could not leave for the OpenID provider");
+            let public_url = &state.config().public_url;
+            (jar, Redirect::to(&format!("{public_url}/#/oidc-error/{}", refusal.code())))
+        }
+    }
 }
 
 /// The signed-in person links an account at a provider: the URL to send the browser to.
@@ -152,7 +167,18 @@ async fn unlink(
     CurrentUser(user): CurrentUser,
     Path(provider): Path<String>,
 ) -> ApiResult<StatusCode> {
-    match state.services.db.unlink_oidc_identity(user.id, &provider).await? {
+    let db = &state.services.db;
+    let linked = db.oidc_identities_of(user.id).await?;
+    let only_way_in = !user.password_set
+        && db.passkeys_of(user.id).await?.is_empty()
+        && linked.iter().all(|identity| identity.provider == provider);
+    if only_way_in && !linked.is_empty() {
+        return Err(ApiError::conflict(
+            "last_way_in",
+            "this is your only way to sign in; please add a passkey or choose a password first",
+        ));
+    }
+    match db.unlink_oidc_identity(user.id, &provider).await? {
         true => {
             tracing::info!(user_id = %user.id, %provider, "provider account unlinked");
             Ok(StatusCode::NO_CONTENT)

@@ -130,8 +130,26 @@ async fn an_invited_grandson_joins_with_his_provider_account_and_comes_back_with
 
     // The invite was used up by joining.
     let (target, session) = sso.sign_in("family", "seoyeon", Some(&invite)).await;
-    assert!(refused_with(&target, "oidc_unknown") && session.is_none(), "{target}");
+    assert!(refused_with(&target, "oidc_invite_used") && session.is_none(), "{target}");
+
+    // He has no password, so the provider is his only way in: it cannot be unlinked until he
+    // chooses a password (no old one asked) or adds a passkey.
+    assert_eq!(me["has_password"], false, "{me}");
+    let (status, body) = sso.app.delete("/me/identities/family", &session_of_minjun(&sso).await).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("last_way_in")), "{body}");
+    let minjun = session_of_minjun(&sso).await;
+    let (status, body) = sso
+        .app
+        .call(Method::PUT, "/me/password", Some(&minjun), Some(json!({ "new_password": "minjun's own password" })))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "his first password: {body}");
+    assert_eq!(sso.app.get("/me", &minjun).await.1["has_password"], true);
+    assert_eq!(sso.app.delete("/me/identities/family", &minjun).await.0, StatusCode::NO_CONTENT);
     sso.app.stop().await;
+}
+
+async fn session_of_minjun(sso: &Sso) -> String {
+    sso.sign_in("family", "minjun", None).await.1.expect("minjun signs in")
 }
 
 #[tokio::test]
@@ -238,7 +256,24 @@ async fn a_person_who_says_no_at_the_provider_is_told_so() {
     let back = format!("{}/api/v1/auth/oidc/family/callback?error=access_denied&state=whatever", sso.public_url);
     let (target, session) = sso.come_back(&back, Some("whatever")).await;
     assert!(refused_with(&target, "oidc_cancelled") && session.is_none(), "{target}");
-    let (status, _) = sso.app.call(Method::GET, "/auth/oidc/nobody/start", None, None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "an unknown provider");
     sso.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_provider_that_cannot_be_reached_sends_her_to_a_page_not_an_error() {
+    let app = TestApp::spawn_with(&[
+        ("PICUP_OIDC_PROVIDERS", "family"),
+        ("PICUP_OIDC_FAMILY_ISSUER", "http://127.0.0.1:9"),
+        ("PICUP_OIDC_FAMILY_CLIENT_ID", "picup"),
+        ("PICUP_OIDC_FAMILY_CLIENT_SECRET", "secret"),
+    ])
+    .await;
+    for (provider, code) in [("family", "oidc_unavailable"), ("nobody", "oidc_refused")] {
+        let response =
+            app.request(Method::GET, &format!("/auth/oidc/{provider}/start"), None).send().await.expect("start");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{provider}");
+        let target = location(&response);
+        assert!(refused_with(&target, code), "{provider}: {target}");
+    }
+    app.stop().await;
 }

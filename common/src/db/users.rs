@@ -15,6 +15,9 @@ pub struct User {
     pub failed_logins: i64,
     pub login_blocked_until: i64,
     pub created_at: i64,
+    /// False for someone who joined through an OpenID provider and never chose a password.
+    #[sqlx(try_from = "super::Flag")]
+    pub password_set: bool,
 }
 
 impl User {
@@ -31,14 +34,16 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub display_name: &'a str,
     pub password_hash: &'a str,
+    /// False when `password_hash` is of a random password nobody knows.
+    pub password_set: bool,
     pub quota_bytes: i64,
 }
 
 pub(super) const USER_COLUMNS_QUALIFIED: &str = "u.id, u.email, u.display_name, u.password_hash, u.is_admin, \
-     u.quota_bytes, u.used_bytes, u.reserved_bytes, u.failed_logins, u.login_blocked_until, u.created_at";
+     u.quota_bytes, u.used_bytes, u.reserved_bytes, u.failed_logins, u.login_blocked_until, u.created_at, u.password_set";
 
 const USER_COLUMNS: &str = "id, email, display_name, password_hash, is_admin, quota_bytes, used_bytes, \
-     reserved_bytes, failed_logins, login_blocked_until, created_at";
+     reserved_bytes, failed_logins, login_blocked_until, created_at, password_set";
 
 impl Db {
     /// Creates a user; the first user of an installation becomes its admin. The count and the
@@ -47,8 +52,8 @@ impl Db {
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&mut **tx).await?;
         let id = UserId::new(self.next_id());
         sqlx::query(
-            "INSERT INTO users (id, email, display_name, password_hash, is_admin, quota_bytes, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO users (id, email, display_name, password_hash, is_admin, quota_bytes, created_at, \
+             password_set) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(id)
         .bind(new.email)
@@ -57,6 +62,7 @@ impl Db {
         .bind(i64::from(count == 0))
         .bind(new.quota_bytes)
         .bind(now_ms())
+        .bind(i64::from(new.password_set))
         .execute(&mut **tx)
         .await?;
         user_by_id(&mut **tx, id).await
@@ -112,11 +118,14 @@ impl Db {
 
     /// A new password; the failed-sign-in count starts again.
     pub async fn set_password(&self, user_id: UserId, password_hash: &str) -> DbResult<()> {
-        sqlx::query("UPDATE users SET password_hash = $1, failed_logins = 0, login_blocked_until = 0 WHERE id = $2")
-            .bind(password_hash)
-            .bind(user_id)
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, password_set = 1, failed_logins = 0, login_blocked_until = 0 \
+             WHERE id = $2",
+        )
+        .bind(password_hash)
+        .bind(user_id)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 

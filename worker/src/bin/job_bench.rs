@@ -76,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
                 email: "bench@family.test",
                 display_name: "Bench",
                 password_hash: "x",
+                password_set: true,
                 quota_bytes: i64::MAX / 4,
             },
         )
