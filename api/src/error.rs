@@ -27,6 +27,14 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("not found")]
     NotFound,
+    /// A share link with a password this browser has not given yet.
+    #[error("this album is protected by a password; please enter it")]
+    PasswordRequired,
+    #[error("that is not the album's password; please try again")]
+    WrongPassword,
+    /// A share link revoked or past its end: it existed, and will not open again.
+    #[error("{0}")]
+    Gone(&'static str),
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
@@ -74,6 +82,9 @@ impl ApiError {
             ApiError::SignInRefused(_) => (StatusCode::UNAUTHORIZED, "sign_in_refused"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Gone(_) => (StatusCode::GONE, "gone"),
+            ApiError::PasswordRequired => (StatusCode::UNAUTHORIZED, "password_required"),
+            ApiError::WrongPassword => (StatusCode::UNAUTHORIZED, "wrong_password"),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             ApiError::TooLarge { code, .. } => (StatusCode::PAYLOAD_TOO_LARGE, code),
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
@@ -96,7 +107,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         let message = match &self {
-            ApiError::Forbidden(message) | ApiError::SignInRefused(message) => (*message).to_owned(),
+            ApiError::Forbidden(message) | ApiError::SignInRefused(message) | ApiError::Gone(message) => {
+                (*message).to_owned()
+            }
             other => other.to_string(),
         };
         let mut body = json!({ "code": code, "message": message });

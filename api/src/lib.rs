@@ -8,6 +8,7 @@ pub mod oidc;
 pub mod places;
 pub mod rate_limit;
 pub mod routes;
+pub mod share;
 pub mod sign_in;
 pub mod state;
 pub mod views;

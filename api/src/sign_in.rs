@@ -62,7 +62,12 @@ pub async fn begin_session(
 /// Refuses while the person's password is being guessed: after a few wrong ones each try waits
 /// longer (`Db::record_failed_login`).
 pub fn not_slowed_down(user: &User) -> ApiResult<()> {
-    let blocked_for = user.login_blocked_until - now_ms();
+    not_slowed_down_until(user.login_blocked_until)
+}
+
+/// Refuses until `blocked_until` (epoch ms) has passed, saying how long to wait.
+pub fn not_slowed_down_until(blocked_until: i64) -> ApiResult<()> {
+    let blocked_for = blocked_until - now_ms();
     if blocked_for > 0 {
         return Err(ApiError::TooManyRequests { retry_after: Duration::from_millis(blocked_for.unsigned_abs()) });
     }

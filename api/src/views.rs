@@ -19,6 +19,8 @@ pub struct UserView {
     pub quota_bytes: i64,
     pub used_bytes: i64,
     pub reserved_bytes: i64,
+    /// False for someone who joined through an OpenID provider and has not chosen a password.
+    pub has_password: bool,
 }
 
 impl From<&User> for UserView {
@@ -31,6 +33,7 @@ impl From<&User> for UserView {
             quota_bytes: user.quota_bytes,
             used_bytes: user.used_bytes,
             reserved_bytes: user.reserved_bytes,
+            has_password: user.password_set,
         }
     }
 }
@@ -216,6 +219,13 @@ pub fn rfc3339(ms: i64) -> String {
         UNIX_EPOCH.checked_sub(Duration::from_millis(ms.unsigned_abs())).unwrap_or(UNIX_EPOCH)
     };
     humantime::format_rfc3339_millis(time).to_string()
+}
+
+/// A UTC time as clients send it (`2026-12-31T18:00:00Z`, what `Date.toISOString` writes), in
+/// epoch milliseconds; None when it is not one.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let time = humantime::parse_rfc3339(text.trim()).ok()?;
+    i64::try_from(time.duration_since(UNIX_EPOCH).ok()?.as_millis()).ok()
 }
 
 #[derive(Serialize)]

@@ -123,6 +123,8 @@ typed_ids! {
     PasskeyId;
     /// A one-time sign-in link the admin made.
     SignInLinkId;
+    /// A link that opens an album without an account.
+    ShareLinkId;
 }
 
 /// Reads an id written as a string (how picup sends them) or as a number (what a client may

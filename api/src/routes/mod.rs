@@ -12,6 +12,7 @@ mod openapi;
 mod passkeys;
 mod search;
 pub mod sessions;
+mod share_links;
 mod social;
 mod trash;
 pub mod uploads;
@@ -27,7 +28,7 @@ use axum::response::Response;
 use picup_common::metrics::{RouteLabels, status_class};
 use serde::Deserialize;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -52,6 +53,7 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .merge(sessions::router())
         .merge(passkeys::router())
         .merge(oidc::router())
+        .merge(share_links::router())
         .merge(openapi::router())
         .fallback(|| async { ApiError::NotFound });
 
@@ -59,6 +61,8 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(health::router())
+        // A share link (`/s/{token}`) opens the web album, which reads the token from the path.
+        .route_service("/s/{token}", ServeFile::new(web_dir.join("index.html")))
         .fallback_service(ServeDir::new(web_dir))
         .layer(CatchPanicLayer::custom(crate::error::panic_response))
         .layer(middleware::from_fn_with_state(state.clone(), crate::rate_limit::limit_per_ip))

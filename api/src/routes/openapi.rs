@@ -37,6 +37,15 @@ pub fn document() -> Value {
                 parameters
                     .push(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }));
             }
+            if path.contains("{token}") {
+                parameters
+                    .push(json!({ "name": "token", "in": "path", "required": true, "schema": { "type": "string" } }));
+            }
+            if path.contains("{media_id}") {
+                parameters.push(
+                    json!({ "name": "media_id", "in": "path", "required": true, "schema": { "type": "string" } }),
+                );
+            }
             if path.contains("{provider}") {
                 parameters.push(json!({ "name": "provider", "in": "path", "required": true,
                                         "schema": { "type": "string", "pattern": "^[a-z0-9]+$" } }));
@@ -73,6 +82,18 @@ fn sign_in_paths() -> Value {
         "/admin/users/{id}/sign-in-links": { "post": op("Make a one-time sign-in link for a family member, valid 24 hours: {id, url, expires_at, qr_svg} (admin; not for oneself)", "201") },
         "/admin/sign-in-links": { "get": op("Every sign-in link made, newest first, with its status: active, used, expired or revoked (admin)", "200") },
         "/admin/sign-in-links/{id}": { "delete": op("Revoke a sign-in link not used yet (admin)", "204") }
+    })
+}
+
+/// Share links (#20), apart for the same reason.
+fn sharing_paths() -> Value {
+    json!({
+        "/albums/{id}/links": { "post": with_body(op("Make a share link that opens the album read-only without an account (owner): {id, url, expires_at}", "201"), "ShareLink"), "get": op("The album's share links with their status (owner)", "200") },
+        "/links/{id}": { "delete": op("Stop a share link: it answers 410 from now on (owner)", "204") },
+        "/shared/{token}": { "get": op("What a share link opens: {album: {title}, allow_download, expires_at}; 401 password_required; 410 when stopped or expired", "200") },
+        "/shared/{token}/password": { "post": with_body(op("Give a share link's password: sets this browser's grant cookie; 401 wrong_password, then slowed down (429)", "204"), "SharePassword") },
+        "/shared/{token}/media": { "get": op("The shared album's ready photos and videos, newest taken first (cursor pages): no uploader, likes or comments; the original only when downloads are allowed", "200") },
+        "/shared/{token}/media/{media_id}": { "get": op("One photo or video of the shared album; 404 for anything else", "200") }
     })
 }
 
@@ -135,6 +156,10 @@ fn paths() -> Value {
                     "sha256": { "type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "The part's SHA-256" } } },
                 "Comment": { "type": "object", "required": ["body"], "properties": { "body": { "type": "string", "minLength": 1, "maxLength": 2000 } } },
                 "Quota": { "type": "object", "required": ["quota_bytes"], "properties": { "quota_bytes": { "type": "integer", "minimum": 0 } } },
+                "ShareLink": { "type": "object", "properties": {
+                    "expires_at": { "type": "string", "format": "date-time" }, "password": { "type": "string", "minLength": 4, "maxLength": 256 },
+                    "allow_download": { "type": "boolean" } } },
+                "SharePassword": { "type": "object", "required": ["password"], "properties": { "password": { "type": "string" } } },
                 "SignInLinkToken": { "type": "object", "required": ["token"], "properties": { "token": { "type": "string" } } },
                 "NewPassword": { "type": "object", "required": ["new_password"], "properties": {
                     "current_password": { "type": "string" }, "new_password": { "type": "string", "minLength": 8, "maxLength": 256 } } },
@@ -146,8 +171,10 @@ fn paths() -> Value {
             }
         }
     });
-    if let (Some(paths), Value::Object(more)) = (document["paths"].as_object_mut(), sign_in_paths()) {
-        paths.extend(more);
+    for group in [sign_in_paths(), sharing_paths()] {
+        if let (Some(paths), Value::Object(more)) = (document["paths"].as_object_mut(), group) {
+            paths.extend(more);
+        }
     }
     document
 }

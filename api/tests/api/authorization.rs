@@ -32,6 +32,8 @@ enum Fixture {
     SignInLink,
     /// The owner's account at the `family` OpenID provider, linked.
     OwnerIdentity,
+    /// A share link of the album.
+    ShareLink,
 }
 
 /// Who may: O owner (and admin), C contributor, V viewer, X a member outside the album; anyone
@@ -87,6 +89,13 @@ fn matrix() -> Vec<Row> {
         with(row("POST", "/api/v1/albums", None, EVERYONE), |_| json!({ "title": "Mine" })),
         row("GET", "/api/v1/albums", None, EVERYONE),
         row("GET", "/api/v1/albums/{id}", Album, "OCV"),
+        with(row("POST", "/api/v1/albums/{id}/links", Album, "O"), |_| json!({ "allow_download": true })),
+        row("GET", "/api/v1/albums/{id}/links", Album, "O"),
+        fresh(row("DELETE", "/api/v1/links/{id}", ShareLink, "O")),
+        row("GET", "/api/v1/shared/{token}", None, PUBLIC),
+        row("POST", "/api/v1/shared/{token}/password", None, PUBLIC),
+        row("GET", "/api/v1/shared/{token}/media", None, PUBLIC),
+        row("GET", "/api/v1/shared/{token}/media/{media_id}", None, PUBLIC),
         with(row("PATCH", "/api/v1/albums/{id}", Album, "O"), |_| json!({ "title": "Renamed" })),
         fresh(row("DELETE", "/api/v1/albums/{id}", Album, "O")),
         fresh(with(
@@ -196,6 +205,7 @@ struct World {
     owner_session: String,
     owner_passkey: String,
     sign_in_link: String,
+    share_link: String,
 }
 
 struct Family {
@@ -231,6 +241,8 @@ async fn world(app: &TestApp, family: &Family) -> World {
         .post(&format!("/admin/users/{}/sign-in-links", family.contributor.id), &family.owner.token, json!({}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{link}");
+    let (status, share_link) = app.post(&format!("/albums/{album}/links"), &family.owner.token, json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{share_link}");
     app.execute_sql(&format!(
         "INSERT INTO oidc_identities (provider, subject, user_id, created_at) VALUES ('family', 'owner-{passkey_id}', {}, 0)",
         family.owner.id
@@ -248,6 +260,7 @@ async fn world(app: &TestApp, family: &Family) -> World {
         owner_session: picup_api::auth::hash_token(&app.login("admin@family.test").await)[..16].to_owned(),
         owner_passkey: passkey_id.to_string(),
         sign_in_link: id_of(&link),
+        share_link: id_of(&share_link),
     }
 }
 
@@ -264,6 +277,7 @@ fn resolve(row: &Row, world: &World) -> String {
         Fixture::OwnerPasskey => &world.owner_passkey,
         Fixture::SignInLink => &world.sign_in_link,
         Fixture::OwnerIdentity => "",
+        Fixture::ShareLink => &world.share_link,
     };
     row.path.replace("{id}", id).replace("{part_number}", "1").replace("{provider}", "family")
 }

@@ -19,6 +19,7 @@ mod processing;
 mod quota;
 mod robustness;
 mod sessions;
+mod share_links;
 mod sign_in;
 mod storage_faults;
 mod uploads;

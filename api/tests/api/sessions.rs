@@ -65,7 +65,8 @@ async fn she_sees_her_devices_and_signs_out_a_lost_one_or_all_others() {
 
 #[tokio::test]
 async fn each_device_shows_roughly_where_it_signed_in_when_picup_has_a_place_database() {
-    let database = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/geoip/dbip-country-lite-ipv4.mmdb");
+    let database =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/geoip/dbip-country-lite-ipv4.mmdb");
     let app = TestApp::spawn_with(&[
         ("PICUP_GEOIP_DB", database.to_str().expect("utf-8")),
         ("PICUP_GEOIP_CREDIT", "IP geolocation by DB-IP"),

@@ -12,6 +12,7 @@ mod media;
 mod outbox;
 mod search;
 mod sessions;
+mod share_links;
 mod sign_in;
 mod social;
 pub mod uploads;
@@ -35,6 +36,7 @@ pub use media::{Media, MediaCursor, MediaKind, MediaStatus, NewMedia, ProcessedM
 pub use outbox::OutboxEvent;
 pub use search::{SearchQuery, SearchWord};
 pub use sessions::{SessionId, SessionRow, SignedIn};
+pub use share_links::{NewShareLink, ShareLink};
 pub use sign_in::{CeremonyPurpose, OidcIdentity, PasskeyRow, SignInLink, SignInMethod};
 pub use social::{Comment, Person};
 pub use uploads::{NewUpload, Upload};
