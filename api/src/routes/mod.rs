@@ -7,6 +7,7 @@ pub mod auth;
 mod health;
 mod invites;
 mod media;
+mod memories;
 mod oidc;
 mod openapi;
 mod passkeys;
@@ -45,6 +46,7 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .merge(albums::router())
         .merge(uploads::router())
         .merge(media::router())
+        .merge(memories::router())
         .merge(trash::router())
         .merge(admin::router())
         .merge(social::router())

@@ -111,6 +111,7 @@ fn paths() -> Value {
             "/invites": { "post": op("Make an invite link, optionally into an album as viewer or contributor", "201") },
             "/albums": { "post": with_body(op("Create an album", "201"), "AlbumTitle"), "get": op("Albums the user owns or was shared (cursor pages)", "200") },
             "/albums/{id}": { "get": op("One album", "200"), "patch": with_body(op("Rename an album (owner)", "200"), "AlbumTitle"), "delete": op("Delete an album; its media go to the trash (owner)", "204") },
+            "/memories": { "get": op("On this day: photos taken on today's month and day (?on=YYYY-MM-DD, ?offset_minutes east of UTC) in earlier years, from albums you may see, grouped by year: {items: [{year, years_ago, media}]}", "200") },
             "/albums/{id}/members": { "post": with_body(op("Share an album with a member as viewer or contributor (owner)", "204"), "Member") },
             "/albums/{id}/uploads": { "post": also(with_body(op("Reserve quota and get a presigned PUT (with the sha256 as a signed x-amz-checksum-sha256 header) or multipart parts (with URLs, or, when sha256 is given, URLs asked for part by part); 413 quota_exceeded", "201"), "Reserve"), "200", "The file (by its sha256) is in the family already: {duplicate: true, media}; nothing reserved") },
             "/uploads": { "get": op("The caller's unfinished uploads, newest first, each as GET /uploads/{id} answers (cursor pages)", "200") },

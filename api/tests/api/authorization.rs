@@ -129,6 +129,7 @@ fn matrix() -> Vec<Row> {
         row("DELETE", "/api/v1/users/{id}/follow", OwnerUser, EVERYONE),
         row("GET", "/api/v1/following", None, EVERYONE),
         row("GET", "/api/v1/feed", None, EVERYONE),
+        row("GET", "/api/v1/memories", None, EVERYONE),
         row("GET", "/api/v1/notifications", None, EVERYONE),
         row("POST", "/api/v1/notifications/read", None, EVERYONE),
         row("GET", "/api/v1/notifications/stream", None, EVERYONE),

@@ -12,6 +12,7 @@ mod files;
 mod helpers;
 mod live;
 mod media;
+mod memories;
 mod metrics;
 mod oidc;
 mod processes;

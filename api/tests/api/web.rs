@@ -99,12 +99,23 @@ async fn every_path_in_the_openapi_document_is_served() {
         ("PICUP_OIDC_FAMILY_CLIENT_SECRET", "secret"),
     ])
     .await;
+    // A share link and a photo it shows, so the link's routes answer for real.
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Shared").await;
+    let photo = crate::helpers::id_of(&app.upload(&admin, &album, &crate::helpers::sample_photo(), "image/jpeg").await);
+    app.settle(&admin, &album).await;
+    let (_, link) = app.post(&format!("/albums/{album}/links"), &admin.token, json!({})).await;
+    let token = link["url"].as_str().expect("url").rsplit_once("/s/").expect("a link").1.to_owned();
     let (status, document) = app.call(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);
     let paths = document["paths"].as_object().expect("paths");
     assert!(paths.len() >= 15);
     for (path, operations) in paths {
-        let concrete = path.replace("{id}", "1").replace("{provider}", "family");
+        let concrete = path
+            .replace("{id}", "1")
+            .replace("{provider}", "family")
+            .replace("{token}", &token)
+            .replace("{media_id}", &photo);
         let methods = operations.as_object().expect("operations").keys().filter(|key| *key != "parameters");
         for method in methods {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
