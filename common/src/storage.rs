@@ -497,6 +497,21 @@ impl Storage {
 
     /// A view URL that stays the same for a whole time window, so listing twice gives the same
     /// URL and the browser cache works. It is valid for at least `ttl` after it is handed out.
+    /// A URL that saves the object under `filename` instead of opening it (`Content-Disposition:
+    /// attachment`), valid for `ttl`.
+    pub async fn presign_download(&self, key: &str, filename: &str, ttl: Duration) -> StorageResult<String> {
+        let presigned = self
+            .public_client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_disposition(attachment(filename))
+            .presigned(presigning(SystemTime::now(), ttl)?)
+            .await
+            .map_err(|e| StorageError::Presign(e.to_string()))?;
+        Ok(presigned.uri().to_owned())
+    }
+
     pub async fn presign_get(&self, key: &str, ttl: Duration, kind: ObjectKind) -> StorageResult<String> {
         let window = ttl.as_secs().max(1);
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
@@ -512,6 +527,27 @@ impl Storage {
             .map_err(|e| StorageError::Presign(e.to_string()))?;
         Ok(presigned.uri().to_owned())
     }
+}
+
+/// `attachment` with the name twice (RFC 6266): plain for old browsers (non-ASCII and quotes
+/// replaced), and UTF-8 for the rest ("제주 2019.jpg" stays itself).
+fn attachment(filename: &str) -> String {
+    let plain: String = filename
+        .chars()
+        .map(|c| {
+            let keep = c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\');
+            if keep { c } else { '_' }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for byte in filename.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}")
 }
 
 /// For deletes and aborts: the thing being gone already is what we wanted.

@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/albums/{id}/media", get(list_media))
         .route("/media/{id}", get(get_media).delete(delete_media))
         .route("/media/{id}/restore", post(restore_media))
+        .route("/media/{id}/download", get(download))
 }
 
 pub fn media_cursor(cursor: &str) -> ApiResult<MediaCursor> {
@@ -82,4 +83,19 @@ async fn restore_media(
     state.services.db.restore_media(media.id).await?;
     let restored = state.services.db.media(media.id).await?;
     Ok(axum::Json(MediaView::one(&state, &restored, user.id).await?))
+}
+
+/// How long a download link works: enough to start a big video on a slow line.
+pub const DOWNLOAD_URL_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// The original under its real name, saved rather than opened: a redirect to a signed URL whose
+/// answer says `Content-Disposition: attachment`.
+async fn download(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<MediaId>,
+) -> ApiResult<axum::response::Redirect> {
+    let (media, _) = state.services.db.media_for_user(id, user.id).await?;
+    let url = state.services.storage.presign_download(&media.object_key, &media.filename, DOWNLOAD_URL_TTL).await?;
+    Ok(axum::response::Redirect::to(&url))
 }

@@ -93,6 +93,7 @@ fn sharing_paths() -> Value {
         "/shared/{token}": { "get": op("What a share link opens: {album: {title}, allow_download, expires_at}; 401 password_required; 410 when stopped or expired", "200") },
         "/shared/{token}/password": { "post": with_body(op("Give a share link's password: sets this browser's grant cookie; 401 wrong_password, then slowed down (429)", "204"), "SharePassword") },
         "/shared/{token}/media": { "get": op("The shared album's ready photos and videos, newest taken first (cursor pages): no uploader, likes or comments; the original only when downloads are allowed", "200") },
+        "/shared/{token}/media/{media_id}/download": { "get": op("Save the original under its name (a redirect to a signed URL with Content-Disposition: attachment); 403 when the link does not allow downloads", "303") },
         "/shared/{token}/media/{media_id}": { "get": op("One photo or video of the shared album; 404 for anything else", "200") }
     })
 }
@@ -120,6 +121,7 @@ fn paths() -> Value {
             "/uploads/{id}/complete": { "post": op("Complete an upload; the size S3 reports is charged", "201") },
             "/albums/{id}/media": { "get": op("Media of an album, newest taken first (cursor pages)", "200") },
             "/media/{id}": { "get": op("One media item with view URLs, its sha256, and live: {video_url} for a Live Photo or motion photo", "200"), "delete": op("Move to the trash", "204") },
+            "/media/{id}/download": { "get": op("Save the original under its real name: a redirect to a signed URL answered with Content-Disposition: attachment", "303") },
             "/media/{id}/restore": { "post": op("Restore from the trash", "200") },
             "/trash": { "get": op("The user's trash", "200"), "delete": op("Empty the trash; the space is freed by the purge job", "200") },
             "/media/{id}/like": { "put": op("Like (idempotent); returns like_count", "200"), "delete": op("Take a like back (idempotent)", "200") },

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/shared/{token}/password", post(unlock))
         .route("/shared/{token}/media", get(media_page))
         .route("/shared/{token}/media/{media_id}", get(one_media))
+        .route("/shared/{token}/media/{media_id}/download", get(download))
 }
 
 #[derive(Deserialize)]
@@ -220,4 +221,23 @@ async fn one_media(
     let link = opened(&state, &token, &jar).await?;
     let media = state.services.db.shared_media(link.album_id, media_id).await?;
     Ok(axum::Json(shared_view(&state, &link, &media).await?))
+}
+
+/// The original under its real name, when the link allows downloads.
+async fn download(
+    State(state): State<AppState>,
+    Path((token, media_id)): Path<(String, MediaId)>,
+    jar: CookieJar,
+) -> ApiResult<axum::response::Redirect> {
+    let link = opened(&state, &token, &jar).await?;
+    if !link.allow_download {
+        return Err(ApiError::Forbidden("this link lets you look, not download"));
+    }
+    let media = state.services.db.shared_media(link.album_id, media_id).await?;
+    let url = state
+        .services
+        .storage
+        .presign_download(&media.object_key, &media.filename, crate::routes::media::DOWNLOAD_URL_TTL)
+        .await?;
+    Ok(axum::response::Redirect::to(&url))
 }

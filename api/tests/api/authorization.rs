@@ -96,6 +96,7 @@ fn matrix() -> Vec<Row> {
         row("POST", "/api/v1/shared/{token}/password", None, PUBLIC),
         row("GET", "/api/v1/shared/{token}/media", None, PUBLIC),
         row("GET", "/api/v1/shared/{token}/media/{media_id}", None, PUBLIC),
+        row("GET", "/api/v1/shared/{token}/media/{media_id}/download", None, PUBLIC),
         with(row("PATCH", "/api/v1/albums/{id}", Album, "O"), |_| json!({ "title": "Renamed" })),
         fresh(row("DELETE", "/api/v1/albums/{id}", Album, "O")),
         fresh(with(
@@ -116,6 +117,7 @@ fn matrix() -> Vec<Row> {
         fresh(row("POST", "/api/v1/uploads/{id}/complete", Upload, "O")),
         row("GET", "/api/v1/albums/{id}/media", Album, "OCV"),
         row("GET", "/api/v1/media/{id}", Media, "OCV"),
+        row("GET", "/api/v1/media/{id}/download", Media, "OCV"),
         fresh(row("DELETE", "/api/v1/media/{id}", Media, "O")),
         row("POST", "/api/v1/media/{id}/restore", Media, "O"),
         row("PUT", "/api/v1/media/{id}/like", Media, "OCV"),

@@ -1,10 +1,10 @@
 use std::time::Duration;
 
 use picup_worker::jobs::Job;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{TestApp, on_redis, pseudo_random_bytes, sample_photo};
+use crate::helpers::{TestApp, id_of, on_redis, pseudo_random_bytes, sample_photo};
 
 #[tokio::test]
 async fn an_album_lists_newest_first_in_pages_with_stable_urls() {
@@ -121,5 +121,42 @@ async fn emptying_the_trash_deletes_the_files_and_gives_the_space_back() {
     // A second purge finds nothing and gives nothing back twice.
     assert_eq!(Job::PurgeTrash.run(&app.services).await.expect("purge"), 0);
     assert_eq!(app.me(&admin).await["used_bytes"], kept_bytes);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_original_downloads_under_its_real_name_even_in_korean() {
+    let app = TestApp::spawn().await;
+    let owner = app.admin().await;
+    let album = app.album(&owner, "Birthday").await;
+    let bytes = sample_photo();
+    let reservation = app.reserve(&owner, &album, "할머니 생일 \"2019\".jpg", bytes.len(), "image/jpeg").await;
+    assert!(app.put_presigned(&reservation, &bytes).await.status().is_success());
+    let (status, completed) = app.complete(&owner, &reservation, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{completed}");
+    let media = &completed["media"];
+
+    let response = app
+        .request(Method::GET, &format!("/media/{}/download", id_of(media)), Some(&owner.token))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let signed = response.headers()["location"].to_str().expect("ascii").to_owned();
+    let saved = reqwest::get(&signed).await.expect("the signed URL");
+    assert_eq!(saved.status(), StatusCode::OK);
+    let disposition = saved.headers()["content-disposition"].to_str().expect("ascii").to_owned();
+    assert!(disposition.starts_with("attachment;"), "saved, not opened: {disposition}");
+    assert!(disposition.contains("filename*=UTF-8''%ED%95%A0%EB%A8%B8%EB%8B%88%20"), "{disposition}");
+    assert!(disposition.contains("filename=\"___ __ _2019_.jpg\""), "a plain name for old browsers: {disposition}");
+    assert_eq!(saved.bytes().await.expect("bytes").as_ref(), bytes.as_slice(), "the original as uploaded");
+
+    let stranger = app.member(&owner, "stranger@family.test").await;
+    let response = app
+        .request(Method::GET, &format!("/media/{}/download", id_of(media)), Some(&stranger.token))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "not someone else's photo");
     app.stop().await;
 }

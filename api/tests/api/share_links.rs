@@ -84,6 +84,10 @@ async fn a_relative_opens_the_album_with_the_link_and_sees_its_photos_and_nothin
     app.stop().await;
 }
 
+async fn visit_status(app: &TestApp, path: &str) -> StatusCode {
+    app.request(Method::GET, path, None).send().await.expect("sent").status()
+}
+
 #[tokio::test]
 async fn downloads_come_with_the_link_only_when_the_owner_allowed_them() {
     let app = TestApp::spawn().await;
@@ -98,6 +102,12 @@ async fn downloads_come_with_the_link_only_when_the_owner_allowed_them() {
     let bytes = reqwest::get(original).await.expect("get").bytes().await.expect("bytes");
     assert_eq!(bytes.len(), sample_photo().len(), "the original as uploaded");
     assert!(item["filename"].is_string(), "its name, to save it under: {item}");
+    let download = format!("/shared/{}/media/{}/download", token_of(&link), id_of(item));
+    assert_eq!(visit_status(&app, &download).await, StatusCode::SEE_OTHER);
+
+    let look_only = make(&app, &owner, &album, json!({})).await;
+    let download = format!("/shared/{}/media/{}/download", token_of(&look_only), id_of(item));
+    assert_eq!(visit_status(&app, &download).await, StatusCode::FORBIDDEN, "a link to look at only");
     app.stop().await;
 }
 

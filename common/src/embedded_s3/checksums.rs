@@ -98,6 +98,20 @@ macro_rules! passed_on {
                 let mismatch = check_body(&mut req.input.body, req.input.checksum_sha256.as_deref())?;
                 unless_mismatched(mismatch, self.inner.upload_part(req).await)
             }
+            /// S3 answers a signed URL's `response-*` parameters with those headers (a download's
+            /// `Content-Disposition`, a view's `Cache-Control`); s3s-fs keeps only what was stored.
+            async fn get_object(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
+                let disposition = req.input.response_content_disposition.clone();
+                let cache_control = req.input.response_cache_control.clone();
+                let mut response = self.inner.get_object(req).await?;
+                if disposition.is_some() {
+                    response.output.content_disposition = disposition;
+                }
+                if cache_control.is_some() {
+                    response.output.cache_control = cache_control;
+                }
+                Ok(response)
+            }
             $(
                 async fn $operation(&self, req: S3Request<$input>) -> S3Result<S3Response<$output>> {
                     self.inner.$operation(req).await
@@ -113,7 +127,6 @@ passed_on! {
     head_bucket(HeadBucketInput) -> HeadBucketOutput;
     list_buckets(ListBucketsInput) -> ListBucketsOutput;
     get_bucket_location(GetBucketLocationInput) -> GetBucketLocationOutput;
-    get_object(GetObjectInput) -> GetObjectOutput;
     head_object(HeadObjectInput) -> HeadObjectOutput;
     copy_object(CopyObjectInput) -> CopyObjectOutput;
     delete_object(DeleteObjectInput) -> DeleteObjectOutput;
