@@ -12,3 +12,4 @@ pub mod share;
 pub mod sign_in;
 pub mod state;
 pub mod views;
+pub mod zip;

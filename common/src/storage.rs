@@ -456,6 +456,11 @@ impl Storage {
         Ok(bytes.into_bytes().to_vec())
     }
 
+    /// An object's bytes as they arrive, for passing on without holding them.
+    pub async fn reader(&self, key: &str) -> StorageResult<impl tokio::io::AsyncRead + Send + Unpin + use<>> {
+        Ok(self.get_object(key).await?.body.into_async_read())
+    }
+
     /// Streams an object into a file (videos can be far larger than memory should hold).
     pub async fn download_to(&self, key: &str, path: &std::path::Path) -> StorageResult<u64> {
         let output = self.get_object(key).await?;

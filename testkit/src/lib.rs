@@ -362,16 +362,18 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// Waits until the thumbnailer is done with every item of the album (ready or failed).
+    /// Waits until the thumbnailer is done with every item of the album (ready or failed). A
+    /// minute: on two busy cores (the suite's tests run side by side) an iPhone's 24-megapixel
+    /// HEIC and its movie have taken more than 30 s.
     pub async fn settle(&self, user: &User, album: &str) -> Vec<Value> {
-        for _ in 0..300 {
+        for _ in 0..600 {
             let items = self.media_list(user, album).await;
             if items.iter().all(|m| m["status"] != "processing") {
                 return items;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("media still processing after 30 s: {:?}", self.media_list(user, album).await);
+        panic!("media still processing after 60 s: {:?}", self.media_list(user, album).await);
     }
 
     /// What the items occupy in storage, measured the way a user could: the original's size plus

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/media/{id}", get(get_media).delete(delete_media))
         .route("/media/{id}/restore", post(restore_media))
         .route("/media/{id}/download", get(download))
+        .route("/albums/{id}/download", get(download_album))
 }
 
 pub fn media_cursor(cursor: &str) -> ApiResult<MediaCursor> {
@@ -98,4 +99,48 @@ async fn download(
     let (media, _) = state.services.db.media_for_user(id, user.id).await?;
     let url = state.services.storage.presign_download(&media.object_key, &media.filename, DOWNLOAD_URL_TTL).await?;
     Ok(axum::response::Redirect::to(&url))
+}
+
+#[derive(serde::Deserialize)]
+struct ChosenQuery {
+    /// Ids separated by commas; the whole album when absent.
+    ids: Option<String>,
+}
+
+/// The ids a person chose, as they came in a query string.
+pub fn chosen_ids(ids: Option<&str>) -> ApiResult<Option<Vec<MediaId>>> {
+    ids.map(|ids| ids.split(',').filter(|id| !id.is_empty()).map(crate::routes::parse_id).collect()).transpose()
+}
+
+/// The answer of an album's ZIP: saved as "TITLE.zip".
+pub fn zip_response(title: &str, body: axum::body::Body) -> axum::response::Response {
+    use axum::http::header;
+    let name: String = title.chars().map(|c| if c.is_alphanumeric() || " -_".contains(c) { c } else { '_' }).collect();
+    let ascii: String = name.chars().map(|c| if c.is_ascii() { c } else { '_' }).collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    axum::response::Response::builder()
+        .header(header::CONTENT_TYPE, "application/zip")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{ascii}.zip\"; filename*=UTF-8''{encoded}.zip"),
+        )
+        .body(body)
+        .unwrap_or_default()
+}
+
+/// The album (or the chosen photos in it) as one ZIP, streamed.
+async fn download_album(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(album_id): Path<AlbumId>,
+    Query(query): Query<ChosenQuery>,
+) -> ApiResult<axum::response::Response> {
+    let access = state.services.db.album_access(album_id, user.id).await?;
+    let only = chosen_ids(query.ids.as_deref())?;
+    let media = state.services.db.album_originals(album_id, only.as_deref()).await?;
+    tracing::info!(user_id = %user.id, %album_id, items = media.len(), "album downloaded as a ZIP");
+    Ok(zip_response(&access.album.title, crate::zip::stream(state.services.clone(), media)))
 }

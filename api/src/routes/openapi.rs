@@ -85,14 +85,18 @@ fn sign_in_paths() -> Value {
     })
 }
 
-/// Share links (#20), apart for the same reason.
+/// The grandparents' album (#20): share links, on this day, downloads; apart for the same reason.
 fn sharing_paths() -> Value {
     json!({
+        "/memories": { "get": op("On this day: photos taken on today's month and day (?on=YYYY-MM-DD, ?offset_minutes east of UTC) in earlier years, from albums you may see, grouped by year: {items: [{year, years_ago, media}]}", "200") },
+        "/albums/{id}/download": { "get": op("The album (or ?ids=a,b,c of it) as one ZIP, streamed: the originals under unique names, dated when taken", "200") },
+        "/media/{id}/download": { "get": op("Save the original under its real name: a redirect to a signed URL answered with Content-Disposition: attachment", "303") },
         "/albums/{id}/links": { "post": with_body(op("Make a share link that opens the album read-only without an account (owner): {id, url, expires_at}", "201"), "ShareLink"), "get": op("The album's share links with their status (owner)", "200") },
         "/links/{id}": { "delete": op("Stop a share link: it answers 410 from now on (owner)", "204") },
         "/shared/{token}": { "get": op("What a share link opens: {album: {title}, allow_download, expires_at}; 401 password_required; 410 when stopped or expired", "200") },
         "/shared/{token}/password": { "post": with_body(op("Give a share link's password: sets this browser's grant cookie; 401 wrong_password, then slowed down (429)", "204"), "SharePassword") },
         "/shared/{token}/media": { "get": op("The shared album's ready photos and videos, newest taken first (cursor pages): no uploader, likes or comments; the original only when downloads are allowed", "200") },
+        "/shared/{token}/download": { "get": op("The shared album (or ?ids= of it) as one ZIP, when the link allows downloads (403 otherwise)", "200") },
         "/shared/{token}/media/{media_id}/download": { "get": op("Save the original under its name (a redirect to a signed URL with Content-Disposition: attachment); 403 when the link does not allow downloads", "303") },
         "/shared/{token}/media/{media_id}": { "get": op("One photo or video of the shared album; 404 for anything else", "200") }
     })
@@ -112,7 +116,6 @@ fn paths() -> Value {
             "/invites": { "post": op("Make an invite link, optionally into an album as viewer or contributor", "201") },
             "/albums": { "post": with_body(op("Create an album", "201"), "AlbumTitle"), "get": op("Albums the user owns or was shared (cursor pages)", "200") },
             "/albums/{id}": { "get": op("One album", "200"), "patch": with_body(op("Rename an album (owner)", "200"), "AlbumTitle"), "delete": op("Delete an album; its media go to the trash (owner)", "204") },
-            "/memories": { "get": op("On this day: photos taken on today's month and day (?on=YYYY-MM-DD, ?offset_minutes east of UTC) in earlier years, from albums you may see, grouped by year: {items: [{year, years_ago, media}]}", "200") },
             "/albums/{id}/members": { "post": with_body(op("Share an album with a member as viewer or contributor (owner)", "204"), "Member") },
             "/albums/{id}/uploads": { "post": also(with_body(op("Reserve quota and get a presigned PUT (with the sha256 as a signed x-amz-checksum-sha256 header) or multipart parts (with URLs, or, when sha256 is given, URLs asked for part by part); 413 quota_exceeded", "201"), "Reserve"), "200", "The file (by its sha256) is in the family already: {duplicate: true, media}; nothing reserved") },
             "/uploads": { "get": op("The caller's unfinished uploads, newest first, each as GET /uploads/{id} answers (cursor pages)", "200") },
@@ -121,7 +124,6 @@ fn paths() -> Value {
             "/uploads/{id}/complete": { "post": op("Complete an upload; the size S3 reports is charged", "201") },
             "/albums/{id}/media": { "get": op("Media of an album, newest taken first (cursor pages)", "200") },
             "/media/{id}": { "get": op("One media item with view URLs, its sha256, and live: {video_url} for a Live Photo or motion photo", "200"), "delete": op("Move to the trash", "204") },
-            "/media/{id}/download": { "get": op("Save the original under its real name: a redirect to a signed URL answered with Content-Disposition: attachment", "303") },
             "/media/{id}/restore": { "post": op("Restore from the trash", "200") },
             "/trash": { "get": op("The user's trash", "200"), "delete": op("Empty the trash; the space is freed by the purge job", "200") },
             "/media/{id}/like": { "put": op("Like (idempotent); returns like_count", "200"), "delete": op("Take a like back (idempotent)", "200") },

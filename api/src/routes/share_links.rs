@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/shared/{token}/media", get(media_page))
         .route("/shared/{token}/media/{media_id}", get(one_media))
         .route("/shared/{token}/media/{media_id}/download", get(download))
+        .route("/shared/{token}/download", get(download_album))
 }
 
 #[derive(Deserialize)]
@@ -240,4 +241,25 @@ async fn download(
         .presign_download(&media.object_key, &media.filename, crate::routes::media::DOWNLOAD_URL_TTL)
         .await?;
     Ok(axum::response::Redirect::to(&url))
+}
+
+#[derive(Deserialize)]
+struct ChosenQuery {
+    ids: Option<String>,
+}
+
+/// The shared album (or the chosen photos in it) as one ZIP, when the link allows downloads.
+async fn download_album(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<ChosenQuery>,
+    jar: CookieJar,
+) -> ApiResult<axum::response::Response> {
+    let link = opened(&state, &token, &jar).await?;
+    if !link.allow_download {
+        return Err(ApiError::Forbidden("this link lets you look, not download"));
+    }
+    let only = crate::routes::media::chosen_ids(query.ids.as_deref())?;
+    let media = state.services.db.album_originals(link.album_id, only.as_deref()).await?;
+    Ok(crate::routes::media::zip_response(&link.album_title, crate::zip::stream(state.services.clone(), media)))
 }

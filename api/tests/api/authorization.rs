@@ -97,6 +97,7 @@ fn matrix() -> Vec<Row> {
         row("GET", "/api/v1/shared/{token}/media", None, PUBLIC),
         row("GET", "/api/v1/shared/{token}/media/{media_id}", None, PUBLIC),
         row("GET", "/api/v1/shared/{token}/media/{media_id}/download", None, PUBLIC),
+        row("GET", "/api/v1/shared/{token}/download", None, PUBLIC),
         with(row("PATCH", "/api/v1/albums/{id}", Album, "O"), |_| json!({ "title": "Renamed" })),
         fresh(row("DELETE", "/api/v1/albums/{id}", Album, "O")),
         fresh(with(
@@ -118,6 +119,7 @@ fn matrix() -> Vec<Row> {
         row("GET", "/api/v1/albums/{id}/media", Album, "OCV"),
         row("GET", "/api/v1/media/{id}", Media, "OCV"),
         row("GET", "/api/v1/media/{id}/download", Media, "OCV"),
+        row("GET", "/api/v1/albums/{id}/download", Album, "OCV"),
         fresh(row("DELETE", "/api/v1/media/{id}", Media, "O")),
         row("POST", "/api/v1/media/{id}/restore", Media, "O"),
         row("PUT", "/api/v1/media/{id}/like", Media, "OCV"),

@@ -160,3 +160,90 @@ async fn an_original_downloads_under_its_real_name_even_in_korean() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND, "not someone else's photo");
     app.stop().await;
 }
+
+/// The entries of a ZIP as an independent reader sees them (Python's `zipfile`, which checks each
+/// entry's CRC): (name, bytes, taken date and time as the ZIP says).
+async fn unzip(bytes: Vec<u8>) -> Vec<(String, Vec<u8>, (i32, u32, u32, u32, u32))> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("album.zip");
+    std::fs::write(&path, bytes).expect("write");
+    const READ: &str = "import json, sys, zipfile\n\
+        z = zipfile.ZipFile(sys.argv[1])\n\
+        assert z.testzip() is None\n\
+        print(json.dumps([[i.filename, z.read(i).hex(), list(i.date_time[:5])] for i in z.infolist()]))";
+    let output = std::process::Command::new("python3").arg("-c").arg(READ).arg(&path).output().expect("python3");
+    assert!(output.status.success(), "not a valid ZIP: {}", String::from_utf8_lossy(&output.stderr));
+    let entries: Vec<(String, String, Vec<u32>)> = serde_json::from_slice(&output.stdout).expect("json");
+    entries
+        .into_iter()
+        .map(|(name, hex, when)| {
+            let bytes =
+                (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex")).collect();
+            (name, bytes, (i32::try_from(when[0]).expect("year"), when[1], when[2], when[3], when[4]))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_album_downloads_as_one_zip_with_unique_names_and_the_dates_taken() {
+    let app = TestApp::spawn().await;
+    let owner = app.admin().await;
+    let album = app.album(&owner, "Summer 2019").await;
+    let photo = sample_photo();
+    let video = crate::helpers::sample_video();
+    let mut ids = Vec::new();
+    for (bytes, content_type) in [(&photo, "image/jpeg"), (&video, "video/mp4")] {
+        let reservation = app.reserve(&owner, &album, "IMG_1.jpg", bytes.len(), content_type).await;
+        assert!(app.put_presigned(&reservation, bytes).await.status().is_success());
+        let (status, completed) = app.complete(&owner, &reservation, None).await;
+        assert_eq!(status, StatusCode::CREATED, "{completed}");
+        ids.push(id_of(&completed["media"]));
+    }
+    app.settle(&owner, &album).await;
+    // 2019-07-14 09:30 and 2019-07-15 18:05, UTC.
+    app.execute_sql(&format!("UPDATE media SET taken_at = 1563096600000 WHERE id = {}", ids[0])).await;
+    app.execute_sql(&format!("UPDATE media SET taken_at = 1563213900000 WHERE id = {}", ids[1])).await;
+
+    let viewer = app.member(&owner, "viewer@family.test").await;
+    let (status, _) = app
+        .post(
+            &format!("/albums/{album}/members"),
+            &owner.token,
+            json!({ "email": "viewer@family.test", "role": "viewer" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let response = app
+        .request(Method::GET, &format!("/albums/{album}/download"), Some(&viewer.token))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/zip");
+    let disposition = response.headers()["content-disposition"].to_str().expect("ascii").to_owned();
+    assert!(disposition.contains("filename=\"Summer 2019.zip\""), "{disposition}");
+    let entries = unzip(response.bytes().await.expect("body").to_vec()).await;
+    let names: Vec<&str> = entries.iter().map(|(name, _, _)| name.as_str()).collect();
+    assert_eq!(names, ["IMG_1.jpg", "IMG_1 (2).jpg"], "oldest first, no name twice");
+    assert_eq!(entries[0].1, photo, "the originals, byte for byte");
+    assert_eq!(entries[1].1, video);
+    assert_eq!(entries[0].2, (2019, 7, 14, 9, 30), "dated when taken");
+    assert_eq!(entries[1].2, (2019, 7, 15, 18, 5));
+
+    // A choice of photos; and nobody outside the album gets any.
+    let response = app
+        .request(Method::GET, &format!("/albums/{album}/download?ids={}", ids[1]), Some(&owner.token))
+        .send()
+        .await
+        .expect("download");
+    let chosen = unzip(response.bytes().await.expect("body").to_vec()).await;
+    assert_eq!(chosen.iter().map(|(name, _, _)| name.as_str()).collect::<Vec<_>>(), ["IMG_1.jpg"]);
+    let stranger = app.member(&owner, "stranger@family.test").await;
+    let response = app
+        .request(Method::GET, &format!("/albums/{album}/download"), Some(&stranger.token))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}

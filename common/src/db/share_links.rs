@@ -151,6 +151,20 @@ impl Db {
         Ok(sqlx::query_as(sql).bind(album_id).bind(after.taken_at).bind(after.id).fetch_all(self.pool()).await?)
     }
 
+    /// Every ready photo and video of an album (or those of `only` in it), oldest taken first: what
+    /// its ZIP holds.
+    pub async fn album_originals(&self, album_id: AlbumId, only: Option<&[MediaId]>) -> DbResult<Vec<Media>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {MEDIA_COLUMNS} FROM media m WHERE m.album_id = $1 AND m.deleted_at IS NULL \
+             AND m.live_photo_of IS NULL AND m.status = 'ready' ORDER BY m.taken_at, m.id"
+        ));
+        let media: Vec<Media> = sqlx::query_as(sql).bind(album_id).fetch_all(self.pool()).await?;
+        Ok(match only {
+            Some(ids) => media.into_iter().filter(|m| ids.contains(&m.id)).collect(),
+            None => media,
+        })
+    }
+
     /// One ready item of the album a link opens; `NotFound` for anything else.
     pub async fn shared_media(&self, album_id: AlbumId, id: MediaId) -> DbResult<Media> {
         let sql = sqlx::AssertSqlSafe(format!(
