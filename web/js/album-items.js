@@ -25,7 +25,8 @@ export class AlbumItems {
   #onPolled;
   /** Loads and refreshes run one at a time, in the order asked. */
   #queue = Promise.resolve();
-  #loadWaiting = false;
+  /** The page being loaded, or null. */
+  #loading = null;
   #refreshWaiting = null;
   #poll = { timer: null, delay: FIRST_POLL_MS, processing: new Set() };
 
@@ -40,11 +41,14 @@ export class AlbumItems {
     this.#onPolled = onPolled || (() => {});
   }
 
-  /** The next page, unless one is being loaded already or everything is loaded. */
+  /**
+   * The next page, unless everything is loaded; while a page is being loaded, that same load
+   * (so whoever waits for it sees its page).
+   */
   loadMore() {
-    if (this.#loadWaiting || this.cursor === undefined) return Promise.resolve();
-    this.#loadWaiting = true;
-    return this.#exclusive(async () => {
+    if (this.#loading) return this.#loading;
+    if (this.cursor === undefined) return Promise.resolve();
+    this.#loading = this.#exclusive(async () => {
       try {
         if (this.cursor === undefined) return;
         const page = await this.#fetch(this.cursor, PAGE_SIZE);
@@ -53,9 +57,10 @@ export class AlbumItems {
         this.cursor = page.next_cursor || undefined;
         this.#changed();
       } finally {
-        this.#loadWaiting = false;
+        this.#loading = null;
       }
     });
+    return this.#loading;
   }
 
   /** Fetches again what is loaded (to the end, when the end was reached) and keeps the cursor. */

@@ -1,11 +1,12 @@
 // The family web album: sign in (password, passkey or another account such as Google) or join,
 // albums, an album's photos with a viewer, uploads, sharing, the trash, devices, passkeys and
-// linked accounts, and the admin's sign-in links. Plain DOM, hash routes (#/albums, #/album/ID,
-// #/trash, #/devices, #/family, #/link/TOKEN, #/welcome, #/oidc-error/CODE).
+// linked accounts, the admin's sign-in links, and settings. Plain DOM, hash routes (#/albums,
+// #/album/ID, #/album/ID/photo/MEDIA?comments, #/news, #/search, #/settings, #/trash, #/devices,
+// #/family, #/link/TOKEN, #/welcome, #/oidc-error/CODE).
 
 import { api } from './api.js';
-import { ask, confirmAction, el, explain, page, thumbhashBackground, toast } from './dom.js';
-import { bytes, currentLanguage, date, placeText, setLanguage, t } from './i18n.js';
+import { ask, confirmAction, el, explain, fieldProblems, icon, moreMenu, page, thumbhashBackground, toast } from './dom.js';
+import { bytes, currentLanguage, date, placeText, setLanguage, t, takenText } from './i18n.js';
 import { contentTypeOf, sha256Of, uploadFile } from './upload.js';
 import { openViewer } from './viewer.js';
 import { showNews, showSearch, startBell } from './activity.js';
@@ -31,23 +32,37 @@ const state = {
 
 // ---------- session ----------
 
+/** What only a signed-in person sees around the page: menus, search, the bell, storage. */
+const SIGNED_IN_ONLY = ['nav', 'storage', 'signout', 'search', 'bell', 'settings-link', 'tabs'];
+
 async function refreshMe() {
   const me = await api('GET', '/me');
   state.me = me;
   const bar = document.getElementById('storage-bar');
   bar.max = Math.max(me.quota_bytes, 1);
   bar.value = me.used_bytes + me.reserved_bytes;
-  document.getElementById('storage-text').textContent = t('storage', { used: bytes(me.used_bytes), total: bytes(me.quota_bytes) });
-  for (const id of ['nav', 'storage', 'signout', 'search', 'bell']) document.getElementById(id).hidden = false;
+  document.getElementById('storage-text').textContent = storageText(me);
+  for (const id of SIGNED_IN_ONLY) document.getElementById(id).hidden = false;
+  document.body.classList.add('signed-in');
   document.getElementById('nav-family').hidden = !me.is_admin;
   if (!state.stopBell) state.stopBell = startBell(document.getElementById('bell'));
   return me;
 }
 
+function storageText(me) {
+  return t('storage', { used: bytes(me.used_bytes), total: bytes(me.quota_bytes) });
+}
+
 function signedOut() {
   state.me = null;
-  for (const id of ['nav', 'storage', 'signout', 'search', 'bell']) document.getElementById(id).hidden = true;
+  for (const id of SIGNED_IN_ONLY) document.getElementById(id).hidden = true;
+  document.body.classList.remove('signed-in');
   if (state.stopBell) { state.stopBell(); state.stopBell = null; }
+}
+
+/** Signed in from the invite page: the invite is taken off the address (and the history). */
+function forgetInvite(hash = '#/albums') {
+  history.replaceState(null, '', `${location.pathname}${hash}`);
 }
 
 /** What the server offers besides a password; asked once (again after a failure). */
@@ -78,13 +93,13 @@ function providerLinks(providers, textKey, invite) {
   }));
 }
 
-async function showSignIn(message) {
+async function showSignIn(message, { email = '' } = {}) {
   signedOut();
   const passkeys = await passkeysHere();
   const { providers } = await signInMethods();
   const signedIn = async () => {
+    forgetInvite();
     await refreshMe();
-    location.hash = '#/albums';
     route();
   };
   // A passkey's trouble is said under its button, where she is looking.
@@ -111,53 +126,112 @@ async function showSignIn(message) {
       await api('POST', '/auth/login', values);
       await signedIn();
     } catch (err) {
-      error.textContent = err.code === 'invalid_credentials' ? t('wrongLogin') : explain(err);
+      error.textContent = explain(err);
     }
   } },
   passkeys || providers.length ? el('div', { class: 'quick-sign-in' },
     passkeys ? [passkeyButton, el('p', { class: 'hint', text: t('passkeySignInHint') }), passkeyError] : null,
     providerLinks(providers, 'signInWith')) : null,
   passkeys || providers.length ? el('p', { class: 'or', text: t('orWithPassword') }) : null,
-  el('label', {}, t('email'), el('input', { name: 'email', type: 'email', autocomplete: 'username', required: true })),
+  el('label', {}, t('email'), el('input', { name: 'email', type: 'email', autocomplete: 'username', required: true, value: email || null })),
   el('label', {}, t('password'), el('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
   error,
   el('button', { type: 'submit', class: 'big', text: t('signIn') }),
   el('button', { type: 'button', class: 'quiet', text: t('newHere'), onclick: () => showRegister(null) }));
   page(t('welcome'), form);
+  if (email) form.querySelector('input[name=password]').focus();
 }
 
+/**
+ * The join page (with an invite) or the first account. The password's rule is written under its
+ * field, with a box that shows what was typed; what the server refuses is said in her language,
+ * with the way on: an email that has an account already, or an invite already used, leads to
+ * signing in (which takes the invite off the address).
+ */
 async function showRegister(invite) {
   signedOut();
   // Joining with an invite can also be done with an account the person already has (Google…).
   const providers = invite ? (await signInMethods()).providers : [];
   const error = el('p', { class: 'error', role: 'alert' });
+  const next = el('div', { class: 'actions', hidden: true });
+  const password = el('input', { id: 'join-password', name: 'password', type: 'password', autocomplete: 'new-password', minlength: 8, maxlength: 256,
+    required: true, 'aria-describedby': 'join-password-rule' });
+  const show = el('input', { type: 'checkbox', onchange: () => { password.type = show.checked ? 'text' : 'password'; } });
+  const toSignIn = (email) => el('button', { type: 'button', class: 'big wide', text: t('signInInstead'), onclick: () => {
+    forgetInvite('');
+    showSignIn(null, { email });
+  } });
   const form = el('form', { class: 'card', onsubmit: async (event) => {
     event.preventDefault();
     const values = Object.fromEntries(new FormData(form));
+    error.textContent = '';
+    next.hidden = true;
     try {
       await api('POST', '/auth/register', { ...values, invite: invite || undefined });
+    } catch (err) {
+      if (err.code === 'email_taken' || err.code === 'forbidden') {
+        error.textContent = err.code === 'email_taken' ? t('emailTaken') : invite ? t('inviteUsed') : t('inviteNeeded');
+        next.replaceChildren(toSignIn(values.email));
+        next.hidden = false;
+      } else {
+        error.textContent = err.code === 'validation_failed'
+          ? fieldProblems(err, { password: () => (values.password.length > 256 ? t('passwordTooLong') : t('passwordTooShort')) }).join(' ')
+          : explain(err);
+      }
+      return;
+    }
+    try {
       await api('POST', '/auth/login', { email: values.email, password: values.password });
-      history.replaceState(null, '', '/#/albums');
+      forgetInvite();
       await refreshMe();
       route();
-    } catch (err) {
-      const fields = Object.values(err.fields || {}).flat();
-      error.textContent = fields.length ? fields.join(' ') : explain(err);
-    }
+    } catch (err) { error.textContent = explain(err); }
   } },
   providers.length ? el('div', { class: 'quick-sign-in' },
     el('p', { class: 'lead', text: t('joinInvited') }), providerLinks(providers, 'joinWith', invite)) : null,
   el('p', { class: providers.length ? 'or' : 'hint', text: providers.length ? t('orJoinWithPassword') : invite ? t('joinHint') : t('firstAccountHint') }),
-  el('label', {}, t('name'), el('input', { name: 'display_name', autocomplete: 'name', required: true })),
+  el('label', {}, t('name'), el('input', { name: 'display_name', autocomplete: 'name', required: true, maxlength: 100 })),
   el('label', {}, t('email'), el('input', { name: 'email', type: 'email', autocomplete: 'username', required: true })),
-  el('label', {}, t('password'), el('input', { name: 'password', type: 'password', autocomplete: 'new-password', minlength: 8, required: true })),
+  el('label', {}, t('password'), password),
+  el('p', { id: 'join-password-rule', class: 'hint rule', text: t('passwordRule') }),
+  el('label', { class: 'check' }, show, t('showPassword')),
   error,
+  next,
   el('button', { type: 'submit', class: 'big', text: t('createAccount') }),
-  el('button', { type: 'button', class: 'quiet', text: t('haveAccount'), onclick: () => showSignIn() }));
+  el('button', { type: 'button', class: 'quiet', text: t('haveAccount'), onclick: () => {
+    forgetInvite('');
+    showSignIn();
+  } }));
   page(invite ? t('join') : t('firstAccount'), form);
 }
 
 // ---------- albums ----------
+
+const PEOPLE_ICON = ['M17 21v-2a4 4 0 0 0-4-4H5a4 4 0 0 0-4 4v2', 'M9 3a4 4 0 1 0 0 8 4 4 0 0 0 0-8z', 'M23 21v-2a4 4 0 0 0-3-3.87', 'M16 3.13a4 4 0 0 1 0 7.75'];
+const LOCK_ICON = ['M5 11h14v10H5z', 'M8 11V7a4 4 0 0 1 8 0v4'];
+const PERSON_ICON = ['M20 21v-2a4 4 0 0 0-4-4H8a4 4 0 0 0-4 4v2', 'M12 3a4 4 0 1 0 0 8 4 4 0 0 0 0-8z'];
+
+/**
+ * Who sees an album and what she may do in it, in a few words with a picture: an album shared
+ * with her (she may look, or look and add), or one of her own. Whether her own album is shared
+ * needs the api's `member_count` (the people besides her who see it); without it, it is "Your album".
+ */
+function albumSharing(album) {
+  if (album.role !== 'owner') {
+    return { kind: 'shared', icon: PEOPLE_ICON, text: album.role === 'contributor' ? t('sharedCanAdd') : t('sharedCanLook') };
+  }
+  if (typeof album.member_count === 'number') {
+    return album.member_count > 0
+      ? { kind: 'shared', icon: PEOPLE_ICON, text: t('sharedWithPeople', { n: album.member_count }) }
+      : { kind: 'private', icon: LOCK_ICON, text: t('onlyYou') };
+  }
+  return { kind: 'own', icon: PERSON_ICON, text: t('yourAlbum') };
+}
+
+function sharingLine(album, tag = 'span') {
+  const sharing = albumSharing(album);
+  return el(tag, { class: `sharing ${sharing.kind}` }, icon(...sharing.icon), el('span', { text: sharing.text }));
+}
 
 async function showAlbums() {
   const { items } = await api('GET', '/albums?limit=200');
@@ -165,24 +239,30 @@ async function showAlbums() {
   for (const album of items) {
     const cover = el('div', { class: 'tile', 'aria-hidden': 'true' });
     if (album.cover_url) cover.append(el('img', { src: album.cover_url, alt: '' }));
-    else cover.textContent = '🖼';
+    else cover.append(icon('M3 5h18v14H3z', 'M3 16l5-5 5 5', 'M14 14l2-2 5 5'));
     list.append(el('li', {}, el('a', { class: 'album-card', href: `#/album/${album.id}` },
-      cover, el('strong', { text: album.title }), el('span', { class: 'hint', text: t('items', { n: album.media_count }) }))));
+      cover, el('strong', { text: album.title }), el('span', { class: 'hint', text: t(album.media_count === 1 ? 'oneItem' : 'items', { n: album.media_count }) }),
+      sharingLine(album))));
   }
   const create = el('button', { class: 'big', text: `＋ ${t('newAlbum')}`, onclick: async () => {
-    const values = await ask(t('newAlbum'), [el('label', {}, t('albumTitle'), el('input', { name: 'title', required: true, maxlength: 200 }))], t('create'));
+    const values = await ask(t('newAlbum'), [el('label', {}, t('albumTitle'), el('input', { name: 'title', required: true, maxlength: 200 }))],
+      t('create'), { hint: t('newAlbumHint') });
     if (!values) return;
     try {
       const album = await api('POST', '/albums', values);
       location.hash = `#/album/${album.id}`;
     } catch (err) { toast(explain(err)); }
   } });
-  page(t('albums'), el('div', { class: 'actions' }, create), items.length ? list : el('p', { text: t('noAlbums') }));
+  page(t('albums'), el('div', { class: 'head-tools' }, create), items.length ? list : el('p', { text: t('noAlbums') }));
 }
 
 // ---------- one album ----------
 
-async function showAlbum(albumId) {
+/**
+ * An album's photos. `show.open` opens the viewer at that photo (from a notification), with its
+ * comments when `show.comments`, even when it is not on the pages loaded.
+ */
+async function showAlbum(albumId, show = {}) {
   const album = await api('GET', `/albums/${albumId}`);
   const grid = el('ul', { class: 'grid', 'aria-label': album.title });
   const empty = el('p', { text: t('emptyAlbum'), hidden: true });
@@ -194,10 +274,14 @@ async function showAlbum(albumId) {
   });
   /** The tile shown for each item id, and what it was made from. */
   let tiles = new Map();
+  const refresh = () => list.refresh().catch((err) => toast(explain(err)));
+  // Only what she may do is offered: the uploader and the album's owner may delete a photo.
+  const canDelete = (item) => album.role === 'owner' || item.owner_id === state.me.id;
 
-  const open = (item) => {
+  const open = (item, comments = false) => {
     const index = list.items.findIndex((other) => other.id === item.id);
-    openViewer(list.items, index, () => list.refresh().catch((err) => toast(explain(err))));
+    const items = index >= 0 ? list.items : [...list.items, item];
+    openViewer(items, index >= 0 ? index : items.length - 1, { onChange: refresh, canDelete, comments });
   };
 
   const tileFor = (item) => {
@@ -208,7 +292,7 @@ async function showAlbum(albumId) {
       return el('li', {}, el('div', { class: 'tile failed', role: 'img', 'aria-label': `${item.filename}: ${t('failed')}` },
         el('span', { text: `${t('failed')}: ${item.failure_reason || ''}` })));
     }
-    const button = el('button', { class: 'tile', 'aria-label': `${item.filename}, ${t('takenOn', { date: date(item.taken_at) })}`, onclick: () => open(item) },
+    const button = el('button', { class: 'tile', 'aria-label': `${item.filename}, ${takenText(item)}`, onclick: () => open(item) },
       el('img', { src: item.urls.thumbnail, alt: '', loading: 'lazy' }),
       item.kind === 'video' ? el('span', { class: 'badge', text: '▶' }) : null,
       item.live ? el('span', { class: 'badge live', text: t('live') }) : null);
@@ -218,7 +302,7 @@ async function showAlbum(albumId) {
 
   // What a tile shows; a tile whose item still looks the same is kept (its image stays loaded).
   // The urls are left out: they are signed afresh on every fetch.
-  const looks = (item) => JSON.stringify([item.status, item.kind, item.filename, item.taken_at,
+  const looks = (item) => JSON.stringify([item.status, item.kind, item.filename, item.taken_at, item.taken_at_known,
     item.failure_reason, item.thumbhash, Boolean(item.urls.thumbnail), Boolean(item.live)]);
 
   // Patches the grid in place: tiles that stay are not touched, so the scroll position and focus stay.
@@ -239,28 +323,63 @@ async function showAlbum(albumId) {
     empty.hidden = items.length > 0;
   };
 
+  // The next page when the end of the grid comes into view, and at once while a page does not
+  // fill the screen (a phone shows more of a page now; the observer says only when it changes).
+  let filling = false;
+  const fill = async () => {
+    if (filling) return;
+    filling = true;
+    try {
+      for (let round = 0; round < 50; round += 1) {
+        await list.loadMore();
+        if (!grid.isConnected || list.cursor === undefined || sentinel.getBoundingClientRect().top >= window.innerHeight) break;
+      }
+    } finally {
+      filling = false;
+    }
+  };
   new IntersectionObserver((entries) => {
-    if (entries.some((entry) => entry.isIntersecting)) list.loadMore().catch((err) => toast(explain(err)));
+    if (entries.some((entry) => entry.isIntersecting)) fill().catch((err) => toast(explain(err)));
   }).observe(sentinel);
 
   const owner = album.role === 'owner';
   const canAdd = album.role !== 'viewer';
-  const uploads = uploadPanel(albumId, () => list.refresh().catch((err) => toast(explain(err))));
-  const actions = el('div', { class: 'actions' },
-    canAdd ? uploads.button : null,
-    owner ? el('button', { class: 'quiet', text: t('share'), onclick: () => shareAlbum(album) }) : null,
-    owner ? el('button', { class: 'quiet', text: t('rename'), onclick: async () => {
-      const values = await ask(t('rename'), [el('label', {}, t('albumTitle'), el('input', { name: 'title', value: album.title, required: true, maxlength: 200 }))], t('save'));
-      if (values) { await api('PATCH', `/albums/${albumId}`, values).catch((err) => toast(explain(err))); showAlbum(albumId); }
-    } }) : null,
-    owner ? el('button', { class: 'quiet', text: t('delete'), onclick: async () => {
-      if (await confirmAction(t('confirmDeleteAlbum', { title: album.title }), t('delete'))) {
-        await api('DELETE', `/albums/${albumId}`);
-        location.hash = '#/albums';
-      }
-    } }) : null);
-  page(album.title, actions, canAdd ? uploads.panel : null, empty, grid, sentinel);
+  const uploads = canAdd ? uploadPanel(albumId, refresh) : null;
+  const tools = owner ? el('div', { class: 'head-tools' },
+    el('button', { class: 'quiet', text: t('share'), onclick: () => shareAlbum(album) }),
+    moreMenu([
+      el('button', { type: 'button', class: 'quiet', text: t('rename'), onclick: async () => {
+        const values = await ask(t('rename'), [el('label', {}, t('albumTitle'), el('input', { name: 'title', value: album.title, required: true, maxlength: 200 }))], t('save'));
+        if (!values) return;
+        try {
+          await api('PATCH', `/albums/${albumId}`, values);
+          showAlbum(albumId);
+        } catch (err) { toast(explain(err)); }
+      } }),
+      el('button', { type: 'button', class: 'quiet danger-text', text: t('deleteAlbum'), onclick: async () => {
+        if (!(await confirmAction(t('confirmDeleteAlbum', { title: album.title }), t('deleteAlbum'), { danger: true }))) return;
+        try {
+          await api('DELETE', `/albums/${albumId}`);
+          location.hash = '#/albums';
+        } catch (err) { toast(explain(err)); }
+      } }),
+    ], { className: 'album-more' })) : null;
+  // Who sees it; someone who may only look is told so (why there is no Add button) and what to do.
+  const about = canAdd ? el('div', { class: 'album-about' }, sharingLine(album, 'p'))
+    : el('div', { class: 'album-about viewer-note' }, sharingLine(album, 'p'), el('p', { text: t('viewerCannotAdd') }));
+  page(album.title, tools, about, uploads ? el('div', { class: 'actions add-row' }, uploads.button) : null,
+    uploads ? uploads.panel : null, empty, grid, sentinel);
+  document.getElementById('main').classList.add('album-page');
   await list.loadMore();
+  if (show.open) {
+    // Not on the first page: the photo alone (GET /media/{id}), without waiting for the pages before it.
+    const known = list.items.find((item) => item.id === show.open);
+    try {
+      const item = known || await api('GET', `/media/${show.open}`);
+      if (item.album_id === albumId && item.status === 'ready' && grid.isConnected) open(item, show.comments);
+    } catch (err) { toast(explain(err)); }
+  }
+  await fill();
 }
 
 /**
@@ -294,18 +413,43 @@ document.addEventListener('visibilitychange', () => {
 function uploadPanel(albumId, onUploaded) {
   const input = el('input', { type: 'file', multiple: true, accept: 'image/*,video/*,.heic,.heif', class: 'visually-hidden', tabindex: '-1', 'aria-hidden': 'true' });
   const list = el('ul', { class: 'uploads', 'aria-live': 'polite' });
-  const total = el('progress', { max: 1, value: 0, 'aria-label': 'total' });
+  const total = el('progress', { max: 1, value: 0, 'aria-label': t('uploadTotal') });
   const totalText = el('span');
   const totals = el('div', { class: 'total', hidden: true }, totalText, total);
-  const drop = el('div', { class: 'drop' }, el('p', { class: 'hint', text: t('dropHere') }), totals, list);
-  const progress = { bytes: 0, sent: new Map(), count: 0, done: 0 };
+  // The words about dropping files are for a computer's mouse; a phone has the big button.
+  const drop = el('div', { class: 'drop' }, el('p', { class: 'hint drop-hint', text: t('dropHere') }), totals, list);
+  const progress = { bytes: 0, sent: new Map(), count: 0, done: 0, active: 0 };
+  let tidying = null;
 
   const refreshTotal = () => {
     const sent = [...progress.sent.values()].reduce((a, b) => a + b, 0);
     total.max = Math.max(progress.bytes, 1);
     total.value = sent;
-    totalText.textContent = t('uploading', { done: progress.done, count: progress.count });
+    totalText.textContent = progress.active > 0
+      ? t('uploading', { done: progress.done, count: progress.count })
+      : t('uploadsFinished', { done: progress.done, count: progress.count });
     totals.hidden = progress.count === 0;
+  };
+
+  /**
+   * When the last upload of a batch has ended, what went well is taken away after a few seconds
+   * (so the photos are not pushed down for ever); a failure stays, with its "Try again", and a
+   * file the family had already stays a little longer, to be read.
+   */
+  const tidyLater = () => {
+    clearTimeout(tidying);
+    if (progress.active > 0) return;
+    tidying = setTimeout(() => {
+      if (progress.active > 0) return;
+      for (const row of list.querySelectorAll('li[data-state=done]')) row.remove();
+      if (!list.querySelector('li[data-state=failed]')) {
+        Object.assign(progress, { bytes: 0, sent: new Map(), count: 0, done: 0 });
+        refreshTotal();
+      }
+      setTimeout(() => {
+        if (progress.active === 0) for (const row of list.querySelectorAll('li[data-state=duplicate]')) row.remove();
+      }, 8000);
+    }, 4000);
   };
 
   const start = async (files) => {
@@ -328,12 +472,14 @@ function uploadPanel(albumId, onUploaded) {
   const send = async (file, resumeId) => {
     const key = `${file.name}-${file.size}-${file.lastModified}-${Math.random()}`;
     if (!resumeId) { progress.count += 1; progress.bytes += file.size; }
+    progress.active += 1;
+    clearTimeout(tidying);
     state.activeUploads += 1;
     keepAwake();
     const bar = el('progress', { max: Math.max(file.size, 1), value: 0, 'aria-label': file.name });
     // Until the first byte leaves, the file is being checked (hashed; a long video takes a while).
     const status = el('span', { text: t('checking') });
-    const row = el('li', {}, el('span', { text: file.name }), status, bar);
+    const row = el('li', { 'data-state': 'sending' }, el('span', { class: 'upload-name', text: file.name }), status, bar);
     list.append(row);
     refreshTotal();
     try {
@@ -354,18 +500,23 @@ function uploadPanel(albumId, onUploaded) {
         const said = album ? t('alreadyIn', { album: album.title }) : t('alreadyAdded');
         status.replaceChildren(el('span', { text: `${said} ` }),
           el('a', { href: `#/album/${uploaded.media.album_id}`, text: t('show') }));
+        row.dataset.state = 'duplicate';
       } else {
         status.textContent = t('uploadDone');
+        row.dataset.state = 'done';
       }
       progress.done += 1;
       onUploaded();
     } catch (err) {
+      row.dataset.state = 'failed';
       status.replaceChildren(el('span', { class: 'error', text: `${t('uploadFailed')}: ${explain(err)} ` }),
         el('button', { class: 'quiet', text: t('retry'), onclick: () => { row.remove(); send(file, err.uploadId); } }));
     } finally {
+      progress.active -= 1;
       state.activeUploads -= 1;
       keepAwake();
       refreshTotal();
+      tidyLater();
       refreshMe().catch(() => {});
     }
   };
@@ -421,43 +572,58 @@ function uploadPanel(albumId, onUploaded) {
     drop.classList.remove('over');
     start([...event.dataTransfer.files]);
   });
-  const button = el('button', { class: 'big', text: `＋ ${t('addPhotos')}`, onclick: () => { continuing = false; input.click(); } });
+  // On a phone, a big button that floats above the tab bar, where a thumb reaches it.
+  const button = el('button', { class: 'big fab', text: `＋ ${t('addPhotos')}`, onclick: () => { continuing = false; input.click(); } });
   return { button, panel: el('section', { 'aria-label': t('addPhotos') }, input, unfinished, drop) };
 }
 
 // ---------- sharing ----------
 
 function shareAlbum(album) {
-  const result = el('div', { 'aria-live': 'polite' });
+  const result = el('div', { class: 'invite-result' });
+  // A family member invited to look is usually also glad to add: that is the first choice.
   const role = el('select', { name: 'role', id: 'share-role' },
-    el('option', { value: 'viewer', text: t('viewer') }), el('option', { value: 'contributor', text: t('contributor') }));
+    el('option', { value: 'contributor', text: t('contributor') }), el('option', { value: 'viewer', text: t('viewer') }));
   const email = el('input', { name: 'email', type: 'email', autocomplete: 'off' });
-  const dialog = el('dialog', { 'aria-label': t('shareTitle') },
+  const said = el('p', { class: 'success', role: 'status' });
+  const problem = el('p', { class: 'error', role: 'alert' });
+  const say = (message, trouble) => {
+    said.textContent = message || '';
+    problem.textContent = trouble || '';
+  };
+  const dialog = el('dialog', { 'aria-label': t('shareTitle'), class: 'share-dialog' },
     el('h2', { text: t('shareTitle') }),
     el('label', {}, t('role'), role),
     el('div', { class: 'actions' }, el('button', { text: t('makeLink'), onclick: async () => {
+      say();
       try {
         const invite = await api('POST', '/invites', { album_id: album.id, role: role.value });
-        const link = el('input', { value: invite.url, readonly: true, 'aria-label': 'invite link', id: 'invite-link' });
-        result.replaceChildren(el('p', { class: 'hint', text: t('linkHint') }), link,
-          el('button', { class: 'quiet', text: t('copy'), onclick: async () => {
+        const link = el('input', { value: invite.url, readonly: true, 'aria-label': t('inviteLinkLabel'), id: 'invite-link' });
+        // "Copied!" is said in the dialog, beside the button, where she is looking.
+        const copied = el('span', { class: 'success copied', role: 'status' });
+        result.replaceChildren(el('p', { class: 'hint', text: t('linkHint') }),
+          el('div', { class: 'copy-row' }, link, el('button', { class: 'quiet', text: t('copy'), onclick: async () => {
             link.select();
             try { await navigator.clipboard.writeText(invite.url); } catch { document.execCommand('copy'); }
-            toast(t('copied'));
-          } }));
-      } catch (err) { toast(explain(err)); }
+            copied.textContent = t('copied');
+          } })), copied);
+      } catch (err) { say('', explain(err)); }
     } })),
     result,
     el('h2', { text: t('addMember') }),
     el('label', {}, t('email'), email),
     el('div', { class: 'actions' },
       el('button', { class: 'quiet', text: t('add'), onclick: async () => {
+        say();
         try {
           await api('POST', `/albums/${album.id}/members`, { email: email.value, role: role.value });
-          toast(t('added'));
-        } catch (err) { toast(Object.values(err.fields || {}).flat().join(' ') || explain(err)); }
-      } }),
-      el('button', { class: 'quiet', text: t('close'), onclick: () => dialog.close() })));
+          say(t('added'));
+        } catch (err) {
+          say('', err.code === 'validation_failed' ? fieldProblems(err, { email: 'memberEmailProblem' }).join(' ') : explain(err));
+        }
+      } })),
+    said, problem,
+    el('div', { class: 'actions' }, el('button', { class: 'big quiet', text: t('close'), onclick: () => dialog.close() })));
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
   dialog.showModal();
@@ -465,9 +631,13 @@ function shareAlbum(album) {
 
 // ---------- trash ----------
 
+/**
+ * The trash: what she deleted, each with a big Restore. Emptying it for good is the last thing on
+ * the page, in its own part, and asks first (the question starts on Cancel).
+ */
 async function showTrash() {
   const { items } = await api('GET', '/trash?limit=200');
-  const list = el('ul', { class: 'grid' });
+  const list = el('ul', { class: 'grid trash' });
   for (const item of items) {
     const picture = el('div', { class: 'tile', role: 'img', 'aria-label': item.filename });
     if (item.urls.thumbnail) picture.append(el('img', { src: item.urls.thumbnail, alt: '' }));
@@ -483,13 +653,51 @@ async function showTrash() {
       showTrash();
     } })));
   }
-  const empty = el('button', { class: 'danger', text: t('emptyTrash'), disabled: !items.length, onclick: async () => {
-    if (!(await confirmAction(t('confirmEmpty'), t('emptyTrash')))) return;
-    await api('DELETE', '/trash');
-    showTrash();
-    setTimeout(() => refreshMe().catch(() => {}), 1500);
-  } });
-  page(t('trash'), el('div', { class: 'actions' }, empty), items.length ? list : el('p', { text: t('trashEmpty') }));
+  const emptying = items.length ? el('section', { class: 'danger-zone', 'aria-labelledby': 'empty-trash-title' },
+    el('h2', { id: 'empty-trash-title', text: t('emptyTrashTitle') }),
+    el('p', { text: t('emptyTrashHelp') }),
+    el('button', { class: 'danger', text: t('emptyTrash'), onclick: async () => {
+      if (!(await confirmAction(t('confirmEmpty'), t('emptyTrashForGood'), { danger: true }))) return;
+      try {
+        await api('DELETE', '/trash');
+      } catch (err) {
+        toast(explain(err));
+        return;
+      }
+      showTrash();
+      setTimeout(() => refreshMe().catch(() => {}), 1500);
+    } })) : null;
+  page(t('trash'), items.length ? [el('p', { text: t('trashHelp') }), list] : el('p', { text: t('trashEmpty') }), emptying);
+}
+
+// ---------- settings ----------
+
+/**
+ * Everything that is not a photo, on one page (a phone's top bar leads here): storage, language,
+ * the trash, devices, the family (for the admin), signing out.
+ */
+function showSettings() {
+  const me = state.me;
+  const language = el('select', { id: 'settings-lang' },
+    el('option', { value: 'ko', text: '한국어' }), el('option', { value: 'en', text: 'English' }));
+  language.value = currentLanguage();
+  language.addEventListener('change', () => changeLanguage(language.value));
+  const row = (href, text, paths) => el('li', {}, el('a', { class: 'setting-link', href }, icon(...paths), el('span', { text }), el('span', { class: 'chevron', 'aria-hidden': 'true', text: '›' })));
+  const usage = el('progress', { max: Math.max(me.quota_bytes, 1), value: me.used_bytes + me.reserved_bytes, 'aria-labelledby': 'settings-storage-text' });
+  page(t('settings'),
+    el('ul', { class: 'settings-list' },
+      row('#/trash', t('trash'), ['M3 6h18', 'M8 6V4h8v2', 'M19 6l-1 14H6L5 6']),
+      row('#/devices', t('devicesAndSignIn'), ['M7 2h10v20H7z', 'M11 18h2']),
+      me.is_admin ? row('#/family', t('family'), PEOPLE_ICON) : null),
+    el('section', { class: 'setting', 'aria-labelledby': 'settings-storage-title' },
+      el('h2', { id: 'settings-storage-title', text: t('storageTitle') }),
+      usage, el('p', { id: 'settings-storage-text', text: storageText(me) })),
+    el('section', { class: 'setting' },
+      el('h2', { text: t('language') }),
+      el('label', { class: 'visually-hidden', for: 'settings-lang', text: t('language') }), language),
+    el('section', { class: 'setting' },
+      el('p', { class: 'hint', text: t('signedInAs', { name: me.display_name, email: me.email }) }),
+      el('button', { class: 'big quiet wide', text: t('signOut'), onclick: signOutNow })));
 }
 
 // ---------- devices ----------
@@ -512,7 +720,7 @@ async function showDevices() {
   const [{ items, places_by: placesBy }, { providers }, identities, passkeys] = await Promise.all([
     api('GET', '/sessions'), signInMethods(), identitySection(), passkeySection()]);
   const signOut = async (session) => {
-    if (!(await confirmAction(t('confirmSignOutDevice', { device: session.device }), t('signOutDevice')))) return;
+    if (!(await confirmAction(t('confirmSignOutDevice', { device: session.device }), t('signOutDevice'), { danger: true }))) return;
     try {
       await api('DELETE', `/sessions/${session.id}`);
     } catch (err) { toast(explain(err)); }
@@ -528,7 +736,7 @@ async function showDevices() {
     session.current ? null : el('button', { class: 'quiet', text: t('signOutDevice'), 'aria-label': `${t('signOutDevice')}: ${session.device}`, onclick: () => signOut(session) }))));
   const others = items.filter((session) => !session.current).length;
   const all = el('button', { class: 'danger', text: t('signOutOthers'), disabled: !others, onclick: async () => {
-    if (!(await confirmAction(t('confirmSignOutOthers'), t('signOutOthers')))) return;
+    if (!(await confirmAction(t('confirmSignOutOthers'), t('signOutOthers'), { danger: true }))) return;
     try {
       const { signed_out: n } = await api('POST', '/sessions/sign-out-others');
       toast(t('signedOutDevices', { n }));
@@ -570,7 +778,7 @@ async function identitySection() {
 
   const unlink = async (identity) => {
     say();
-    if (!(await confirmAction(t('confirmUnlink', { provider: identity.label }), t('unlink'), { focusCancel: true }))) return;
+    if (!(await confirmAction(t('confirmUnlink', { provider: identity.label }), t('unlink'), { danger: true }))) return;
     try {
       await api('DELETE', `/me/identities/${encodeURIComponent(identity.provider)}`);
       await fill();
@@ -638,7 +846,7 @@ async function passkeySection() {
   };
   const remove = async (passkey) => {
     say();
-    if (!(await confirmAction(t('confirmRemovePasskey', { name: passkey.name }), t('removePasskey'), { focusCancel: true }))) return;
+    if (!(await confirmAction(t('confirmRemovePasskey', { name: passkey.name }), t('removePasskey'), { danger: true }))) return;
     try {
       await api('DELETE', `/passkeys/${passkey.id}`);
       await fill();
@@ -810,6 +1018,7 @@ const OIDC_ERRORS = {
   oidc_cancelled: 'oidcCancelled',
   oidc_refused: 'oidcRefused',
   oidc_unavailable: 'oidcUnavailable',
+  oidc_invite_used: 'inviteUsed',
 };
 
 /** Why signing in (or linking) with an account elsewhere did not work, and the way back. */
@@ -827,10 +1036,30 @@ function showOidcError(code) {
 
 // ---------- routing ----------
 
+/** Marks the phone's tab for the page shown (Albums, What's new, Search). */
+function markTab(view) {
+  const tab = { album: 'albums', albums: 'albums', news: 'news', search: 'search' }[view || 'albums'];
+  for (const link of document.querySelectorAll('#tabs a')) {
+    if (link.dataset.tab === tab) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
 async function route() {
   const invite = new URLSearchParams(location.search).get('invite');
-  if (invite) return showRegister(invite);
-  const [, view, id] = location.hash.split('/');
+  if (invite) {
+    // Someone signed in already (she joined with it, or has an account) goes to the albums; the
+    // invite is taken off the address.
+    try {
+      if (!state.me) await refreshMe();
+      forgetInvite();
+    } catch (err) {
+      if (err.status === 401) return showRegister(invite);
+      return page('picup', el('p', { class: 'error', role: 'alert', text: explain(err) }));
+    }
+  }
+  const [path, query = ''] = location.hash.slice(1).split('?');
+  const [, view, id, sub, subId] = path.split('/');
   if (view === 'link' && id) return useSignInLink(id);
   if (view === 'oidc-error') {
     try {
@@ -846,14 +1075,20 @@ async function route() {
     if (err.status === 401) return showSignIn();
     return page('picup', el('p', { class: 'error', role: 'alert', text: explain(err) }));
   }
+  markTab(view);
   try {
-    if (view === 'album' && id) await showAlbum(id);
+    if (view === 'album' && id && sub === 'photo' && subId) {
+      // A photo from a notification: the album is what Back comes to from the photo.
+      history.replaceState(null, '', `${location.pathname}#/album/${id}`);
+      await showAlbum(id, { open: subId, comments: new URLSearchParams(query).has('comments') });
+    } else if (view === 'album' && id) await showAlbum(id);
     else if (view === 'trash') await showTrash();
     else if (view === 'devices') await showDevices();
     else if (view === 'family') await showFamily(state.me);
     else if (view === 'welcome') await showWelcome();
     else if (view === 'news') await showNews(state.me);
-    else if (view === 'search' && id) await showSearch(decodeURIComponent(id));
+    else if (view === 'search') await showSearch(id ? decodeURIComponent(id) : '', state.me);
+    else if (view === 'settings') showSettings();
     else await showAlbums();
   } catch (err) {
     if (err.status === 401) return showSignIn();
@@ -861,18 +1096,23 @@ async function route() {
   }
 }
 
-document.getElementById('lang').value = currentLanguage();
-setLanguage(currentLanguage());
-document.getElementById('lang').addEventListener('change', (event) => {
-  setLanguage(event.target.value);
+function changeLanguage(language) {
+  setLanguage(language);
+  document.getElementById('lang').value = language;
   if (state.me) refreshMe().catch(() => {});
   route();
-});
-document.getElementById('signout').addEventListener('click', async () => {
+}
+
+async function signOutNow() {
   await api('POST', '/auth/logout').catch(() => {});
-  location.hash = '';
+  history.replaceState(null, '', location.pathname);
   showSignIn();
-});
+}
+
+document.getElementById('lang').value = currentLanguage();
+setLanguage(currentLanguage());
+document.getElementById('lang').addEventListener('change', (event) => changeLanguage(event.target.value));
+document.getElementById('signout').addEventListener('click', signOutNow);
 document.getElementById('search').addEventListener('submit', (event) => {
   event.preventDefault();
   const query = document.getElementById('search-input').value.trim();

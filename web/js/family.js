@@ -37,7 +37,7 @@ export async function showFamily(me) {
 
   const revoke = async (link) => {
     say();
-    if (!(await confirmAction(t('confirmRevokeLink', { name: link.user.display_name }), t('revokeLink'), { focusCancel: true }))) return;
+    if (!(await confirmAction(t('confirmRevokeLink', { name: link.user.display_name }), t('revokeLink'), { danger: true }))) return;
     try {
       await api('DELETE', `/admin/sign-in-links/${link.id}`);
       await fillLinks();

@@ -14,7 +14,7 @@ const STRINGS = {
     newAlbum: 'New album', albumTitle: 'Album name', create: 'Create', cancel: 'Cancel', save: 'Save',
     rename: 'Rename', delete: 'Delete', share: 'Share', addPhotos: 'Add photos and videos',
     dropHere: 'or drop photos and videos here', emptyAlbum: 'No photos yet. Press the big button to add some.',
-    noAlbums: 'No albums yet. Make the first one!', items: '{n} photos and videos',
+    noAlbums: 'No albums yet. Make the first one!', items: '{n} photos and videos', oneItem: '1 photo or video',
     processing: 'Getting ready…', failed: 'Could not show this file', confirmDeleteAlbum: 'Delete the album "{title}"? Its photos go to the trash for 30 days.',
     confirmDelete: 'Move this to the trash? You can bring it back for 30 days.', confirmEmpty: 'Delete everything in the trash for good? This cannot be undone.',
     trashEmpty: 'The trash is empty.', restore: 'Restore', emptyTrash: 'Empty the trash', restored: 'Brought back.',
@@ -98,6 +98,38 @@ const STRINGS = {
     oidcRefused: 'Something did not check out, so picup stopped to keep the album safe. Please try again.',
     oidcUnavailable: 'The sign-in service cannot be reached right now. Please try again later, or sign in with your email and password.',
     oidcGeneral: 'Signing in did not work. Please try again, or sign in with your email and password.',
+
+    uploadTotal: 'All uploads', inviteLinkLabel: 'invite link', viewerLabel: 'Photo viewer',
+    more: 'More', settings: 'Settings', menu: 'Menu', tabs: 'Pages', notificationsLabel: 'Notifications',
+    devicesAndSignIn: 'Devices and sign-in', storageTitle: 'Storage', signedInAs: 'Signed in as {name} ({email})',
+    emailTaken: 'There is already an account with this email address. Sign in with it instead.',
+    signInInstead: 'Sign in with this email',
+    inviteUsed: 'This invite link was already used or has expired. If you already joined with it, sign in. If not, ask the family member for a new link.',
+    inviteNeeded: 'Joining needs an invite link. Please ask a family member to send you one.',
+    tooManyTries: 'Too many tries. Please wait a minute and try again.',
+    quotaExceeded: 'Not enough space left. Empty the trash or ask the family’s admin for more space.',
+    fileTooLarge: 'This file is too big for picup.', unsupportedType: 'picup takes photos and videos only.',
+    notFound: 'This is not here any more. It may have been deleted.',
+    notAllowedHere: 'You cannot do this here. Please ask the album’s owner.',
+    signInAgain: 'Please sign in again.', notInTrash: 'This is no longer in the trash.',
+    serverTrouble: 'Something went wrong at picup. Please try again in a moment.',
+    badEmail: 'Please enter an email address like name@example.com.', badName: 'Please enter your name (up to 100 characters).',
+    badTitle: 'Please enter a name of 1 to 200 characters.', writeSomething: 'Write something first.', badRole: 'Choose what they can do.',
+    memberEmailProblem: 'Nobody in the family uses this email (or it is the album’s owner). Send them an invite link instead.',
+    sharedCanAdd: 'Shared with you · you can look and add photos', sharedCanLook: 'Shared with you · you can look',
+    sharedWithPeople: 'Shared with {n} people', onlyYou: 'Only you can see it', yourAlbum: 'Your album',
+    newAlbumHint: 'A new album is yours alone: nobody else sees it until you share it.', deleteAlbum: 'Delete album',
+    viewerCannotAdd: 'To add photos, ask the album’s owner.',
+    uploadsFinished: 'Finished: {done} of {count}',
+    trashHelp: 'What you deleted stays here for 30 days. Press “Restore” to bring it back.',
+    emptyTrashTitle: 'Delete for good',
+    emptyTrashHelp: 'Everything in the trash is deleted for good after 30 days. To make room now, you can empty the trash. This cannot be undone.',
+    emptyTrashForGood: 'Delete everything for good',
+    movedToTrash: 'Moved to the trash.', undo: 'Undo', photoAlt: 'Photo, {date}', videoAlt: 'Video, {date}', loading: 'Loading…',
+    playVideo: 'Play the video', play: 'Play', dateUnknown: 'Date unknown',
+    noComments: 'No comments yet. Write the first one!', hideComments: 'Hide comments',
+    newPhoto: '{who} added a photo to {album}',
+    searchWhat: 'What are you looking for?', searchHelp: 'Type part of a word, a year like 2019, an album’s name, or words from a comment.',
   },
   ko: {
     skip: '본문으로 건너뛰기', albums: '앨범', trash: '휴지통', language: '언어', signOut: '로그아웃',
@@ -112,7 +144,7 @@ const STRINGS = {
     newAlbum: '새 앨범', albumTitle: '앨범 이름', create: '만들기', cancel: '취소', save: '저장',
     rename: '이름 바꾸기', delete: '삭제', share: '공유', addPhotos: '사진과 동영상 추가',
     dropHere: '또는 여기에 사진과 동영상을 끌어다 놓으세요', emptyAlbum: '아직 사진이 없어요. 큰 버튼을 눌러 추가하세요.',
-    noAlbums: '아직 앨범이 없어요. 첫 앨범을 만들어 보세요!', items: '사진과 동영상 {n}개',
+    noAlbums: '아직 앨범이 없어요. 첫 앨범을 만들어 보세요!', items: '사진과 동영상 {n}개', oneItem: '사진·동영상 1개',
     processing: '준비 중…', failed: '이 파일을 표시할 수 없어요', confirmDeleteAlbum: '"{title}" 앨범을 삭제할까요? 사진은 30일 동안 휴지통에 보관돼요.',
     confirmDelete: '휴지통으로 옮길까요? 30일 안에 되살릴 수 있어요.', confirmEmpty: '휴지통을 완전히 비울까요? 되돌릴 수 없어요.',
     trashEmpty: '휴지통이 비어 있어요.', restore: '되살리기', emptyTrash: '휴지통 비우기', restored: '되살렸어요.',
@@ -196,6 +228,38 @@ const STRINGS = {
     oidcRefused: '확인이 제대로 되지 않아서, 앨범을 안전하게 지키려고 멈췄어요. 다시 해 보세요.',
     oidcUnavailable: '지금은 로그인 서비스에 연결할 수 없어요. 나중에 다시 해 보시거나 이메일과 비밀번호로 로그인하세요.',
     oidcGeneral: '로그인이 되지 않았어요. 다시 해 보시거나 이메일과 비밀번호로 로그인하세요.',
+
+    uploadTotal: '전체 올리기', inviteLinkLabel: '초대 링크', viewerLabel: '사진 보기',
+    more: '더 보기', settings: '설정', menu: '메뉴', tabs: '화면', notificationsLabel: '알림',
+    devicesAndSignIn: '기기와 로그인', storageTitle: '저장 공간', signedInAs: '{name}님({email})으로 로그인되어 있어요',
+    emailTaken: '이 이메일 주소로 만든 계정이 이미 있어요. 그 계정으로 로그인하세요.',
+    signInInstead: '이 이메일로 로그인하기',
+    inviteUsed: '이 초대 링크는 이미 사용되었거나 기한이 지났어요. 이 링크로 이미 가입하셨다면 로그인하세요. 아니라면 가족에게 새 링크를 부탁하세요.',
+    inviteNeeded: '가입하려면 초대 링크가 필요해요. 가족에게 링크를 보내 달라고 부탁하세요.',
+    tooManyTries: '너무 여러 번 시도했어요. 1분 뒤에 다시 해 보세요.',
+    quotaExceeded: '저장 공간이 부족해요. 휴지통을 비우거나 가족 관리자에게 공간을 요청하세요.',
+    fileTooLarge: '이 파일은 picup에 올리기에 너무 커요.', unsupportedType: '사진과 동영상만 올릴 수 있어요.',
+    notFound: '더 이상 여기에 없어요. 삭제되었을 수 있어요.',
+    notAllowedHere: '여기서는 할 수 없는 일이에요. 앨범 주인에게 물어보세요.',
+    signInAgain: '다시 로그인해 주세요.', notInTrash: '이미 휴지통에 없어요.',
+    serverTrouble: 'picup에 문제가 생겼어요. 잠시 뒤에 다시 해 보세요.',
+    badEmail: 'name@example.com 같은 이메일 주소를 입력하세요.', badName: '이름을 입력하세요 (100글자까지).',
+    badTitle: '1~200글자로 이름을 정해 주세요.', writeSomething: '먼저 내용을 써 주세요.', badRole: '할 수 있는 일을 골라 주세요.',
+    memberEmailProblem: '이 이메일을 쓰는 가족이 없거나 앨범 주인의 이메일이에요. 대신 초대 링크를 보내세요.',
+    sharedCanAdd: '함께 보는 앨범 · 사진 보기와 추가', sharedCanLook: '함께 보는 앨범 · 보기만 가능',
+    sharedWithPeople: '{n}명과 함께 보는 앨범', onlyYou: '나만 보는 앨범', yourAlbum: '내 앨범',
+    newAlbumHint: '새 앨범은 나만 볼 수 있어요. 공유해야 가족도 볼 수 있어요.', deleteAlbum: '앨범 삭제',
+    viewerCannotAdd: '사진을 올리려면 앨범 주인에게 부탁하세요.',
+    uploadsFinished: '끝났어요: {count}개 중 {done}개',
+    trashHelp: '삭제한 사진은 30일 동안 여기에 있어요. ‘되살리기’를 누르면 돌아와요.',
+    emptyTrashTitle: '완전히 삭제',
+    emptyTrashHelp: '휴지통에 있는 것은 30일 뒤에 완전히 삭제돼요. 지금 공간을 비우려면 휴지통을 비울 수 있어요. 되돌릴 수 없어요.',
+    emptyTrashForGood: '모두 완전히 삭제',
+    movedToTrash: '휴지통으로 옮겼어요.', undo: '되돌리기', photoAlt: '사진, {date}', videoAlt: '동영상, {date}', loading: '불러오는 중…',
+    playVideo: '동영상 재생', play: '재생', dateUnknown: '날짜 모름',
+    noComments: '아직 댓글이 없어요. 첫 댓글을 남겨 보세요!', hideComments: '댓글 닫기',
+    newPhoto: '{who}님이 {album}에 사진 1장을 올렸어요',
+    searchWhat: '무엇을 찾을까요?', searchHelp: '낱말의 일부, 2019 같은 연도, 앨범 이름, 댓글의 낱말로 찾을 수 있어요.',
   },
 };
 
@@ -211,6 +275,7 @@ export function setLanguage(next) {
   document.documentElement.lang = language;
   for (const element of document.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
   for (const element of document.querySelectorAll('[data-i18n-placeholder]')) element.placeholder = t(element.dataset.i18nPlaceholder);
+  for (const element of document.querySelectorAll('[data-i18n-label]')) element.setAttribute('aria-label', t(element.dataset.i18nLabel));
 }
 
 export function t(key, params = {}) {
@@ -231,6 +296,17 @@ export function bytes(n) {
 
 export function date(iso) {
   return new Date(iso).toLocaleDateString(language === 'ko' ? 'ko-KR' : 'en', { year: 'numeric', month: 'long', day: 'numeric' });
+}
+
+/**
+ * When a photo was taken, as far as anyone knows: "Taken June 3, 2019" when the api says the date
+ * is the photo's own (`taken_at_known`), "Date unknown" when it says it is not (taken_at is then
+ * the upload's time), and the bare date while the api does not say.
+ */
+export function takenText(item) {
+  if (!item.taken_at || item.taken_at_known === false) return t('dateUnknown');
+  if (item.taken_at_known === true) return t('takenOn', { date: date(item.taken_at) });
+  return date(item.taken_at);
 }
 
 /** A day and a time of day: "June 3, 2025 at 2:05 PM". */

@@ -1,48 +1,116 @@
-// The full-screen viewer: one photo or video at a time, with likes and comments beside it.
+// The full-screen viewer: one photo or video at a time. Everything fits the screen of a phone:
+// the count and date (on a dark band) and Close at the top, big arrows at the sides, one row of
+// big buttons at the bottom (Like, Comments, More) and the rest in the More menu (Download, and
+// Delete only for whom may delete). It has its own entry in the browser's history: Back (Android's
+// too) closes the photo and leaves her in the album, and a sideways swipe never leaves the page.
 
 import { api } from './api.js';
-import { confirmAction, el, explain, toast } from './dom.js';
-import { date, t } from './i18n.js';
+import { confirmAction, el, explain, icon, moreMenu, toast } from './dom.js';
+import { t, takenText } from './i18n.js';
 import { socialPanel } from './social.js';
 
-export function openViewer(items, start, onChange) {
+/** How long "Undo" is offered after a delete. */
+const UNDO_MS = 10_000;
+
+/**
+ * Opens the viewer on `items[start]`. `onChange()` after something was deleted or brought back;
+ * `canDelete(item)` says whether she may delete it; `comments` opens the comments at once.
+ */
+export function openViewer(items, start, { onChange = () => {}, canDelete = () => false, comments = false } = {}) {
   const viewable = items.filter((item) => item.status === 'ready');
   let index = Math.max(0, viewable.indexOf(items[start]));
+  let closedByBack = false;
   const stage = el('div', { class: 'stage' });
   const caption = el('p', { class: 'caption', 'aria-live': 'polite' });
-  const download = el('a', { class: 'button quiet', text: t('download'), target: '_blank', rel: 'noopener' });
-  const social = socialPanel();
-  const dialog = el('dialog', { class: 'viewer', 'aria-label': 'viewer' },
-    stage, caption, social.panel,
-    el('button', { class: 'close quiet', 'aria-label': t('close'), text: '✕', onclick: () => dialog.close() }),
-    el('div', { class: 'controls' },
-      el('button', { class: 'quiet', text: `‹ ${t('previous')}`, onclick: () => show(index - 1) }),
-      el('button', { class: 'quiet', text: `${t('next')} ›`, onclick: () => show(index + 1) }),
-      social.likeButton,
-      social.commentsButton,
-      download,
-      el('button', { class: 'danger', text: t('delete'), onclick: async () => {
-        const item = viewable[index];
-        if (!(await confirmAction(t('confirmDelete'), t('delete')))) return;
-        try {
-          await api('DELETE', `/media/${item.id}`);
-          dialog.close();
-          onChange();
-        } catch (err) { toast(explain(err)); }
-      } })));
+  // The original, as a file with its own name (the api answers with Content-Disposition: attachment).
+  const download = el('a', { class: 'button quiet' },
+    icon('M12 3v12', 'M7 10l5 5 5-5', 'M5 21h14'), el('span', { text: t('download') }));
+  const remove = el('button', { type: 'button', class: 'danger' },
+    icon('M3 6h18', 'M8 6V4h8v2', 'M19 6l-1 14H6L5 6'), el('span', { text: t('delete') }));
+  const menu = moreMenu([download, remove], { className: 'viewer-more' });
+  const social = socialPanel({ onToggle: (open) => dialog.classList.toggle('comments-open', open) });
+  const previous = el('button', { type: 'button', class: 'arrow previous', 'aria-label': t('previous'), onclick: () => show(index - 1) },
+    el('span', { 'aria-hidden': 'true', text: '‹' }));
+  const next = el('button', { type: 'button', class: 'arrow next', 'aria-label': t('next'), onclick: () => show(index + 1) },
+    el('span', { 'aria-hidden': 'true', text: '›' }));
+  const dialog = el('dialog', { class: 'viewer', 'aria-label': t('viewerLabel') },
+    stage, previous, next,
+    el('div', { class: 'top' }, caption,
+      el('button', { type: 'button', class: 'close', autofocus: true, onclick: () => dialog.close() }, el('span', { 'aria-hidden': 'true', text: '✕' }), el('span', { text: t('close') }))),
+    el('div', { class: 'controls' }, social.likeButton, social.commentsButton, menu),
+    social.panel);
 
-  function show(next) {
-    if (!viewable.length) return;
-    index = (next + viewable.length) % viewable.length;
+  remove.addEventListener('click', async () => {
     const item = viewable[index];
-    const media = item.kind === 'video'
-      ? el('video', { src: item.urls.playable || item.urls.original, controls: true, playsinline: true, poster: item.urls.preview, 'aria-label': item.filename })
-      : el('img', { src: item.urls.preview || item.urls.original, alt: item.filename });
-    stage.replaceChildren(media);
-    if (item.live) stage.append(livePlayer(media, item));
-    caption.textContent = `${index + 1} / ${viewable.length} · ${item.filename} · ${t('takenOn', { date: date(item.taken_at) })}`;
-    download.href = item.urls.original;
+    if (!(await confirmAction(t('confirmDelete'), t('delete'), { danger: true }))) return;
+    try {
+      await api('DELETE', `/media/${item.id}`);
+    } catch (err) {
+      toast(explain(err));
+      return;
+    }
+    dialog.close();
+    onChange();
+    // Said in the album she is back in, with the way back for a while.
+    toast(t('movedToTrash'), { duration: UNDO_MS, action: { label: t('undo'), run: async () => {
+      try {
+        await api('POST', `/media/${item.id}/restore`);
+        toast(t('restored'));
+        onChange();
+      } catch (err) { toast(explain(err)); }
+    } } });
+  });
+
+  function show(to) {
+    if (!viewable.length) return;
+    index = (to + viewable.length) % viewable.length;
+    const item = viewable[index];
+    dialog.dataset.mediaId = item.id;
+    stage.classList.remove('loading');
+    stage.replaceChildren(...(item.kind === 'video' ? videoPlayer(item) : photo(item)));
+    if (item.live) stage.append(livePlayer(stage.querySelector('img.full'), item));
+    // No file names: the place in the album and the date (or that the date is not known).
+    caption.replaceChildren(el('span', { class: 'count', text: `${index + 1} / ${viewable.length}` }), el('span', { text: takenText(item) }));
+    previous.hidden = viewable.length < 2;
+    next.hidden = viewable.length < 2;
+    download.href = `/api/v1/media/${encodeURIComponent(item.id)}/download`;
+    remove.hidden = !canDelete(item);
+    menu.close();
     social.show(item);
+  }
+
+  /** The preview; until it has come, the thumbnail enlarged and a spinner (not a black screen). */
+  function photo(item) {
+    const full = el('img', { class: 'full', src: item.urls.preview || item.urls.original, alt: t('photoAlt', { date: takenText(item) }) });
+    if (!item.urls.thumbnail || full.complete) return [full];
+    const placeholder = el('img', { class: 'placeholder', src: item.urls.thumbnail, alt: '' });
+    const spinner = el('div', { class: 'spinner', role: 'status' }, el('span', { class: 'visually-hidden', text: t('loading') }));
+    stage.classList.add('loading');
+    const loaded = () => {
+      placeholder.remove();
+      spinner.remove();
+      stage.classList.remove('loading');
+    };
+    full.addEventListener('load', loaded, { once: true });
+    full.addEventListener('error', loaded, { once: true });
+    return [placeholder, full, spinner];
+  }
+
+  /** A video: a big Play in the middle; a tap on the video plays it too. */
+  function videoPlayer(item) {
+    const video = el('video', { src: item.urls.playable || item.urls.original, playsinline: true, preload: 'metadata',
+      poster: item.urls.preview, 'aria-label': t('videoAlt', { date: takenText(item) }) });
+    const play = el('button', { type: 'button', class: 'play-big', 'aria-label': t('playVideo') },
+      el('span', { class: 'triangle', 'aria-hidden': 'true' }), el('span', { text: t('play') }));
+    const start = () => {
+      video.controls = true;
+      video.play().catch(() => { play.hidden = false; });
+    };
+    play.addEventListener('click', start);
+    video.addEventListener('click', () => { if (video.paused && !video.controls) start(); });
+    video.addEventListener('play', () => { play.hidden = true; });
+    video.addEventListener('ended', () => { play.hidden = false; });
+    return [video, play];
   }
 
   /**
@@ -52,7 +120,7 @@ export function openViewer(items, start, onChange) {
   function livePlayer(still, item) {
     const button = el('button', { class: 'live-play', text: `▶ ${t('live')}`, 'aria-label': t('playLive') });
     button.addEventListener('click', () => {
-      const video = el('video', { src: item.live.video_url, autoplay: true, muted: true, playsinline: true, 'aria-label': `${item.filename}: ${t('playLive')}` });
+      const video = el('video', { src: item.live.video_url, autoplay: true, muted: true, playsinline: true, 'aria-label': t('playLive') });
       video.muted = true;
       const back = () => { if (video.isConnected) video.replaceWith(still); button.hidden = false; };
       video.addEventListener('ended', back);
@@ -63,21 +131,51 @@ export function openViewer(items, start, onChange) {
     return button;
   }
 
-  let touchX = null;
-  stage.addEventListener('touchstart', (event) => { touchX = event.touches[0].clientX; }, { passive: true });
+  // A sideways swipe pages; it is kept from the browser (which would go back in its history).
+  let touch = null;
+  stage.addEventListener('touchstart', (event) => {
+    touch = event.touches.length === 1 ? { x: event.touches[0].clientX, y: event.touches[0].clientY } : null;
+  }, { passive: true });
+  stage.addEventListener('touchmove', (event) => {
+    if (!touch || event.touches.length !== 1) return;
+    const dx = event.touches[0].clientX - touch.x;
+    const dy = event.touches[0].clientY - touch.y;
+    if (Math.abs(dx) > Math.abs(dy) && event.cancelable) event.preventDefault();
+  }, { passive: false });
   stage.addEventListener('touchend', (event) => {
-    if (touchX === null) return;
-    const dx = event.changedTouches[0].clientX - touchX;
-    if (Math.abs(dx) > 50) show(index + (dx < 0 ? 1 : -1));
-    touchX = null;
+    if (!touch) return;
+    const dx = event.changedTouches[0].clientX - touch.x;
+    const dy = event.changedTouches[0].clientY - touch.y;
+    if (Math.abs(dx) > 50 && Math.abs(dx) > Math.abs(dy)) show(index + (dx < 0 ? 1 : -1));
+    touch = null;
   });
   dialog.addEventListener('keydown', (event) => {
+    // Escape closes the comments first, then the photo.
+    if (event.key === 'Escape' && social.isOpen()) {
+      event.preventDefault();
+      social.close();
+      return;
+    }
     if (event.target.closest('textarea, input')) return;
     if (event.key === 'ArrowRight') show(index + 1);
     if (event.key === 'ArrowLeft') show(index - 1);
   });
-  dialog.addEventListener('close', () => dialog.remove());
+
+  // Its own history entry: Back closes the photo; closing it otherwise takes the entry away.
+  history.pushState({ picupViewer: true }, '', location.href);
+  const onBack = () => {
+    closedByBack = true;
+    dialog.close();
+  };
+  window.addEventListener('popstate', onBack);
+  dialog.addEventListener('close', () => {
+    window.removeEventListener('popstate', onBack);
+    for (const video of dialog.querySelectorAll('video')) video.pause();
+    if (!closedByBack && history.state?.picupViewer) history.back();
+    dialog.remove();
+  });
   document.body.append(dialog);
   dialog.showModal();
   show(index);
+  if (comments) social.open();
 }

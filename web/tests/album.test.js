@@ -76,9 +76,10 @@ function startProvider() {
   });
 }
 
-async function shot(name, target = page) {
+/** A screenshot of the whole page; `screen` for what a phone's screen shows (its bars fixed where they are). */
+async function shot(name, target = page, { screen = false } = {}) {
   const path = join(output, `${name}.png`);
-  await target.screenshot({ path, fullPage: true });
+  await target.screenshot({ path, fullPage: !screen });
   screenshots.push(path);
 }
 
@@ -212,7 +213,7 @@ test('the first person creates the family album', async () => {
   await page.getByRole('button', { name: 'This is my first time here' }).click();
   await page.getByLabel('Your name').fill('Grandma');
   await page.getByLabel('Email').fill('grandma@family.test');
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await shot('01-create-account');
   await page.getByRole('button', { name: 'Create my account' }).click();
   await page.getByRole('heading', { name: 'Albums' }).waitFor();
@@ -229,7 +230,7 @@ test('she makes an album and adds photos and a video', async () => {
   const video = sampleVideo();
   if (video) files.push(video);
   await page.locator('input[type=file]').setInputFiles(files);
-  await page.getByText(`Uploading ${files.length} of ${files.length}`).waitFor({ timeout: 60_000 });
+  await page.getByText(`Finished: ${files.length} of ${files.length}`).waitFor({ timeout: 60_000 });
   await waitForThumbnails(files.length);
   assert.equal(await tiles(), files.length);
   await axeCheck('album page');
@@ -249,15 +250,23 @@ test('the viewer shows a photo and pages with the arrow keys and buttons', async
   await shot('04-viewer');
   await viewer.getByRole('button', { name: /Previous/ }).click();
   await viewer.getByText(`1 / ${count}`).waitFor();
+  await viewer.getByRole('button', { name: 'More' }).click();
   assert.ok(await viewer.getByRole('link', { name: 'Download original' }).getAttribute('href'));
-  await viewer.getByRole('button', { name: 'Close' }).click();
+  await closeViewer(page);
 });
+
+/** Closes the viewer with its Close button, and waits until its history entry is gone too. */
+async function closeViewer(target) {
+  await target.locator('dialog.viewer').getByRole('button', { name: /^(Close|닫기)$/ }).click();
+  await target.waitForFunction(() => !document.querySelector('dialog.viewer') && !history.state?.picupViewer);
+}
 
 /** Deletes the album's first photo from the viewer and opens the trash; returns the tiles before. */
 async function deleteFirstPhotoAndOpenTrash() {
   const before = await tiles();
   await page.locator('main .grid .tile').first().click();
   const viewer = page.getByRole('dialog', { name: 'viewer' });
+  await viewer.getByRole('button', { name: 'More' }).click();
   await viewer.getByRole('button', { name: 'Delete' }).click();
   await page.getByRole('dialog').last().getByRole('button', { name: 'Delete' }).click();
   await page.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before - 1);
@@ -417,7 +426,7 @@ test('scrolled-to pages and the scroll position stay while a photo is getting re
   await phone.getByRole('heading', { name: 'Many pages' }).waitFor();
   const count = 14;
   await phone.locator('input[type=file]').setInputFiles(await drawnPhotos(count, 'page'));
-  await phone.getByText(`Uploading ${count} of ${count}`).waitFor({ timeout: 60_000 });
+  await phone.getByText(`Finished: ${count} of ${count}`).waitFor({ timeout: 60_000 });
   // Every tile has its thumbnail (those below the fold load lazily, so not all have loaded yet).
   await phone.waitForFunction((n) => document.querySelectorAll('main .grid .tile img').length === n, count, { timeout: 60_000 });
   const albumId = phone.url().split('/').pop();
@@ -532,7 +541,7 @@ test('an iPhone Live Photo is one photo that plays its moment', async () => {
   await shot('17-live-photo-playing');
   // When the moment ends, the photo is back.
   await page.waitForFunction(() => document.querySelector('dialog.viewer .stage img'), null, { timeout: 20_000 });
-  await viewer.getByRole('button', { name: 'Close' }).click();
+  await closeViewer(page);
   // The same moment on a phone: whole, upright, the button within reach.
   const phone = await browser.newPage({ locale: 'en-US', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
     storageState: await page.context().storageState() });
@@ -569,7 +578,7 @@ test('she shares the album and her grandson joins with the link', async () => {
   await page.getByRole('heading', { name: 'Join the family album' }).waitFor();
   await page.getByLabel('Your name').fill('Minjun');
   await page.getByLabel('Email').fill('minjun@family.test');
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Create my account' }).click();
   await page.getByRole('link', { name: /Jeju 2019/ }).waitFor();
   await shot('09-grandson-sees-shared-album');
@@ -648,7 +657,7 @@ test('she finds photos by part of a word, a comment, or the album name', async (
   await viewer.getByRole('button', { name: 'Comments: 1' }).click();
   await viewer.locator('.comment-body').first().waitFor();
   assert.equal(await viewer.locator('.comment-body').count(), 1);
-  await viewer.getByRole('button', { name: 'Close' }).click();
+  await closeViewer(page);
   await page.getByLabel('Search', { exact: true }).fill('nothing like this');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await page.getByText(/Nothing found/).waitFor();
@@ -728,6 +737,11 @@ async function signInWithPassword(target, email, password) {
 }
 
 async function signOut(target) {
+  // On a phone, signing out is on the settings page.
+  if (!(await target.locator('#signout').isVisible())) {
+    await target.getByRole('link', { name: 'Settings' }).click();
+    await target.getByRole('heading', { name: 'Settings' }).waitFor();
+  }
   await target.getByRole('button', { name: 'Sign out', exact: true }).click();
   await target.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
 }
@@ -1225,6 +1239,584 @@ test('someone nobody invited who presses the provider’s button is told, in pla
   await phone.evaluate(() => { location.hash = '#/oidc-error/constructor'; });
   await phone.getByText('Signing in did not work. Please try again, or sign in with your email and password.').waitFor();
   await phoneContext.close();
+});
+
+// ---------- her phone (#20): what a 74-year-old checks on a 390 x 844 screen ----------
+
+/** Grandma's phone, signed in, kept for the tests below (axe may run in it as it is). */
+let grandmaPhone;
+/** The Jeju album's address. */
+let jejuUrl;
+const SOOJA_PASSWORD = 'sooja picks a long one';
+
+/** What the page's main part shows, as she reads it. */
+const mainText = (target) => target.evaluate(() => document.getElementById('main').innerText);
+
+/** Whether a box is whole within the phone's screen and big enough for a finger. */
+function withinScreen(box, label, minHeight = 48) {
+  assert.ok(box, `${label}: shown`);
+  assert.ok(box.x >= -0.5 && box.y >= -0.5 && box.x + box.width <= 390.5 && box.y + box.height <= 844.5,
+    `${label}: within the screen: ${JSON.stringify(box)}`);
+  assert.ok(box.height >= minHeight, `${label}: big enough for a finger: ${JSON.stringify(box)}`);
+}
+
+async function firstTileTop(target) {
+  return (await target.locator('main .grid li').first().boundingBox()).y;
+}
+
+/** None of what only a signed-in person sees (menus, tabs, bell, settings) is shown. */
+async function noSignedInMenus(target, label) {
+  for (const id of ['tabs', 'settings-link', 'bell', 'nav', 'search', 'storage', 'signout']) {
+    assert.ok(!(await target.locator(`#${id}`).isVisible()), `${label}: no #${id}`);
+  }
+}
+
+/** The tab bar at the bottom of a phone. */
+const tabBar = (target, name = 'Pages') => target.getByRole('navigation', { name });
+
+async function openJejuOnPhone(target = grandmaPhone) {
+  await tabBar(target).getByRole('link', { name: 'Albums' }).tap();
+  await target.getByRole('heading', { name: 'Albums' }).waitFor();
+  await target.getByRole('link', { name: /Jeju 2019/ }).tap();
+  await target.getByRole('heading', { name: 'Jeju 2019' }).waitFor();
+  await target.locator('main .grid .tile img').first().waitFor();
+}
+
+/** The ready photos and videos of an album, as the api lists them (newest first). */
+function albumItems(target, albumId) {
+  return target.evaluate(async (id) => (await (await fetch(`/api/v1/albums/${id}/media?limit=200`)).json()).items
+    .filter((item) => item.status === 'ready'), albumId);
+}
+
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+test('on her phone: one row on top, a labelled tab bar, settings on one page, the photos near the top, no stray "null"', async () => {
+  grandmaPhone = await phonePage('en-US', null, true);
+  await grandmaPhone.goto(base);
+  await grandmaPhone.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+  await noSignedInMenus(grandmaPhone, 'the sign-in page');
+  await signInWithPassword(grandmaPhone, 'grandma@family.test', PASSWORD);
+  for (const cookie of await grandmaPhone.context().cookies()) secrets.add(cookie.value);
+
+  const bar = await grandmaPhone.locator('header.bar').boundingBox();
+  assert.ok(bar.height <= 72, `one row on top: ${bar.height}px`);
+  for (const name of ['Albums', "What's new", 'Search']) withinScreen(await tabBar(grandmaPhone).getByRole('link', { name }).boundingBox(), `the ${name} tab`, 56);
+  assert.equal(await tabBar(grandmaPhone).getByRole('link', { name: 'Albums' }).getAttribute('aria-current'), 'page');
+  const bell = grandmaPhone.getByRole('link', { name: /^Notifications/ });
+  assert.match(await bell.innerText(), /^\s*Notifications/, 'the bell says what it is');
+  withinScreen(await bell.boundingBox(), 'the bell');
+  withinScreen(await grandmaPhone.getByRole('link', { name: 'Settings' }).boundingBox(), 'Settings');
+  for (const moved of ['#nav', '#search', '#storage', '#signout', '#lang']) {
+    assert.ok(!(await grandmaPhone.locator(moved).isVisible()), `${moved} is on the settings page, not on top`);
+  }
+  const albumTop = await firstTileTop(grandmaPhone);
+  assert.ok(albumTop <= 200, `the first album starts near the top: ${albumTop}px`);
+  await grandmaPhone.getByRole('link', { name: /Jeju 2019/ }).getByText('Your album').waitFor();
+  assert.doesNotMatch(await mainText(grandmaPhone), /null/);
+  await noSidewaysScrolling(grandmaPhone, 'albums page');
+  await shot('40-phone-albums', grandmaPhone, { screen: true });
+  await runAxe(grandmaPhone, 'albums page on a phone');
+
+  // The owner's album: the first photo near the top, the big Add button in reach, no words about dropping.
+  await grandmaPhone.getByRole('link', { name: /Jeju 2019/ }).tap();
+  await grandmaPhone.getByRole('heading', { name: 'Jeju 2019' }).waitFor();
+  await grandmaPhone.locator('main .grid .tile img').first().waitFor();
+  jejuUrl = grandmaPhone.url();
+  const photoTop = await firstTileTop(grandmaPhone);
+  assert.ok(photoTop <= 200, `the first photo starts near the top: ${photoTop}px`);
+  withinScreen(await grandmaPhone.getByRole('button', { name: /Add photos and videos/ }).boundingBox(), 'Add photos and videos');
+  assert.ok(!(await grandmaPhone.getByText('or drop photos and videos here').isVisible()), 'no words about dropping files on a phone');
+  assert.doesNotMatch(await mainText(grandmaPhone), /null/);
+  await noSidewaysScrolling(grandmaPhone, 'album page');
+  await shot('41-phone-album', grandmaPhone, { screen: true });
+  await runAxe(grandmaPhone, 'album page on a phone');
+
+  // Settings: everything else on one page.
+  await grandmaPhone.getByRole('link', { name: 'Settings' }).tap();
+  await grandmaPhone.getByRole('heading', { name: 'Settings' }).waitFor();
+  const settings = grandmaPhone.getByRole('main');
+  for (const name of ['Trash', 'Devices and sign-in', 'Family']) withinScreen(await settings.getByRole('link', { name }).boundingBox(), name, 56);
+  await settings.getByText(/^[\d.]+ [KMG]?B of [\d.]+ GB used$/).waitFor();
+  assert.equal(await settings.getByRole('combobox', { name: 'Language' }).inputValue(), 'en');
+  withinScreen(await settings.getByRole('button', { name: 'Sign out' }).boundingBox(), 'Sign out');
+  await noSidewaysScrolling(grandmaPhone, 'settings page');
+  await shot('46-phone-settings', grandmaPhone, { screen: true });
+  await runAxe(grandmaPhone, 'settings page');
+
+  // Search from its tab: the page has its own box; no "null" above the results.
+  await tabBar(grandmaPhone).getByRole('link', { name: 'Search' }).tap();
+  await grandmaPhone.getByRole('heading', { name: 'Search', exact: true }).waitFor();
+  await grandmaPhone.getByLabel('What are you looking for?').fill('jeju');
+  await grandmaPhone.getByRole('main').getByRole('button', { name: 'Search' }).tap();
+  await grandmaPhone.getByRole('heading', { name: 'Search: jeju' }).waitFor();
+  await grandmaPhone.locator('main .grid .tile').first().waitFor();
+  assert.equal(await tabBar(grandmaPhone).getByRole('link', { name: 'Search' }).getAttribute('aria-current'), 'page');
+  assert.doesNotMatch(await mainText(grandmaPhone), /null/);
+
+  // A page opens at its top, with no frame drawn around it.
+  await tabBar(grandmaPhone).getByRole('link', { name: 'Albums' }).tap();
+  await grandmaPhone.getByRole('link', { name: /Many pages/ }).tap();
+  await grandmaPhone.getByRole('heading', { name: 'Many pages' }).waitFor();
+  await grandmaPhone.locator('main .grid .tile img').first().waitFor();
+  await grandmaPhone.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  assert.ok(await grandmaPhone.evaluate(() => window.scrollY) > 0, 'scrolled down');
+  await tabBar(grandmaPhone).getByRole('link', { name: 'Albums' }).tap();
+  await grandmaPhone.getByRole('heading', { name: 'Albums' }).waitFor();
+  const opened = await grandmaPhone.evaluate(() => {
+    const main = document.getElementById('main');
+    return { y: window.scrollY, focused: document.activeElement === main, outline: getComputedStyle(main).outlineStyle };
+  });
+  assert.deepEqual(opened, { y: 0, focused: true, outline: 'none' });
+});
+
+test('on her phone, Back closes the photo and leaves her in the album; a long sideways swipe pages and never leaves', async () => {
+  await openJejuOnPhone();
+  const album = grandmaPhone.url();
+  const count = await tiles(grandmaPhone);
+  await grandmaPhone.locator('main .grid button.tile').first().tap();
+  const viewer = grandmaPhone.getByRole('dialog', { name: 'viewer' });
+  await viewer.getByText(/^1 \/ \d+$/).waitFor();
+  // Nothing lets the browser go back a page from a sideways overscroll.
+  const styles = await grandmaPhone.evaluate(() => ({
+    html: getComputedStyle(document.documentElement).overscrollBehaviorX,
+    body: getComputedStyle(document.body).overscrollBehaviorX,
+    viewer: getComputedStyle(document.querySelector('dialog.viewer')).overscrollBehaviorX,
+    stage: getComputedStyle(document.querySelector('dialog.viewer .stage')).touchAction,
+  }));
+  assert.deepEqual(styles, { html: 'none', body: 'none', viewer: 'none', stage: 'pan-y pinch-zoom' });
+  // A long swipe from right to left, as a finger does it: the next photo, on the same page.
+  const cdp = await grandmaPhone.context().newCDPSession(grandmaPhone);
+  const touch = (type, x) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y: 250 }] });
+  await touch('touchStart', 300);
+  for (const x of [260, 200, 140, 80, 20, 2]) await touch('touchMove', x);
+  await touch('touchEnd');
+  await viewer.getByText(/^2 \/ \d+$/).waitFor();
+  assert.equal(grandmaPhone.url(), album, 'still in the album');
+  await cdp.detach();
+
+  // One row of big buttons, all within the screen (and the arrows, Close).
+  const shown = viewer.locator('button:visible, a:visible');
+  assert.ok(await shown.count() >= 6, 'previous, next, close, like, comments, more');
+  for (const control of await shown.all()) withinScreen(await control.boundingBox(), `"${(await control.innerText()).trim() || await control.getAttribute('aria-label')}"`);
+  const row = await viewer.locator('.controls').boundingBox();
+  assert.ok(row.y + row.height <= 844 && row.height <= 96, `one row: ${JSON.stringify(row)}`);
+  await shot('42-phone-viewer', grandmaPhone, { screen: true });
+  await runAxe(grandmaPhone, 'viewer on a phone');
+  // What goes wrong is said in the viewer, where she is, not on the page under it.
+  await grandmaPhone.route('**/api/v1/media/*/like', (route) => route.abort('connectionreset'));
+  await viewer.getByRole('button', { name: /^Like/ }).tap();
+  const said = viewer.locator('#toast');
+  await said.getByText('Cannot reach picup.', { exact: false }).waitFor();
+  assert.ok(await said.evaluate((box) => {
+    const r = box.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= innerHeight && box.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2));
+  }), 'the message is on top, in view');
+  await grandmaPhone.unroute('**/api/v1/media/*/like');
+  await grandmaPhone.evaluate(() => document.getElementById('toast').replaceChildren());
+  await viewer.getByRole('button', { name: 'More' }).tap();
+  const download = viewer.getByRole('link', { name: 'Download original' });
+  withinScreen(await download.boundingBox(), 'Download original');
+  // It saves the file, with its name, rather than opening it in another tab.
+  const saved = await grandmaPhone.context().request.get(new URL(await download.getAttribute('href'), base).toString());
+  assert.equal(saved.status(), 200);
+  assert.match(saved.headers()['content-disposition'] || '', /^attachment/);
+  withinScreen(await viewer.getByRole('button', { name: 'Delete' }).boundingBox(), 'Delete');
+  await shot('43-phone-viewer-more', grandmaPhone, { screen: true });
+  await runAxe(grandmaPhone, 'viewer with its More menu');
+
+  // Back (Android's Back too): the photo closes; the album is there, at the album's address.
+  await grandmaPhone.goBack();
+  await grandmaPhone.waitForFunction(() => !document.querySelector('dialog.viewer'));
+  await grandmaPhone.getByRole('heading', { name: 'Jeju 2019' }).waitFor();
+  assert.equal(grandmaPhone.url(), album);
+  assert.equal(await tiles(grandmaPhone), count);
+  // Closed with its button, the photo leaves nothing behind in the history: Back goes to the albums.
+  await grandmaPhone.locator('main .grid button.tile').first().tap();
+  await viewer.waitFor();
+  await closeViewer(grandmaPhone);
+  await grandmaPhone.goBack();
+  await grandmaPhone.getByRole('heading', { name: 'Albums' }).waitFor();
+});
+
+test('on her phone, the comments are a half sheet with a title and a big close button, below the whole photo', async () => {
+  await openJejuOnPhone();
+  const albumId = jejuUrl.split('/').pop();
+  const commented = (await albumItems(grandmaPhone, albumId)).find((item) => item.comment_count > 0);
+  await grandmaPhone.getByRole('button', { name: new RegExp(`^${escapeRegExp(commented.filename)},`) }).tap();
+  const viewer = grandmaPhone.getByRole('dialog', { name: 'viewer' });
+  await viewer.getByRole('button', { name: /^Comments: 1/ }).tap();
+  const sheet = viewer.getByRole('region', { name: 'Comments' });
+  await sheet.getByRole('heading', { name: 'Comments' }).waitFor();
+  await sheet.locator('.comment-body').first().waitFor();
+  const hide = sheet.getByRole('button', { name: 'Hide comments' });
+  withinScreen(await hide.boundingBox(), 'Hide comments');
+  const box = await sheet.boundingBox();
+  assert.ok(box.y >= 844 * 0.35 && box.y + box.height <= 844.5, `a half sheet at the bottom: ${JSON.stringify(box)}`);
+  await grandmaPhone.waitForFunction(() => document.querySelector('dialog.viewer .stage img.full')?.naturalWidth > 0);
+  const painted = await grandmaPhone.evaluate(() => {
+    const img = document.querySelector('dialog.viewer .stage img.full');
+    const r = img.getBoundingClientRect();
+    const height = img.naturalHeight * Math.min(r.width / img.naturalWidth, r.height / img.naturalHeight);
+    return { top: r.top + (r.height - height) / 2, bottom: r.top + (r.height + height) / 2 };
+  });
+  assert.ok(painted.top >= 0 && painted.bottom <= box.y + 1, `the photo is in view above the sheet: ${JSON.stringify(painted)}, sheet at ${box.y}`);
+  await shot('45-phone-comments', grandmaPhone, { screen: true });
+  await runAxe(grandmaPhone, 'comments sheet');
+  await hide.tap();
+  await sheet.waitFor({ state: 'hidden' });
+  await closeViewer(grandmaPhone);
+});
+
+test('a notification opens that photo with its comments, even when it is not on the album’s first page; the bell says what it is', async () => {
+  const albumId = jejuUrl.split('/').pop();
+  // The grandson comments on the album's last photo.
+  const minjun = await browser.newContext({ locale: 'en-US' });
+  const his = await minjun.newPage();
+  await his.goto(base);
+  await signInWithPassword(his, 'minjun@family.test', NEW_PASSWORD);
+  const photos = (await albumItems(his, albumId)).filter((item) => item.kind === 'photo');
+  const last = photos[photos.length - 1];
+  const said = 'What a lovely day by the waterfall';
+  await his.evaluate(async ([id, body]) => {
+    const response = await fetch(`/api/v1/media/${id}/comments`, { method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'picup' }, body: JSON.stringify({ body }) });
+    if (!response.ok) throw new Error(await response.text());
+  }, [last.id, said]);
+  for (const cookie of await minjun.cookies()) secrets.add(cookie.value);
+  await minjun.close();
+
+  // Pages of 2 photos, the later ones slow to come: the last photo is far from what is loaded.
+  const loaded = [];
+  let release;
+  const later = new Promise((resolve) => { release = resolve; });
+  await grandmaPhone.route(`**/api/v1/albums/${albumId}/media?**`, async (route) => {
+    const url = new URL(route.request().url());
+    if (url.searchParams.get('limit') === '60') url.searchParams.set('limit', '2');
+    if (url.searchParams.has('cursor')) await later;
+    const response = await route.fetch({ url: url.toString() });
+    const json = await response.json();
+    loaded.push(...json.items.map((item) => item.id));
+    await route.fulfill({ response, json });
+  });
+  await grandmaPhone.waitForFunction(() => Number(document.getElementById('bell').dataset.unread) > 0, null, { timeout: 15_000 });
+  await grandmaPhone.getByRole('link', { name: /^Notifications/ }).tap();
+  await grandmaPhone.getByRole('heading', { name: "What's new" }).waitFor();
+  const card = grandmaPhone.locator('.news li', { hasText: said });
+  await card.getByText('Minjun commented on your photo in Jeju 2019').waitFor();
+  assert.equal(await grandmaPhone.getByRole('button', { name: /^Follow/ }).count(), 0, 'no puzzling Follow buttons on the cards');
+  await noSidewaysScrolling(grandmaPhone, 'what is new');
+  await shot('48-phone-feed', grandmaPhone, { screen: true });
+  await runAxe(grandmaPhone, 'what is new on a phone');
+  await card.getByRole('link').tap();
+  const viewer = grandmaPhone.getByRole('dialog', { name: 'viewer' });
+  await viewer.waitFor();
+  await grandmaPhone.waitForFunction((id) => document.querySelector('dialog.viewer')?.dataset.mediaId === id, last.id);
+  await viewer.getByRole('region', { name: 'Comments' }).getByText(said).waitFor();
+  assert.ok(!loaded.includes(last.id), `the photo was not on the page loaded (${loaded.length} photos)`);
+  release();
+  // Back: the album is underneath.
+  await grandmaPhone.goBack();
+  await grandmaPhone.waitForFunction(() => !document.querySelector('dialog.viewer'));
+  await grandmaPhone.getByRole('heading', { name: 'Jeju 2019' }).waitFor();
+  assert.equal(grandmaPhone.url(), jejuUrl);
+  await grandmaPhone.unroute(`**/api/v1/albums/${albumId}/media?**`);
+});
+
+test('on her phone, Delete asks first and starts on Cancel; Undo brings the photo back; emptying the trash is last and asks', async () => {
+  await openJejuOnPhone();
+  await grandmaPhone.waitForFunction(() => !document.querySelector('main .grid .processing'));
+  const before = await tiles(grandmaPhone);
+  const viewer = grandmaPhone.getByRole('dialog', { name: 'viewer' });
+  const askToDelete = async () => {
+    await grandmaPhone.locator('main .grid button.tile').first().tap();
+    await viewer.getByRole('button', { name: 'More' }).tap();
+    await viewer.getByRole('button', { name: 'Delete' }).tap();
+    const question = grandmaPhone.getByRole('dialog', { name: /^Move this to the trash\?/ });
+    await question.waitFor();
+    return question;
+  };
+  const question = await askToDelete();
+  assert.equal(await grandmaPhone.evaluate(() => document.activeElement.textContent), 'Cancel', 'the question starts on Cancel');
+  assert.deepEqual(await question.locator('.actions button').allTextContents(), ['Cancel', 'Delete'], 'Cancel first, Delete second');
+  assert.equal(await question.getByRole('button', { name: 'Delete' }).evaluate((button) => getComputedStyle(button).backgroundColor), 'rgb(179, 38, 30)', 'Delete is red');
+  await shot('44-phone-delete-question', grandmaPhone, { screen: true });
+  await grandmaPhone.keyboard.press('Enter');
+  await question.waitFor({ state: 'detached' });
+  assert.ok(await viewer.isVisible(), 'Enter deleted nothing: the photo is still open');
+  await closeViewer(grandmaPhone);
+  assert.equal(await tiles(grandmaPhone), before);
+
+  await (await askToDelete()).getByRole('button', { name: 'Delete' }).tap();
+  await grandmaPhone.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before - 1);
+  const toast = grandmaPhone.locator('#toast');
+  await toast.getByText('Moved to the trash.').waitFor();
+  const undo = toast.getByRole('button', { name: 'Undo' });
+  withinScreen(await undo.boundingBox(), 'Undo');
+  await shot('44b-phone-undo', grandmaPhone, { screen: true });
+  await undo.tap();
+  await grandmaPhone.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before);
+  await toast.getByText('Brought back.').waitFor();
+  assert.equal((await grandmaPhone.evaluate(() => fetch('/api/v1/trash').then((r) => r.json()))).items.length, 0, 'nothing left in the trash');
+
+  // Something in the trash: Restore under it, and emptying it last, behind a question.
+  await (await askToDelete()).getByRole('button', { name: 'Delete' }).tap();
+  await grandmaPhone.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before - 1);
+  await grandmaPhone.getByRole('link', { name: 'Settings' }).tap();
+  await grandmaPhone.getByRole('main').getByRole('link', { name: 'Trash' }).tap();
+  await grandmaPhone.getByRole('heading', { name: 'Trash' }).waitFor();
+  const restore = grandmaPhone.getByRole('button', { name: /^Restore/ });
+  const empty = grandmaPhone.getByRole('button', { name: 'Empty the trash' });
+  const [restoreBox, emptyBox] = [await restore.boundingBox(), await empty.boundingBox()];
+  assert.ok(emptyBox.y > restoreBox.y + restoreBox.height, 'emptying comes after what is in the trash');
+  assert.equal(await grandmaPhone.evaluate(() => [...document.querySelectorAll('main button')].pop().textContent), 'Empty the trash', 'and is the last thing');
+  await shot('47-phone-trash', grandmaPhone, { screen: true });
+  await runAxe(grandmaPhone, 'trash page on a phone');
+  await empty.tap();
+  const emptying = grandmaPhone.getByRole('dialog', { name: /^Delete everything in the trash for good\?/ });
+  await emptying.waitFor();
+  assert.equal(await grandmaPhone.evaluate(() => document.activeElement.textContent), 'Cancel');
+  assert.deepEqual(await emptying.locator('.actions button').allTextContents(), ['Cancel', 'Delete everything for good']);
+  await emptying.getByRole('button', { name: 'Cancel' }).tap();
+  await emptying.waitFor({ state: 'detached' });
+  assert.equal(await restore.count(), 1, 'still in the trash');
+  await restore.tap();
+  await grandmaPhone.getByText('The trash is empty.').waitFor();
+});
+
+test('on her phone, tapping a video plays it; captions have no file names, and sit on a dark band', async () => {
+  await openJejuOnPhone();
+  const viewer = grandmaPhone.getByRole('dialog', { name: 'viewer' });
+  const caption = viewer.locator('.caption');
+  const plain = async () => {
+    const text = await caption.innerText();
+    assert.doesNotMatch(text, /\.(jpe?g|mp4|mov|heic|png)\b/i, `no file name: ${text}`);
+    const alpha = await caption.evaluate((element) => {
+      const parts = getComputedStyle(element).backgroundColor.match(/[\d.]+/g).map(Number);
+      return parts.length === 4 ? parts[3] : 1;
+    });
+    assert.ok(alpha >= 0.7, `a dark band behind the words (alpha ${alpha})`);
+  };
+  if (sampleVideo()) {
+    await grandmaPhone.locator('main .grid button.tile', { has: grandmaPhone.locator('.badge', { hasText: '▶' }) }).first().tap();
+    const play = viewer.getByRole('button', { name: 'Play the video' });
+    withinScreen(await play.boundingBox(), 'the big Play', 96);
+    await plain();
+    // A tap on the video itself, not only on the small native control.
+    await grandmaPhone.locator('dialog.viewer .stage video').tap({ position: { x: 120, y: 160 } });
+    await grandmaPhone.waitForFunction(() => document.querySelector('dialog.viewer .stage video')?.paused === false, null, { timeout: 15_000 });
+    assert.equal(await grandmaPhone.evaluate(() => document.querySelector('dialog.viewer .stage video').paused), false);
+    await play.waitFor({ state: 'hidden' });
+    await shot('42b-phone-video-playing', grandmaPhone, { screen: true });
+    await closeViewer(grandmaPhone);
+  }
+  await grandmaPhone.locator('main .grid button.tile').first().tap();
+  await viewer.getByText(/^1 \/ \d+$/).waitFor();
+  await plain();
+  await closeViewer(grandmaPhone);
+
+  // When the api says whether a date is the photo's own (taken_at_known), the caption says so.
+  const albumId = jejuUrl.split('/').pop();
+  let known = false;
+  await grandmaPhone.route(`**/api/v1/albums/${albumId}/media?**`, async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    for (const item of json.items) item.taken_at_known = known;
+    await route.fulfill({ response, json });
+  });
+  await grandmaPhone.reload();
+  await grandmaPhone.locator('main .grid button.tile').first().tap();
+  await viewer.getByText('Date unknown').waitFor();
+  await closeViewer(grandmaPhone);
+  known = true;
+  await grandmaPhone.reload();
+  await grandmaPhone.locator('main .grid button.tile').first().tap();
+  await viewer.getByText(/^Taken /).waitFor();
+  await closeViewer(grandmaPhone);
+  await grandmaPhone.unroute(`**/api/v1/albums/${albumId}/media?**`);
+});
+
+test('on her phone, finished uploads go away; a photo shows its thumbnail enlarged, with a spinner, until its preview comes', async () => {
+  await openJejuOnPhone();
+  const before = await tiles(grandmaPhone);
+  await grandmaPhone.locator('input[type=file]').setInputFiles(await drawnPhotos(2, 'phone'));
+  await grandmaPhone.getByText('Finished: 2 of 2').waitFor({ timeout: 60_000 });
+  await grandmaPhone.waitForFunction((n) => document.querySelectorAll('main .grid li').length === n, before + 2, { timeout: 30_000 });
+  await grandmaPhone.waitForFunction(() => !document.querySelector('main .uploads li') && document.querySelector('main .total').hidden, null, { timeout: 15_000 });
+  const top = await firstTileTop(grandmaPhone);
+  assert.ok(top <= 200, `nothing is left above the photos: ${top}px`);
+  await grandmaPhone.waitForFunction(() => !document.querySelector('main .grid .processing'), null, { timeout: 60_000 });
+  await grandmaPhone.waitForFunction(() => document.querySelector('main .grid .tile img')?.naturalWidth > 0);
+
+  // A slow network (a preview takes a while): not a black screen.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const isPreview = (url) => url.pathname.endsWith('/preview.jpg');
+  await grandmaPhone.route(isPreview, async (route) => { await held; await route.continue(); });
+  await grandmaPhone.locator('main .grid button.tile').first().tap();
+  const viewer = grandmaPhone.getByRole('dialog', { name: 'viewer' });
+  const placeholder = viewer.locator('.stage img.placeholder');
+  await placeholder.waitFor();
+  await grandmaPhone.waitForFunction(() => document.querySelector('dialog.viewer .stage img.placeholder')?.naturalWidth > 0);
+  const box = await placeholder.boundingBox();
+  assert.ok(box.width >= 380, `the thumbnail, enlarged to the screen: ${JSON.stringify(box)}`);
+  assert.ok(await viewer.locator('.spinner').isVisible(), 'a spinner says it is coming');
+  await shot('42c-phone-preview-loading', grandmaPhone, { screen: true });
+  release();
+  await placeholder.waitFor({ state: 'detached' });
+  await grandmaPhone.waitForFunction(() => document.querySelector('dialog.viewer .stage img.full')?.naturalWidth > 0);
+  assert.equal(await viewer.locator('.spinner').count(), 0);
+  await grandmaPhone.unroute(isPreview);
+  await closeViewer(grandmaPhone);
+});
+
+test('an aunt joins in Korean to look only: albums labelled, nothing offered she may not do, one card per upload batch, a used invite leads in', async () => {
+  // Grandma shares the album: a family invite is "look and add" unless she chooses otherwise.
+  await openJejuOnPhone();
+  await grandmaPhone.getByRole('button', { name: 'Share' }).tap();
+  const dialog = grandmaPhone.getByRole('dialog', { name: 'Share this album' });
+  assert.equal(await dialog.getByLabel('They can').inputValue(), 'contributor');
+  await dialog.getByLabel('They can').selectOption('viewer');
+  await dialog.getByRole('button', { name: 'Make an invite link' }).tap();
+  const link = await dialog.getByLabel('invite link').inputValue();
+  secrets.add(new URL(link).searchParams.get('invite'));
+  await dialog.getByRole('button', { name: 'Copy link' }).tap();
+  const copied = dialog.getByText('Copied!');
+  await copied.waitFor();
+  const seen = await copied.evaluate((note) => {
+    const r = note.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= innerHeight && note.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2));
+  });
+  assert.ok(seen, '"Copied!" is in view, on top of the dialog, not under its backdrop');
+  await shot('50-phone-share-copied', grandmaPhone, { screen: true });
+  await runAxe(grandmaPhone, 'share dialog on a phone');
+  await dialog.getByRole('button', { name: 'Close' }).tap();
+
+  // The invite page, as a phone in English shows it.
+  const english = await phonePage('en-US');
+  await english.goto(link);
+  await english.getByRole('heading', { name: 'Join the family album' }).waitFor();
+  await english.getByText('At least 8 characters.', { exact: false }).waitFor();
+  await noSidewaysScrolling(english, 'invite page');
+  await shot('51-phone-invite', english);
+  await english.close();
+
+  // Her phone, in Korean.
+  const context = await browser.newContext({ locale: 'ko-KR', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, bypassCSP: true });
+  const aunt = await context.newPage();
+  await aunt.goto(link);
+  await aunt.getByRole('heading', { name: '가족 앨범에 참여하기' }).waitFor();
+  await noSignedInMenus(aunt, 'the invite page');
+  const password = aunt.getByLabel('비밀번호', { exact: true });
+  const rule = aunt.getByText('8글자 이상.', { exact: false });
+  const [field, ruleBox] = [await password.boundingBox(), await rule.boundingBox()];
+  assert.ok(ruleBox.y >= field.y + field.height && ruleBox.y - (field.y + field.height) < 40, 'the rule is written right under the field');
+  await aunt.getByLabel('이름', { exact: true }).fill('Sooja');
+  await aunt.getByLabel('이메일').fill('sooja@family.test');
+  await password.fill(SOOJA_PASSWORD);
+  assert.equal(await password.getAttribute('type'), 'password');
+  await aunt.getByLabel('비밀번호 보기').check();
+  assert.equal(await password.getAttribute('type'), 'text');
+  await noSidewaysScrolling(aunt, 'invite page in Korean');
+  await shot('51b-phone-invite-ko', aunt);
+  await runAxe(aunt, 'invite page in Korean');
+  await aunt.getByRole('button', { name: '계정 만들기' }).tap();
+  await aunt.getByRole('heading', { name: '앨범', exact: true }).waitFor();
+  assert.ok(!aunt.url().includes('invite'), aunt.url());
+  for (const cookie of await context.cookies()) secrets.add(cookie.value);
+
+  // Her albums: the shared one says so, and that she may look. Korean all around.
+  const card = aunt.getByRole('link', { name: /Jeju 2019/ });
+  await card.getByText('함께 보는 앨범 · 보기만 가능').waitFor();
+  const around = await aunt.evaluate(() => [...document.querySelectorAll('header.bar, #tabs')].map((part) => part.innerText).join(' '));
+  assert.doesNotMatch(around.replace('picup', ''), /[A-Za-z]/, `no English around the page: ${around}`);
+  await aunt.waitForFunction(() => [...document.querySelectorAll('main img')].every((img) => img.complete));
+  await shot('52-phone-albums-ko', aunt, { screen: true });
+
+  // The album: no Add, no Share, no Delete, and a line that says why.
+  await card.tap();
+  await aunt.getByRole('heading', { name: 'Jeju 2019' }).waitFor();
+  await aunt.locator('main .grid .tile img').first().waitFor();
+  const note = aunt.locator('main .viewer-note');
+  await note.getByText('함께 보는 앨범 · 보기만 가능').waitFor();
+  await note.getByText('사진을 올리려면 앨범 주인에게 부탁하세요.').waitFor();
+  for (const name of [/사진과 동영상 추가/, /공유/, /더 보기/, /삭제/]) {
+    assert.equal(await aunt.getByRole('button', { name }).count(), 0, `${name} is not offered to someone who may only look`);
+  }
+  assert.doesNotMatch(await mainText(aunt), /null/);
+  await shot('52b-phone-album-look-only-ko', aunt, { screen: true });
+  const top = await firstTileTop(aunt);
+  assert.ok(top <= 200, `the first photo starts near the top: ${top}px`);
+  await runAxe(aunt, 'album page for someone who may only look');
+
+  // The viewer: no Delete, in its row or in More; Korean words only.
+  await aunt.locator('main .grid button.tile').first().tap();
+  const viewer = aunt.getByRole('dialog', { name: '사진 보기' });
+  await viewer.getByText(/^1 \/ \d+$/).waitFor();
+  await aunt.waitForFunction(() => [...document.querySelectorAll('dialog .stage img')].every((img) => img.complete && img.naturalWidth > 0));
+  const words = await viewer.evaluate((element) => [...element.querySelectorAll('.top, .controls')].map((part) => part.innerText).join(' '));
+  assert.doesNotMatch(words, /[A-Za-z]/, `no English in the viewer: ${words}`);
+  await shot('53-phone-viewer-ko', aunt, { screen: true });
+  await viewer.getByRole('button', { name: '더 보기' }).tap();
+  await viewer.getByRole('link', { name: '원본 내려받기' }).waitFor();
+  assert.equal(await viewer.getByRole('button', { name: /삭제/ }).count(), 0, 'no Delete for someone who may only look');
+  await closeViewer(aunt);
+
+  // What's new: Grandma's uploads, one card for the batch.
+  await tabBar(aunt, '화면').getByRole('link', { name: '새 소식' }).tap();
+  await aunt.getByRole('heading', { name: '새 소식' }).waitFor();
+  const feed = await aunt.evaluate(() => fetch('/api/v1/feed?limit=50').then((r) => r.json()));
+  const uploads = feed.items.filter((item) => item.kind === 'photos_added' && item.actor_name === 'Grandma');
+  assert.ok(uploads.length > 1, `the feed has several uploads: ${uploads.length}`);
+  const total = uploads.reduce((sum, item) => sum + item.count, 0);
+  const batch = aunt.locator('.news li', { hasText: 'Grandma님이 Jeju 2019에 사진' });
+  assert.equal(await batch.count(), 1, 'one card for the batch');
+  await batch.getByText(`Grandma님이 Jeju 2019에 사진 ${total}장을 올렸어요`).waitFor();
+  assert.equal(await aunt.getByRole('button', { name: /소식 받기/ }).count(), 0, 'no puzzling follow buttons');
+  await noSidewaysScrolling(aunt, 'what is new in Korean');
+  await shot('54-phone-feed-ko', aunt, { screen: true });
+  await runAxe(aunt, 'what is new in Korean');
+
+  // The used invite, opened again while signed in: the albums.
+  await aunt.goto(link);
+  await aunt.getByRole('heading', { name: '앨범', exact: true }).waitFor();
+  await aunt.getByRole('link', { name: /Jeju 2019/ }).waitFor();
+  assert.equal(aunt.url(), `${base}/#/albums`);
+
+  // Signed out, no signed-in menus.
+  await aunt.getByRole('link', { name: '설정' }).tap();
+  await aunt.getByRole('heading', { name: '설정' }).waitFor();
+  await aunt.getByRole('main').getByRole('button', { name: '로그아웃' }).tap();
+  await aunt.getByRole('button', { name: '로그인', exact: true }).waitFor();
+  await noSignedInMenus(aunt, 'signed out');
+
+  // The used invite, signed out: it says so in Korean, and signing in from there leads in.
+  await aunt.goto(link);
+  await aunt.getByRole('heading', { name: '가족 앨범에 참여하기' }).waitFor();
+  await aunt.getByLabel('이름', { exact: true }).fill('Sooja');
+  await aunt.getByLabel('이메일').fill('sooja.new@family.test');
+  await aunt.getByLabel('비밀번호', { exact: true }).fill(SOOJA_PASSWORD);
+  await aunt.getByRole('button', { name: '계정 만들기' }).tap();
+  await aunt.getByText('이 초대 링크는 이미 사용되었거나 기한이 지났어요.', { exact: false }).waitFor();
+  await aunt.getByLabel('이메일').fill('sooja@family.test');
+  await aunt.getByRole('button', { name: '계정 만들기' }).tap();
+  await aunt.getByText('이 이메일 주소로 만든 계정이 이미 있어요. 그 계정으로 로그인하세요.').waitFor();
+  assert.doesNotMatch(await mainText(aunt), /already|account|exists/i, 'no English on the page');
+  await shot('51c-phone-invite-email-taken-ko', aunt);
+  await runAxe(aunt, 'invite page saying the account exists');
+  await aunt.getByRole('button', { name: '이 이메일로 로그인하기' }).tap();
+  await aunt.getByRole('button', { name: '로그인', exact: true }).waitFor();
+  assert.ok(!aunt.url().includes('invite'), aunt.url());
+  assert.equal(await aunt.getByLabel('이메일').inputValue(), 'sooja@family.test');
+  await aunt.getByLabel('비밀번호').fill(SOOJA_PASSWORD);
+  await aunt.getByRole('button', { name: '로그인', exact: true }).tap();
+  await aunt.getByRole('heading', { name: '앨범', exact: true }).waitFor();
+  assert.equal(aunt.url(), `${base}/#/albums`);
+  await aunt.getByRole('link', { name: /Jeju 2019/ }).waitFor();
+  for (const cookie of await context.cookies()) secrets.add(cookie.value);
+  secrets.add(SOOJA_PASSWORD);
+  await context.close();
+  for (const cookie of await grandmaPhone.context().cookies()) secrets.add(cookie.value);
+  await grandmaPhone.close();
 });
 
 test('no password, session token, invite or storage key ever reaches the logs', async () => {
