@@ -536,7 +536,7 @@ impl Storage {
 
 /// `attachment` with the name twice (RFC 6266): plain for old browsers (non-ASCII and quotes
 /// replaced), and UTF-8 for the rest ("제주 2019.jpg" stays itself).
-fn attachment(filename: &str) -> String {
+pub fn attachment(filename: &str) -> String {
     let plain: String = filename
         .chars()
         .map(|c| {

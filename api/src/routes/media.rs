@@ -112,21 +112,13 @@ pub fn chosen_ids(ids: Option<&str>) -> ApiResult<Option<Vec<MediaId>>> {
     ids.map(|ids| ids.split(',').filter(|id| !id.is_empty()).map(crate::routes::parse_id).collect()).transpose()
 }
 
-/// The answer of an album's ZIP: saved as "TITLE.zip".
+/// The answer of an album's ZIP: saved as "TITLE.zip" (the same `Content-Disposition` rule as
+/// one original's download).
 pub fn zip_response(title: &str, body: axum::body::Body) -> axum::response::Response {
     use axum::http::header;
-    let name: String = title.chars().map(|c| if c.is_alphanumeric() || " -_".contains(c) { c } else { '_' }).collect();
-    let ascii: String = name.chars().map(|c| if c.is_ascii() { c } else { '_' }).collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") })
-        .collect();
     axum::response::Response::builder()
         .header(header::CONTENT_TYPE, "application/zip")
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{ascii}.zip\"; filename*=UTF-8''{encoded}.zip"),
-        )
+        .header(header::CONTENT_DISPOSITION, picup_common::storage::attachment(&format!("{title}.zip")))
         .body(body)
         .unwrap_or_default()
 }

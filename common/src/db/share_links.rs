@@ -102,11 +102,9 @@ impl Db {
         .bind(id)
         .fetch_one(self.pool())
         .await?;
-        const FREE_ATTEMPTS: i64 = 5;
-        if failed >= FREE_ATTEMPTS {
-            let delay_secs = (1_i64 << (failed - FREE_ATTEMPTS).min(10)).min(15 * 60);
+        if let Some(blocked_until) = super::users::blocked_after_failures(failed) {
             sqlx::query("UPDATE share_links SET blocked_until = $1 WHERE id = $2")
-                .bind(now_ms() + delay_secs * 1000)
+                .bind(blocked_until)
                 .bind(id)
                 .execute(self.pool())
                 .await?;

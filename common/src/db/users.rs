@@ -95,11 +95,9 @@ impl Db {
                 .bind(user_id)
                 .fetch_one(&mut *tx)
                 .await?;
-        const FREE_ATTEMPTS: i64 = 5;
-        if failed >= FREE_ATTEMPTS {
-            let delay_secs = (1_i64 << (failed - FREE_ATTEMPTS).min(10)).min(15 * 60);
+        if let Some(blocked_until) = blocked_after_failures(failed) {
             sqlx::query("UPDATE users SET login_blocked_until = $1 WHERE id = $2")
-                .bind(now_ms() + delay_secs * 1000)
+                .bind(blocked_until)
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
@@ -148,4 +146,14 @@ pub(super) async fn user_by_id<'e>(
 ) -> DbResult<User> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"));
     Ok(sqlx::query_as(sql).bind(id).fetch_one(executor).await?)
+}
+
+/// Until when guessing waits after `failed` wrong passwords in a row: the first few are free,
+/// then each try waits twice as long, up to 15 minutes. One rule for accounts and share links.
+pub(super) fn blocked_after_failures(failed: i64) -> Option<i64> {
+    const FREE_ATTEMPTS: i64 = 5;
+    (failed >= FREE_ATTEMPTS).then(|| {
+        let delay_secs = (1_i64 << (failed - FREE_ATTEMPTS).min(10)).min(15 * 60);
+        now_ms() + delay_secs * 1000
+    })
 }
