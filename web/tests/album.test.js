@@ -416,7 +416,8 @@ test('the same photo added again is not stored twice, and the page says so', asy
 
 test('scrolled-to pages and the scroll position stay while a photo is getting ready', async () => {
   // A phone of its own (its own fake clock), with pages of 6 instead of 60 so that 14 photos make three.
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 390, height: 844 },
+  // A small phone (an iPhone SE's 375x667), so that the 14 tiles are surely taller than the screen.
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 375, height: 667 },
     storageState: await page.context().storageState() });
   const phone = await context.newPage();
   await phone.goto(`${base}/#/albums`);
@@ -466,6 +467,9 @@ test('scrolled-to pages and the scroll position stay while a photo is getting re
   }
   assert.equal(await tiles(phone), count, 'all three pages loaded');
   assert.ok(listed.filter((limit) => limit === '6').length >= 3, `three pages of 6: ${listed}`);
+  // The last pages may have come while the screen was not yet full, with no scrolling: go down now.
+  await phone.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  await settle();
   const scrolled = await phone.evaluate(() => window.scrollY);
   assert.ok(scrolled > 0, 'scrolled down');
   const named = (item) => phone.getByRole('button', { name: new RegExp(`^${item.filename.replaceAll('.', '\\.')},`) });
