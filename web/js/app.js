@@ -9,6 +9,7 @@ import { ask, confirmAction, el, explain, fieldProblems, icon, moreMenu, page, t
 import { bytes, currentLanguage, date, placeText, setLanguage, t, takenText } from './i18n.js';
 import { contentTypeOf, sha256Of, uploadFile } from './upload.js';
 import { openViewer } from './viewer.js';
+import { startSlideshow } from './slideshow.js';
 import { showNews, showSearch, startBell } from './activity.js';
 import { AlbumItems } from './album-items.js';
 import { addPasskey, browserHasPasskeys, passkeyProblem, signInWithPasskey } from './passkeys.js';
@@ -367,7 +368,15 @@ async function showAlbum(albumId, show = {}) {
   // Who sees it; someone who may only look is told so (why there is no Add button) and what to do.
   const about = canAdd ? el('div', { class: 'album-about' }, sharingLine(album, 'p'))
     : el('div', { class: 'album-about viewer-note' }, sharingLine(album, 'p'), el('p', { text: t('viewerCannotAdd') }));
-  page(album.title, tools, about, uploads ? el('div', { class: 'actions add-row' }, uploads.button) : null,
+  // A big Slideshow for everyone who sees the album: the whole screen, one photo after another.
+  const slideshow = el('button', { type: 'button', class: 'big quiet slideshow-start', onclick: () => startSlideshow(list.items, 0, {
+    fetchMore: async () => {
+      const before = list.items.length;
+      await list.loadMore();
+      return list.items.slice(before);
+    },
+  }) }, el('span', { class: 'triangle', 'aria-hidden': 'true' }), el('span', { text: t('startSlideshow') }));
+  page(album.title, tools, about, el('div', { class: 'actions add-row' }, uploads ? uploads.button : null, slideshow),
     uploads ? uploads.panel : null, empty, grid, sentinel);
   document.getElementById('main').classList.add('album-page');
   await list.loadMore();

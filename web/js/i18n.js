@@ -130,6 +130,16 @@ const STRINGS = {
     noComments: 'No comments yet. Write the first one!', hideComments: 'Hide comments',
     newPhoto: '{who} added a photo to {album}',
     searchWhat: 'What are you looking for?', searchHelp: 'Type part of a word, a year like 2019, an album’s name, or words from a comment.',
+    // The slideshow (TV mode), the app on the phone, offline, and photos shared from another app.
+    slideshow: 'Slideshow', startSlideshow: 'Slideshow', slideshowNothing: 'No photos to show yet.',
+    slideshowPause: 'Pause', slideshowPlay: 'Go on', slideshowPaused: 'Paused', slideshowLeave: 'Stop the slideshow',
+    slideshowSpeed: 'Each photo', seconds: '{n} s',
+    offlineNote: 'You are offline — showing photos seen before.',
+    addToAlbum: 'Add to album', sharedFilesOne: '1 photo or video to add. Which album should it go in?',
+    sharedFiles: '{n} photos and videos to add. Which album should they go in?',
+    sharedFilesNone: 'Nothing to add: the photos did not arrive. Please share them again from your gallery.',
+    sharedFilesNoAlbum: 'There is no album you can add to yet. Make a new one:', dontAdd: 'Do not add them',
+    sharedFilesAdding: 'Adding to “{album}”…',
   },
   ko: {
     skip: '본문으로 건너뛰기', albums: '앨범', trash: '휴지통', language: '언어', signOut: '로그아웃',
@@ -260,6 +270,15 @@ const STRINGS = {
     noComments: '아직 댓글이 없어요. 첫 댓글을 남겨 보세요!', hideComments: '댓글 닫기',
     newPhoto: '{who}님이 {album}에 사진 1장을 올렸어요',
     searchWhat: '무엇을 찾을까요?', searchHelp: '낱말의 일부, 2019 같은 연도, 앨범 이름, 댓글의 낱말로 찾을 수 있어요.',
+    slideshow: '슬라이드쇼', startSlideshow: '슬라이드쇼', slideshowNothing: '아직 보여 줄 사진이 없어요.',
+    slideshowPause: '멈추기', slideshowPlay: '계속 보기', slideshowPaused: '멈춤', slideshowLeave: '슬라이드쇼 끝내기',
+    slideshowSpeed: '사진마다', seconds: '{n}초',
+    offlineNote: '인터넷에 연결되어 있지 않아요. 전에 본 사진을 보여 드려요.',
+    addToAlbum: '앨범에 넣기', sharedFilesOne: '사진·동영상 1개를 넣을게요. 어느 앨범에 넣을까요?',
+    sharedFiles: '사진과 동영상 {n}개를 넣을게요. 어느 앨범에 넣을까요?',
+    sharedFilesNone: '넣을 것이 없어요. 사진이 오지 않았어요. 갤러리에서 다시 공유해 주세요.',
+    sharedFilesNoAlbum: '사진을 넣을 수 있는 앨범이 아직 없어요. 새 앨범을 만드세요:', dontAdd: '넣지 않기',
+    sharedFilesAdding: '‘{album}’ 앨범에 넣는 중…',
   },
 };
 

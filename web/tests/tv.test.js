@@ -1,0 +1,247 @@
+// The slideshow (TV mode) and the app on the phone (PWA: manifest, service worker, offline,
+// photos shared from another app) in Debian's Chromium against a real picup-api on free ports.
+// Screenshots go to output/ (70-79).
+//
+// Needs target/debug/picup-api and /usr/bin/chromium.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { apiFrom, corpusPhotos, drawnPhotos, launchBrowser, sampleVideo, shot, startApi, waitForThumbnails } from './harness.js';
+
+const PASSWORD = 'a long family password';
+let api;
+let browser;
+/** Grandma's desktop page (signed in), where the album is made. */
+let page;
+let albumId;
+let storageState;
+/** The album's items as the api lists them. */
+let items;
+const screenshots = [];
+
+/** Records what the page asks of the Wake Lock API (and answers with a fake lock where there is none). */
+function recordWakeLocks() {
+  window.__wakeLocks = [];
+  const fakeLock = () => {
+    const lock = new EventTarget();
+    lock.released = false;
+    lock.type = 'screen';
+    lock.release = async () => {
+      if (!lock.released) {
+        lock.released = true;
+        window.__wakeLocks.push('release');
+        lock.dispatchEvent(new Event('release'));
+      }
+    };
+    return lock;
+  };
+  const wakeLock = { request: async (type) => { window.__wakeLocks.push(`request:${type}`); return fakeLock(); } };
+  Object.defineProperty(Navigator.prototype, 'wakeLock', { configurable: true, get: () => wakeLock });
+}
+
+before(async () => {
+  api = await startApi();
+  browser = await launchBrowser();
+  page = await browser.newPage({ locale: 'en-US', viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
+  await page.goto(api.base);
+  await apiFrom(page, 'POST', '/auth/register', { display_name: 'Grandma', email: 'grandma@family.test', password: PASSWORD });
+  await apiFrom(page, 'POST', '/auth/login', { email: 'grandma@family.test', password: PASSWORD });
+  ({ id: albumId } = await apiFrom(page, 'POST', '/albums', { title: 'Jeju 2019' }));
+  storageState = await page.context().storageState();
+});
+
+after(async () => {
+  await browser?.close();
+  api?.stop();
+  console.log(`screenshots:\n${screenshots.join('\n')}`);
+});
+
+test('an album of photos and a short video', async () => {
+  await page.goto(`${api.base}/#/album/${albumId}`);
+  await page.getByRole('heading', { name: 'Jeju 2019' }).waitFor();
+  const files = [...corpusPhotos()];
+  files.push(...await drawnPhotos(page, 5 - files.length));
+  const video = sampleVideo();
+  if (video) files.push(video);
+  await page.locator('input[type=file]').setInputFiles(files);
+  await page.getByText(`Finished: ${files.length} of ${files.length}`).waitFor({ timeout: 90_000 });
+  await waitForThumbnails(page, files.length);
+  ({ items } = await apiFrom(page, 'GET', `/albums/${albumId}/media?limit=60`));
+  assert.equal(items.length, files.length);
+  assert.ok(items.every((item) => item.status === 'ready'));
+  screenshots.push(await shot(page, '69-album-slideshow-button', { screen: false }));
+});
+
+/** A TV-like screen (1280x720) with a fake clock and the Wake Lock recorded; the album open. */
+async function tvPage({ locale = 'en-US', viewport = { width: 1280, height: 720 }, mobile = false } = {}) {
+  // Signed in (her cookie), but this device's own choices (language, time per photo).
+  const context = await browser.newContext({ locale, viewport, storageState: { cookies: storageState.cookies, origins: [] }, serviceWorkers: 'block',
+    ...(mobile ? { isMobile: true, hasTouch: true } : {}) });
+  await context.addInitScript(recordWakeLocks);
+  await context.clock.install();
+  const tv = await context.newPage();
+  await tv.goto(`${api.base}/#/album/${albumId}`);
+  await waitForThumbnails(tv, items.length);
+  // From here on the page's time moves only when the test says (runFor).
+  await tv.clock.pauseAt(Date.now() + 1000);
+  return { context, tv };
+}
+
+const shownIndex = (tv) => tv.locator('dialog.slideshow').getAttribute('data-index').then(Number);
+/** The id of the slide on top (the one faded in), once its fade has begun. */
+const topSlide = (tv) => tv.evaluate(() => document.querySelector('dialog.slideshow .slide:not(.leaving)')?.dataset.id);
+
+/** Lets the fake clock run (the fade, the next photo), and waits for what the page does meanwhile. */
+async function run(tv, ms) {
+  await tv.clock.runFor(ms);
+  await tv.waitForTimeout(50);
+}
+
+/** Waits until the slide at `index` is on top and shown. */
+async function waitForSlide(tv, index) {
+  await tv.waitForFunction((i) => {
+    const layer = document.querySelector('dialog.slideshow');
+    const top = layer?.querySelector('.slide:not(.leaving)');
+    return layer && Number(layer.dataset.index) === i && top && top.dataset.id === layer.dataset.mediaId;
+  }, index);
+  await tv.clock.runFor(1100); // the cross-fade's start and end (the page's timers)
+  // The fade itself runs on the browser's own time.
+  await tv.waitForFunction(() => getComputedStyle(document.querySelector('dialog.slideshow .slide:not(.leaving)')).opacity === '1');
+}
+
+test('the slideshow: full screen, the next photo after 5 s, two loaded ahead, keys, pause, leave', async () => {
+  const { context, tv } = await tvPage();
+  const button = tv.getByRole('button', { name: 'Slideshow' });
+  await button.waitFor();
+  await button.click();
+  const show = tv.getByRole('dialog', { name: 'Slideshow' });
+  await show.waitFor();
+  await waitForSlide(tv, 0);
+  assert.equal(await tv.evaluate(() => document.fullscreenElement?.tagName), 'HTML', 'the whole screen');
+  assert.deepEqual(await tv.evaluate(() => window.__wakeLocks), ['request:screen'], 'the screen is kept awake');
+
+  // The next two are loaded before they are shown (images in the hidden box ahead).
+  const aheadIds = [items[1].id, items[2].id].map(String);
+  await tv.waitForFunction((ids) => ids.every((id) => {
+    const image = document.querySelector(`dialog.slideshow .ahead img[data-id="${id}"]`);
+    return image && image.complete && image.naturalWidth > 0;
+  }), aheadIds);
+  assert.equal(await tv.locator('dialog.slideshow .ahead img').count(), 2, 'two ahead, no more');
+  await shot(tv, '70-slideshow-tv').then((path) => screenshots.push(path));
+
+  // 5 s (the default) and the next: the same image element that was loaded ahead, at once.
+  // (1.1 s of the 5 went by while it faded in.)
+  await run(tv, 3000);
+  assert.equal(await shownIndex(tv), 0, 'not before 5 s');
+  await run(tv, 1000);
+  assert.equal(await shownIndex(tv), 1, 'the next after 5 s');
+  assert.equal(await topSlide(tv), aheadIds[0]);
+  assert.ok(await tv.evaluate(() => {
+    const image = document.querySelector('dialog.slideshow .slide:not(.leaving) img');
+    return image.complete && image.naturalWidth > 0;
+  }), 'shown already loaded: no blank frame');
+  await tv.clock.runFor(1100);
+  // Mid-fade there were two slides; after it, the one before is gone.
+  assert.equal(await tv.locator('dialog.slideshow .slide').count(), 1);
+
+  // The buttons went away by themselves; a key brings them back.
+  assert.ok(await tv.evaluate(() => document.querySelector('dialog.slideshow').classList.contains('quiet')), 'the buttons hide');
+  await tv.keyboard.press('ArrowRight');
+  await waitForSlide(tv, 2);
+  assert.ok(!(await tv.evaluate(() => document.querySelector('dialog.slideshow').classList.contains('quiet'))), 'a key brings the buttons');
+  await tv.keyboard.press('ArrowLeft');
+  await waitForSlide(tv, 1);
+
+  // Space pauses: nothing moves, however long; again, it goes on.
+  await tv.keyboard.press(' ');
+  await show.getByRole('button', { name: 'Go on' }).waitFor();
+  await run(tv, 20_000);
+  assert.equal(await shownIndex(tv), 1, 'paused');
+  // The buttons have gone; a word still says it is paused.
+  await show.getByText('Paused').waitFor();
+  await tv.keyboard.press('MediaPlayPause');
+  await run(tv, 5100);
+  await waitForSlide(tv, 2);
+
+  // 10 s chosen: remembered, and the next comes 10 s later. (The buttons have gone: the mouse brings them.)
+  await tv.mouse.move(640, 300);
+  await tv.mouse.move(650, 310);
+  await show.getByRole('button', { name: '10 s' }).click();
+  assert.equal(await show.getByRole('button', { name: '10 s' }).getAttribute('aria-pressed'), 'true');
+  assert.equal(await tv.evaluate(() => localStorage.getItem('picup.slideshow.seconds')), '10');
+  await run(tv, 6000);
+  assert.equal(await shownIndex(tv), 2, 'not yet after 6 s');
+  await run(tv, 4100);
+  assert.equal(await shownIndex(tv), 3, 'the next after 10 s');
+  await tv.mouse.move(640, 300);
+  await show.getByRole('button', { name: '3 s' }).click();
+  await run(tv, 3100);
+  assert.equal(await shownIndex(tv), 4, 'the next after 3 s');
+
+  // Escape leaves: the full screen, the wake lock and the history entry go with it.
+  await tv.keyboard.press('Escape');
+  await show.waitFor({ state: 'detached' });
+  await tv.waitForFunction(() => !document.fullscreenElement);
+  assert.deepEqual(await tv.evaluate(() => window.__wakeLocks), ['request:screen', 'release']);
+  assert.ok(!(await tv.evaluate(() => history.state?.picupSlideshow)), 'its history entry is gone');
+  await tv.getByRole('heading', { name: 'Jeju 2019' }).waitFor();
+
+  // Back leaves it too, and she is still in the album; the choice of 3 s was kept.
+  await tv.getByRole('button', { name: 'Slideshow' }).click();
+  await show.waitFor();
+  assert.equal(await show.getByRole('button', { name: '3 s' }).getAttribute('aria-pressed'), 'true');
+  await tv.goBack();
+  await show.waitFor({ state: 'detached' });
+  assert.match(tv.url(), new RegExp(`#/album/${albumId}$`));
+  await tv.getByRole('heading', { name: 'Jeju 2019' }).waitFor();
+  await context.close();
+});
+
+test('a video in the slideshow plays through, then the show goes on', async (t) => {
+  const at = items.findIndex((item) => item.kind === 'video');
+  if (at < 0) {
+    t.skip('no sample video in the corpus');
+    return;
+  }
+  const { context, tv } = await tvPage();
+  await tv.getByRole('button', { name: 'Slideshow' }).click();
+  await waitForSlide(tv, 0);
+  for (let i = 0; i < at; i += 1) await tv.keyboard.press('ArrowRight');
+  await waitForSlide(tv, at);
+  const video = tv.locator('dialog.slideshow .slide:not(.leaving) video');
+  await video.waitFor();
+  // It is not cut short by the timer: still there long after 5 s (of the page's clock).
+  await tv.waitForFunction(() => {
+    const v = document.querySelector('dialog.slideshow .slide:not(.leaving) video');
+    return v && v.currentTime > 0;
+  }, null, { timeout: 20_000 });
+  await run(tv, 10_000);
+  const stillThere = await tv.evaluate(() => Number(document.querySelector('dialog.slideshow').dataset.index));
+  const ended = await tv.evaluate(() => document.querySelector('dialog.slideshow .slide:not(.leaving) video')?.ended);
+  assert.ok(stillThere === at || ended !== false, 'the video is not cut short by the timer');
+  // When it ends, the next one comes.
+  await tv.waitForFunction((i) => Number(document.querySelector('dialog.slideshow').dataset.index) === (i + 1) % 6
+    || Number(document.querySelector('dialog.slideshow').dataset.index) !== i, at, { timeout: 60_000 });
+  await tv.keyboard.press('Escape');
+  await context.close();
+});
+
+test('the slideshow on a phone, in Korean, paused', async () => {
+  const { context, tv } = await tvPage({ locale: 'ko-KR', viewport: { width: 390, height: 844 }, mobile: true });
+  await tv.getByRole('button', { name: '슬라이드쇼' }).click();
+  const show = tv.getByRole('dialog', { name: '슬라이드쇼' });
+  await waitForSlide(tv, 0);
+  await show.getByRole('button', { name: '멈추기' }).click();
+  await show.getByRole('button', { name: '계속 보기' }).waitFor();
+  assert.equal(await show.getByRole('button', { name: '10초' }).count(), 1);
+  await run(tv, 300);
+  await shot(tv, '71-slideshow-phone-ko').then((path) => screenshots.push(path));
+  // A tap on the photo takes the buttons away; another brings them back.
+  await tv.locator('dialog.slideshow .slides').tap({ position: { x: 195, y: 200 } });
+  assert.ok(await tv.evaluate(() => document.querySelector('dialog.slideshow').classList.contains('quiet')));
+  await tv.locator('dialog.slideshow .slides').tap({ position: { x: 195, y: 200 } });
+  assert.ok(!(await tv.evaluate(() => document.querySelector('dialog.slideshow').classList.contains('quiet'))));
+  await show.getByRole('button', { name: '슬라이드쇼 끝내기' }).click();
+  await show.waitFor({ state: 'detached' });
+  await context.close();
+});
