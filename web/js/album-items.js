@@ -19,7 +19,7 @@ export class AlbumItems {
   /** Where the next page starts: null before the first page, undefined after the last. */
   cursor = null;
 
-  #albumId;
+  #path;
   #onChange;
   #isShown;
   #onPolled;
@@ -32,10 +32,11 @@ export class AlbumItems {
 
   /**
    * `onChange(items)` after every load or refresh; `isShown()` says whether the album is still on
-   * screen; `onPolled()` after each refresh the polling made.
+   * screen; `onPolled()` after each refresh the polling made. `path` is where its pages are read
+   * (a share link's page reads `/shared/{token}/media`).
    */
-  constructor(albumId, { onChange, isShown, onPolled }) {
-    this.#albumId = albumId;
+  constructor(albumId, { onChange, isShown, onPolled, path = `/albums/${albumId}/media` }) {
+    this.#path = path;
     this.#onChange = onChange;
     this.#isShown = isShown;
     this.#onPolled = onPolled || (() => {});
@@ -92,7 +93,7 @@ export class AlbumItems {
 
   #fetch(cursor, limit) {
     const after = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-    return api('GET', `/albums/${this.#albumId}/media?limit=${limit}${after}`);
+    return api('GET', `${this.#path}?limit=${limit}${after}`);
   }
 
   #exclusive(task) {

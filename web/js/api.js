@@ -2,11 +2,13 @@
 // which the api requires of cookie sessions that change something (CSRF protection).
 
 export class ApiError extends Error {
-  constructor(status, code, message, fields) {
+  constructor(status, code, message, fields, retryAfter = null) {
     super(message || code || `HTTP ${status}`);
     this.status = status;
     this.code = code;
     this.fields = fields || {};
+    /** How many seconds to wait before trying again (a 429's Retry-After), or null. */
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -26,6 +28,9 @@ export async function api(method, path, body) {
   }
   if (response.status === 204) return null;
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, data.code, data.message, data.fields);
+  if (!response.ok) {
+    const wait = Number.parseInt(response.headers.get('Retry-After') || '', 10);
+    throw new ApiError(response.status, data.code, data.message, data.fields, Number.isFinite(wait) ? wait : null);
+  }
   return data;
 }

@@ -14,6 +14,8 @@ import { showNews, showSearch, startBell } from './activity.js';
 import { AlbumItems } from './album-items.js';
 import { addPasskey, browserHasPasskeys, passkeyProblem, signInWithPasskey } from './passkeys.js';
 import { showFamily } from './family.js';
+import { sharedToken, showShared } from './shared.js';
+import { shareLinkSection } from './share-links.js';
 
 /** Everything the page keeps between views. (Each view keeps its own things in its closure.) */
 const state = {
@@ -632,6 +634,7 @@ function shareAlbum(album) {
         }
       } })),
     said, problem,
+    shareLinkSection(album),
     el('div', { class: 'actions' }, el('button', { class: 'big quiet', text: t('close'), onclick: () => dialog.close() })));
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
@@ -1055,6 +1058,12 @@ function markTab(view) {
 }
 
 async function route() {
+  // A share link (/s/TOKEN): the album it opens, read-only, with no sign-in and no signed-in menus.
+  const shared = sharedToken();
+  if (shared) {
+    signedOut();
+    return showShared(shared);
+  }
   const invite = new URLSearchParams(location.search).get('invite');
   if (invite) {
     // Someone signed in already (she joined with it, or has an account) goes to the albums; the

@@ -1,8 +1,10 @@
 // The full-screen viewer: one photo or video at a time. Everything fits the screen of a phone:
 // the count and date (on a dark band) and Close at the top, big arrows at the sides, one row of
 // big buttons at the bottom (Like, Comments, More) and the rest in the More menu (Download, and
-// Delete only for whom may delete). It has its own entry in the browser's history: Back (Android's
-// too) closes the photo and leaves her in the album, and a sideways swipe never leaves the page.
+// Delete only for whom may delete). On a share link's page (no account) there are no likes,
+// comments or Delete: only a big Download, when the link allows it. It has its own entry in the
+// browser's history: Back (Android's too) closes the photo and leaves her in the album, and a
+// sideways swipe never leaves the page.
 
 import { api } from './api.js';
 import { confirmAction, el, explain, icon, moreMenu, toast } from './dom.js';
@@ -12,11 +14,20 @@ import { socialPanel } from './social.js';
 /** How long "Undo" is offered after a delete. */
 const UNDO_MS = 10_000;
 
+/** What stands in for likes and comments where there is no account. */
+const noSocial = { likeButton: null, commentsButton: null, panel: null, open() {}, close() {}, isOpen: () => false, show() {} };
+
+/** The original of a photo she may see, as a file (303 to a signed URL with Content-Disposition). */
+const memberDownload = (item) => `/api/v1/media/${encodeURIComponent(item.id)}/download`;
+
 /**
  * Opens the viewer on `items[start]`. `onChange()` after something was deleted or brought back;
  * `canDelete(item)` says whether she may delete it; `comments` opens the comments at once.
+ * `social: false` leaves out what needs an account (likes, comments, Delete); `downloadUrl(item)`
+ * is where its original downloads from, null for no Download.
  */
-export function openViewer(items, start, { onChange = () => {}, canDelete = () => false, comments = false } = {}) {
+export function openViewer(items, start, { onChange = () => {}, canDelete = () => false, comments = false,
+  social: withSocial = true, downloadUrl = memberDownload } = {}) {
   const viewable = items.filter((item) => item.status === 'ready');
   let index = Math.max(0, viewable.indexOf(items[start]));
   let closedByBack = false;
@@ -24,20 +35,22 @@ export function openViewer(items, start, { onChange = () => {}, canDelete = () =
   const caption = el('p', { class: 'caption', 'aria-live': 'polite' });
   // The original, as a file with its own name (the api answers with Content-Disposition: attachment).
   const download = el('a', { class: 'button quiet' },
-    icon('M12 3v12', 'M7 10l5 5 5-5', 'M5 21h14'), el('span', { text: t('download') }));
+    icon('M12 3v12', 'M7 10l5 5 5-5', 'M5 21h14'), el('span', { text: withSocial ? t('download') : t('downloadPhoto') }));
   const remove = el('button', { type: 'button', class: 'danger' },
     icon('M3 6h18', 'M8 6V4h8v2', 'M19 6l-1 14H6L5 6'), el('span', { text: t('delete') }));
-  const menu = moreMenu([download, remove], { className: 'viewer-more' });
-  const social = socialPanel({ onToggle: (open) => dialog.classList.toggle('comments-open', open) });
+  const menu = withSocial ? moreMenu([downloadUrl ? download : null, remove], { className: 'viewer-more' }) : null;
+  const social = withSocial ? socialPanel({ onToggle: (open) => dialog.classList.toggle('comments-open', open) }) : noSocial;
+  // Without an account: Download in the row itself (nothing else is there), or no row at all.
+  const controls = withSocial ? [social.likeButton, social.commentsButton, menu] : [downloadUrl ? download : null];
   const previous = el('button', { type: 'button', class: 'arrow previous', 'aria-label': t('previous'), onclick: () => show(index - 1) },
     el('span', { 'aria-hidden': 'true', text: '‹' }));
   const next = el('button', { type: 'button', class: 'arrow next', 'aria-label': t('next'), onclick: () => show(index + 1) },
     el('span', { 'aria-hidden': 'true', text: '›' }));
-  const dialog = el('dialog', { class: 'viewer', 'aria-label': t('viewerLabel') },
+  const dialog = el('dialog', { class: `viewer${controls.some(Boolean) ? '' : ' bare'}`, 'aria-label': t('viewerLabel') },
     stage, previous, next,
     el('div', { class: 'top' }, caption,
       el('button', { type: 'button', class: 'close', autofocus: true, onclick: () => dialog.close() }, el('span', { 'aria-hidden': 'true', text: '✕' }), el('span', { text: t('close') }))),
-    el('div', { class: 'controls' }, social.likeButton, social.commentsButton, menu),
+    controls.some(Boolean) ? el('div', { class: 'controls' }, controls) : null,
     social.panel);
 
   remove.addEventListener('click', async () => {
@@ -73,9 +86,9 @@ export function openViewer(items, start, { onChange = () => {}, canDelete = () =
     caption.replaceChildren(el('span', { class: 'count', text: `${index + 1} / ${viewable.length}` }), el('span', { text: takenText(item) }));
     previous.hidden = viewable.length < 2;
     next.hidden = viewable.length < 2;
-    download.href = `/api/v1/media/${encodeURIComponent(item.id)}/download`;
-    remove.hidden = !canDelete(item);
-    menu.close();
+    if (downloadUrl) download.href = downloadUrl(item);
+    remove.hidden = !withSocial || !canDelete(item);
+    menu?.close();
     social.show(item);
   }
 
