@@ -16,6 +16,7 @@ import { addPasskey, browserHasPasskeys, passkeyProblem, signInWithPasskey } fro
 import { showFamily } from './family.js';
 import { sharedToken, showShared } from './shared.js';
 import { shareLinkSection } from './share-links.js';
+import { memoriesStrip } from './memories.js';
 
 /** Everything the page keeps between views. (Each view keeps its own things in its closure.) */
 const state = {
@@ -237,7 +238,9 @@ function sharingLine(album, tag = 'span') {
 }
 
 async function showAlbums() {
-  const { items } = await api('GET', '/albums?limit=200');
+  // "On this day" comes with the albums; it is left out when it cannot be had.
+  const [{ items }, memories] = await Promise.all([api('GET', '/albums?limit=200'),
+    memoriesStrip(state.me, () => showAlbums().catch((err) => toast(explain(err)))).catch(() => null)]);
   const list = el('ul', { class: 'grid albums' });
   for (const album of items) {
     const cover = el('div', { class: 'tile', 'aria-hidden': 'true' });
@@ -256,7 +259,7 @@ async function showAlbums() {
       location.hash = `#/album/${album.id}`;
     } catch (err) { toast(explain(err)); }
   } });
-  page(t('albums'), el('div', { class: 'head-tools' }, create), items.length ? list : el('p', { text: t('noAlbums') }));
+  page(t('albums'), el('div', { class: 'head-tools' }, create), memories, items.length ? list : el('p', { text: t('noAlbums') }));
 }
 
 // ---------- one album ----------

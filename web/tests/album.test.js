@@ -2186,6 +2186,48 @@ test('#20 the owner stops a link (asked first, Cancel focused); the link then sa
   await uncle.context().close();
 });
 
+test('#20 On this day: nothing when there is nothing; photos taken on this day in earlier years, “3 years ago today”', async () => {
+  // Her phone is in Seoul: today is Seoul's today, and photos taken at 3 in the morning there
+  // (the evening before in UTC) are today's.
+  const phone = await grandmaOnAPhone({ timezoneId: 'Asia/Seoul' });
+  const [year, month, day] = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul', year: 'numeric', month: '2-digit', day: '2-digit' })
+    .format(new Date()).split('-').map(Number);
+  const on = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  const memories = () => phone.evaluate((date) => fetch(`/api/v1/memories?on=${date}&offset_minutes=540`).then((r) => r.json()), on);
+  assert.deepEqual((await memories()).items, [], 'no photos from this day yet');
+  assert.equal(await phone.locator('.memories').count(), 0, 'no strip when there is nothing');
+  // A leap day comes back every four years.
+  const back = month === 2 && day === 29 ? [4, 8] : [3, 6];
+  const stamp = (ago) => `${year - ago}:${String(month).padStart(2, '0')}:${String(day).padStart(2, '0')} 03:00:00`;
+  const drawn = await drawnPhotos(3, 'memory');
+  const files = [
+    { ...drawn[0], name: `memory-${back[0]}-a.jpg`, buffer: withTakenDate(drawn[0].buffer, stamp(back[0]), '+09:00') },
+    { ...drawn[1], name: `memory-${back[0]}-b.jpg`, buffer: withTakenDate(drawn[1].buffer, stamp(back[0]), '+09:00') },
+    { ...drawn[2], name: `memory-${back[1]}.jpg`, buffer: withTakenDate(drawn[2].buffer, stamp(back[1]), '+09:00') },
+  ];
+  await albumWithPhotos(phone, 'Old days', files);
+  const got = (await memories()).items;
+  assert.deepEqual(got.map((group) => [group.years_ago, group.media.length]), [[back[0], 2], [back[1], 1]], JSON.stringify(got));
+
+  await tabBar(phone).getByRole('link', { name: 'Albums' }).tap();
+  const strip = phone.getByRole('region', { name: 'On this day' });
+  await strip.waitFor();
+  await strip.getByRole('heading', { name: `${back[0]} years ago today` }).waitFor();
+  await strip.getByRole('heading', { name: `${back[1]} years ago today` }).waitFor();
+  assert.equal(await strip.getByRole('button').count(), 3);
+  await phone.waitForFunction(() => [...document.querySelectorAll('.memories img')].every((img) => img.complete && img.naturalWidth > 0));
+  await noSidewaysScrolling(phone, 'the albums page with On this day');
+  await shot('91-phone-on-this-day', phone, { screen: true });
+  await runAxe(phone, 'the albums page with On this day');
+  // A tap opens that photo in the viewer, and the viewer pages through the day's photos.
+  await strip.getByRole('button').nth(2).tap();
+  const viewer = phone.getByRole('dialog', { name: 'Photo viewer' });
+  await viewer.getByText('3 / 3').waitFor();
+  await phone.waitForFunction(() => [...document.querySelectorAll('dialog .stage img.full')].every((img) => img.complete && img.naturalWidth > 0));
+  await closeViewer(phone);
+  await phone.context().close();
+});
+
 /** Whether any of `secrets` is in the server's log (at debug level, the whole run). */
 function notLogged(secrets) {
   for (const secret of secrets) {
