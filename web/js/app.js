@@ -280,6 +280,7 @@ async function showAlbum(albumId, show = {}) {
   });
   /** The tile shown for each item id, and what it was made from. */
   let tiles = new Map();
+  const zipSize = el('span', { class: 'size-note' });
   const refresh = () => list.refresh().catch((err) => toast(explain(err)));
   // Only what she may do is offered: the uploader and the album's owner may delete a photo.
   const canDelete = (item) => album.role === 'owner' || item.owner_id === state.me.id;
@@ -327,6 +328,9 @@ async function showAlbum(albumId, show = {}) {
     while (grid.children.length > wanted.length) grid.lastElementChild.remove();
     tiles = next;
     empty.hidden = items.length > 0;
+    const ready = items.filter((item) => item.status === 'ready');
+    zipSize.textContent = list.cursor === undefined && ready.length
+      ? t('zipSize', { size: bytes(ready.reduce((sum, item) => sum + (item.size_bytes || 0), 0)) }) : '';
   };
 
   // The next page when the end of the grid comes into view, and at once while a page does not
@@ -351,9 +355,14 @@ async function showAlbum(albumId, show = {}) {
   const owner = album.role === 'owner';
   const canAdd = album.role !== 'viewer';
   const uploads = canAdd ? uploadPanel(albumId, refresh) : null;
-  const tools = owner ? el('div', { class: 'head-tools' },
+  // The whole album as one ZIP file; everyone who sees the album may have it (the owner finds it
+  // under More, the others beside the title). Its size is said once every page is loaded.
+  const zip = el('a', { class: 'button quiet download-all', href: `/api/v1/albums/${albumId}/download`, download: '' },
+    icon('M12 3v12', 'M7 10l5 5 5-5', 'M5 21h14'), el('span', {}, t('downloadAll'), ' ', zipSize));
+  const tools = !owner ? el('div', { class: 'head-tools' }, zip) : el('div', { class: 'head-tools' },
     el('button', { class: 'quiet', text: t('share'), onclick: () => shareAlbum(album) }),
     moreMenu([
+      zip,
       el('button', { type: 'button', class: 'quiet', text: t('rename'), onclick: async () => {
         const values = await ask(t('rename'), [el('label', {}, t('albumTitle'), el('input', { name: 'title', value: album.title, required: true, maxlength: 200 }))], t('save'));
         if (!values) return;
@@ -369,7 +378,7 @@ async function showAlbum(albumId, show = {}) {
           location.hash = '#/albums';
         } catch (err) { toast(explain(err)); }
       } }),
-    ], { className: 'album-more' })) : null;
+    ], { className: 'album-more' }));
   // Who sees it; someone who may only look is told so (why there is no Add button) and what to do.
   const about = canAdd ? el('div', { class: 'album-about' }, sharingLine(album, 'p'))
     : el('div', { class: 'album-about viewer-note' }, sharingLine(album, 'p'), el('p', { text: t('viewerCannotAdd') }));

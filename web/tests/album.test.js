@@ -2186,6 +2186,28 @@ test('#20 the owner stops a link (asked first, Cancel focused); the link then sa
   await uncle.context().close();
 });
 
+test('#20 the album’s Download all gives a ZIP of its photos, its size said; the viewer downloads one original', async () => {
+  const phone = await grandmaOnAPhone();
+  await phone.goto(`${base}/#/album/${chuseokId}`);
+  await phone.getByRole('heading', { name: 'Chuseok 2024' }).waitFor();
+  await phone.locator('main .grid .tile img').first().waitFor();
+  await phone.getByRole('button', { name: 'More' }).tap();
+  const item = phone.getByRole('link', { name: /^Download all/ });
+  await item.getByText(/^\(\d+(\.\d)? KB\)$/).waitFor();
+  await shot('90-phone-album-download-all', phone, { screen: true });
+  const zip = await downloaded(phone, () => item.tap());
+  assert.equal(zip.name, 'Chuseok 2024.zip');
+  assert.deepEqual(zipNames(zip.bytes), ['chuseok-0.jpg', 'chuseok-1.jpg', 'chuseok-2.jpg']);
+  await phone.locator('main .grid button.tile').first().tap();
+  const viewer = phone.getByRole('dialog', { name: 'Photo viewer' });
+  await viewer.getByRole('button', { name: 'More' }).tap();
+  const one = viewer.getByRole('link', { name: 'Download original' });
+  assert.match(await one.getAttribute('href'), /^\/api\/v1\/media\/[^/]+\/download$/);
+  const photo = await downloaded(phone, () => one.tap());
+  assert.match(photo.name, /^chuseok-\d\.jpg$/);
+  await phone.context().close();
+});
+
 test('#20 On this day: nothing when there is nothing; photos taken on this day in earlier years, “3 years ago today”', async () => {
   // Her phone is in Seoul: today is Seoul's today, and photos taken at 3 in the morning there
   // (the evening before in UTC) are today's.
