@@ -130,6 +130,7 @@ const STRINGS = {
     noComments: 'No comments yet. Write the first one!', hideComments: 'Hide comments',
     newPhoto: '{who} added a photo to {album}',
     searchWhat: 'What are you looking for?', searchHelp: 'Type part of a word, a year like 2019, an album’s name, or words from a comment.',
+
     // Share links (#20): the page a link opens, and the owner's link dialog; downloads; on this day.
     downloadPhoto: 'Download this photo', downloadAll: 'Download all', zipSize: '({size})',
     sharedEndedTitle: 'This link has ended', sharedEnded: 'Ask the person who sent it for a new one.',
@@ -300,6 +301,7 @@ const STRINGS = {
     noComments: '아직 댓글이 없어요. 첫 댓글을 남겨 보세요!', hideComments: '댓글 닫기',
     newPhoto: '{who}님이 {album}에 사진 1장을 올렸어요',
     searchWhat: '무엇을 찾을까요?', searchHelp: '낱말의 일부, 2019 같은 연도, 앨범 이름, 댓글의 낱말로 찾을 수 있어요.',
+
     // 공유 링크 (#20): 링크로 여는 화면, 앨범 주인의 링크 창, 내려받기, 이날의 추억.
     downloadPhoto: '이 사진 내려받기', downloadAll: '모두 내려받기', zipSize: '({size})',
     sharedEndedTitle: '이 링크는 끝났어요', sharedEnded: '보낸 사람에게 새 링크를 부탁하세요.',
@@ -330,15 +332,6 @@ const STRINGS = {
     shareLinkStopped: '링크를 중지했어요.',
     linkPasswordProblem: '비밀번호는 4~256글자로 정해 주세요.', linkEndProblem: '앞으로 올 날짜를 골라 주세요.',
     onThisDay: '이날의 추억', yearsAgoToday: '{n}년 전 오늘', oneYearAgoToday: '1년 전 오늘',
-    slideshow: '슬라이드쇼', startSlideshow: '슬라이드쇼', slideshowNothing: '아직 보여 줄 사진이 없어요.',
-    slideshowPause: '멈추기', slideshowPlay: '계속 보기', slideshowPaused: '멈춤', slideshowLeave: '슬라이드쇼 끝내기',
-    slideshowSpeed: '사진마다', seconds: '{n}초',
-    offlineNote: '인터넷에 연결되어 있지 않아요. 전에 본 사진을 보여 드려요.',
-    addToAlbum: '앨범에 넣기', sharedFilesOne: '사진·동영상 1개를 넣을게요. 어느 앨범에 넣을까요?',
-    sharedFiles: '사진과 동영상 {n}개를 넣을게요. 어느 앨범에 넣을까요?',
-    sharedFilesNone: '넣을 것이 없어요. 사진이 오지 않았어요. 갤러리에서 다시 공유해 주세요.',
-    sharedFilesNoAlbum: '사진을 넣을 수 있는 앨범이 아직 없어요. 새 앨범을 만드세요:', dontAdd: '넣지 않기',
-    sharedFilesAdding: '‘{album}’ 앨범에 넣는 중…',
     slideshow: '슬라이드쇼', startSlideshow: '슬라이드쇼', slideshowNothing: '아직 보여 줄 사진이 없어요.',
     slideshowPause: '멈추기', slideshowPlay: '계속 보기', slideshowPaused: '멈춤', slideshowLeave: '슬라이드쇼 끝내기',
     slideshowSpeed: '사진마다', seconds: '{n}초',
