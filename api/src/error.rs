@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use picup_common::db::DbError;
+use picup_common::db::{DbError, Refusal};
 use picup_common::lock::LockError;
 use picup_common::storage::StorageError;
 use picup_common::uploads::{self, UploadError};
@@ -25,6 +25,9 @@ pub enum ApiError {
     SignInRefused(&'static str),
     #[error("{0}")]
     Forbidden(&'static str),
+    /// Simple mode is on (#20): deleting and renaming photos and albums are off.
+    #[error("simple mode is on, so photos and albums cannot be deleted or renamed; turn it off in Settings")]
+    SimpleMode,
     #[error("not found")]
     NotFound,
     /// A share link with a password this browser has not given yet.
@@ -70,6 +73,14 @@ impl ApiError {
         ApiError::Conflict { code, message: message.into() }
     }
 
+    /// A change the access rules refused: `simple_mode`, or `forbidden` with `message`.
+    pub fn refused(refusal: Refusal, message: &'static str) -> Self {
+        match refusal {
+            Refusal::SimpleMode => ApiError::SimpleMode,
+            Refusal::NotAllowed => ApiError::Forbidden(message),
+        }
+    }
+
     /// The stable code clients (and metrics) see.
     pub fn code(&self) -> &'static str {
         self.status_and_code().1
@@ -81,6 +92,7 @@ impl ApiError {
             ApiError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
             ApiError::SignInRefused(_) => (StatusCode::UNAUTHORIZED, "sign_in_refused"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::SimpleMode => (StatusCode::FORBIDDEN, "simple_mode"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Gone(_) => (StatusCode::GONE, "gone"),
             ApiError::PasswordRequired => (StatusCode::UNAUTHORIZED, "password_required"),

@@ -21,6 +21,8 @@ pub struct UserView {
     pub reserved_bytes: i64,
     /// False for someone who joined through an OpenID provider and has not chosen a password.
     pub has_password: bool,
+    /// Simple mode (#20): bigger text and buttons, no deleting or renaming.
+    pub simple_mode: bool,
 }
 
 impl From<&User> for UserView {
@@ -34,6 +36,7 @@ impl From<&User> for UserView {
             used_bytes: user.used_bytes,
             reserved_bytes: user.reserved_bytes,
             has_password: user.password_set,
+            simple_mode: user.simple_mode,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Administration: the admin sees the family's accounts and sets their storage quotas.
+//! Administration: the admin sees the family's accounts and sets their storage quotas and simple
+//! mode.
 
 use axum::Router;
 use axum::extract::State;
@@ -14,6 +15,7 @@ use picup_common::now_ms;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
+use crate::routes::auth::SimpleModeRequest;
 use crate::sign_in;
 use crate::state::AppState;
 use crate::views::{UserView, rfc3339};
@@ -22,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/users", get(list_users))
         .route("/admin/users/{id}/quota", put(set_quota))
+        .route("/admin/users/{id}/simple-mode", put(set_simple_mode))
         .route("/admin/users/{id}/sign-in-links", post(make_sign_in_link))
         .route("/admin/sign-in-links", get(sign_in_links))
         .route("/admin/sign-in-links/{id}", delete(revoke_sign_in_link))
@@ -55,6 +58,19 @@ async fn set_quota(
     }
     let updated = state.services.db.set_quota(id, request.quota_bytes).await?;
     tracing::info!(user_id = %updated.id, quota_bytes = updated.quota_bytes, "quota changed");
+    Ok(axum::Json(UserView::from(&updated)))
+}
+
+/// Simple mode (#20) for someone who only looks: bigger text and buttons, no deleting or renaming.
+async fn set_simple_mode(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<UserId>,
+    Json(request): Json<SimpleModeRequest>,
+) -> ApiResult<axum::Json<UserView>> {
+    require_admin(&user)?;
+    let updated = state.services.db.set_simple_mode(id, request.on).await?;
+    tracing::info!(admin_id = %user.id, user_id = %updated.id, on = request.on, "simple mode set by the admin");
     Ok(axum::Json(UserView::from(&updated)))
 }
 

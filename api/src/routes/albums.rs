@@ -75,13 +75,22 @@ async fn owned_album(state: &AppState, user_id: UserId, id: AlbumId) -> ApiResul
     Ok(access.album.id)
 }
 
+/// Renaming or deleting: the owner, unless they are in simple mode.
+async fn changeable_album(state: &AppState, user_id: UserId, id: AlbumId) -> ApiResult<AlbumId> {
+    let access = state.services.db.album_access(id, user_id).await?;
+    access
+        .may_rename_or_delete()
+        .map_err(|refusal| ApiError::refused(refusal, "only the album's owner can change it"))?;
+    Ok(access.album.id)
+}
+
 async fn rename_album(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<AlbumId>,
     Json(request): Json<AlbumRequest>,
 ) -> ApiResult<axum::Json<AlbumView>> {
-    let album_id = owned_album(&state, user.id, id).await?;
+    let album_id = changeable_album(&state, user.id, id).await?;
     state.services.db.rename_album(album_id, valid_title(&request.title)?).await?;
     let access = state.services.db.album_view(album_id, user.id).await?;
     Ok(axum::Json(AlbumView::new(&state, &access.album).await?))
@@ -92,7 +101,7 @@ async fn delete_album(
     CurrentUser(user): CurrentUser,
     Path(id): Path<AlbumId>,
 ) -> ApiResult<StatusCode> {
-    let album_id = owned_album(&state, user.id, id).await?;
+    let album_id = changeable_album(&state, user.id, id).await?;
     state.services.db.delete_album(album_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/link", post(sign_in_with_link))
         .route("/me", get(me))
         .route("/me/password", put(set_password))
+        .route("/me/simple-mode", put(set_simple_mode))
 }
 
 #[derive(Deserialize)]
@@ -219,6 +220,22 @@ async fn logout(
         state.services.db.delete_session(&auth::hash_token(&token)).await?;
     }
     Ok((jar.add(auth::removal_cookie(state.config().cookie_secure())), StatusCode::NO_CONTENT))
+}
+
+#[derive(Deserialize)]
+pub struct SimpleModeRequest {
+    pub on: bool,
+}
+
+/// Simple mode (#20), turned on or off by the person themselves (the admin may too, see admin).
+async fn set_simple_mode(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Json(request): Json<SimpleModeRequest>,
+) -> ApiResult<axum::Json<UserView>> {
+    let updated = state.services.db.set_simple_mode(user.id, request.on).await?;
+    tracing::info!(user_id = %user.id, on = request.on, "simple mode set by themselves");
+    Ok(axum::Json(UserView::from(&updated)))
 }
 
 async fn me(CurrentUser(user): CurrentUser) -> axum::Json<UserView> {

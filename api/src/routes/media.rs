@@ -62,9 +62,9 @@ async fn delete_media(
     Path(id): Path<MediaId>,
 ) -> ApiResult<StatusCode> {
     let (media, access) = state.services.db.media_for_user(id, user.id).await?;
-    if !access.may_remove(media.owner_id) {
-        return Err(ApiError::Forbidden("only the person who added this, or the album's owner, can delete it"));
-    }
+    access.may_delete(media.owner_id).map_err(|refusal| {
+        ApiError::refused(refusal, "only the person who added this, or the album's owner, can delete it")
+    })?;
     state.services.db.trash_media(media.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -102,6 +102,15 @@ fn sharing_paths() -> Value {
     })
 }
 
+/// Grandparents who only look, and joining an album from an invite (#20); apart for the same
+/// reason.
+fn family_paths() -> Value {
+    json!({
+        "/me/simple-mode": { "put": with_body(op("Turn your simple mode on or off (bigger text and buttons; deleting and renaming photos and albums, and emptying the trash, answer 403 simple_mode): answers /me", "200"), "SimpleMode") },
+        "/admin/users/{id}/simple-mode": { "put": with_body(op("Turn simple mode on or off for a family member (admin): answers the user as /admin/users lists them, with simple_mode", "200"), "SimpleMode") }
+    })
+}
+
 fn paths() -> Value {
     let mut document = json!({
         "openapi": "3.1.0",
@@ -176,7 +185,9 @@ fn paths() -> Value {
             }
         }
     });
-    for group in [sign_in_paths(), sharing_paths()] {
+    document["components"]["schemas"]["SimpleMode"] =
+        json!({ "type": "object", "required": ["on"], "properties": { "on": { "type": "boolean" } } });
+    for group in [sign_in_paths(), sharing_paths(), family_paths()] {
         if let (Some(paths), Value::Object(more)) = (document["paths"].as_object_mut(), group) {
             paths.extend(more);
         }

@@ -3,10 +3,11 @@
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
+use picup_common::db::may_delete_or_rename;
 use serde_json::{Value, json};
 
 use crate::auth::CurrentUser;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::routes::{PageQuery, id_cursor, next_page};
 use crate::state::AppState;
@@ -30,7 +31,9 @@ async fn list_trash(
 
 /// Marks everything in the trash for deletion; the purge job deletes the files and gives the
 /// space back within moments (it is woken at once in standalone mode).
+/// Refused in simple mode: what is emptied cannot come back.
 async fn empty_trash(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> ApiResult<axum::Json<Value>> {
+    may_delete_or_rename(user.simple_mode).map_err(|refusal| ApiError::refused(refusal, "not yours to empty"))?;
     let marked = state.services.db.request_trash_purge(user.id).await?;
     state.services.purge_requested.notify_one();
     Ok(axum::Json(json!({ "purging": marked })))

@@ -75,6 +75,7 @@ fn matrix() -> Vec<Row> {
             row("PUT", "/api/v1/me/password", None, EVERYONE),
             |_| json!({ "current_password": PASSWORD, "new_password": PASSWORD }),
         ),
+        with(row("PUT", "/api/v1/me/simple-mode", None, EVERYONE), |_| json!({ "on": false })),
         row("GET", "/api/v1/passkeys", None, EVERYONE),
         row("POST", "/api/v1/passkeys/options", None, EVERYONE),
         // Signed in, a made-up credential is refused as unprocessable, not as unauthorized.
@@ -144,6 +145,7 @@ fn matrix() -> Vec<Row> {
         fresh(row("DELETE", "/api/v1/sessions/{id}", OwnerSession, "O")),
         row("GET", "/api/v1/admin/users", None, "O"),
         with(row("PUT", "/api/v1/admin/users/{id}/quota", ContributorUser, "O"), |_| json!({ "quota_bytes": 1 << 30 })),
+        with(row("PUT", "/api/v1/admin/users/{id}/simple-mode", ContributorUser, "O"), |_| json!({ "on": false })),
         row("POST", "/api/v1/admin/users/{id}/sign-in-links", ContributorUser, "O"),
         row("GET", "/api/v1/admin/sign-in-links", None, "O"),
         fresh(row("DELETE", "/api/v1/admin/sign-in-links/{id}", SignInLink, "O")),

@@ -22,6 +22,7 @@ mod robustness;
 mod sessions;
 mod share_links;
 mod sign_in;
+mod simple_mode;
 mod storage_faults;
 mod uploads;
 mod web;

@@ -3,8 +3,10 @@
 //! Every query that returns an album, or what is in one, filters with [`album_role`] or
 //! [`may_see_album`]; the trash with [`may_remove_media`]; fan-out reaches [`album_people`]. Every use case decides with [`Role`]
 //! and [`MediaAccess`]. `api/tests/api/access.rs` checks each query against one table of who
-//! may see what.
+//! may see what. What a person in simple mode may not do is [`may_delete_or_rename`], asked by
+//! [`MediaAccess::may_delete`] and [`AlbumAccess::may_rename_or_delete`].
 
+use super::AlbumAccess;
 use crate::id::UserId;
 
 /// What a user may do with an album. Owners manage it, contributors add to it, viewers look.
@@ -86,6 +88,27 @@ pub(super) fn may_remove_media(media: &str, user: &str) -> String {
     )
 }
 
+/// Whether the user (the SQL of their id) is in simple mode, as a flag (0 or 1).
+pub(super) fn simple_mode(user: &str) -> String {
+    format!("COALESCE((SELECT su.simple_mode FROM users su WHERE su.id = {user}), 0)")
+}
+
+/// Why a change was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Their role, or who added the thing, does not allow it.
+    NotAllowed,
+    /// They are in simple mode: they only look.
+    SimpleMode,
+}
+
+/// Deleting or renaming what the family keeps (photos, videos, albums; emptying the trash) is
+/// refused to a person in simple mode (#20), whatever their role: they only look, and a stray tap
+/// must not lose photos. Every such change asks this first.
+pub fn may_delete_or_rename(simple_mode: bool) -> Result<(), Refusal> {
+    if simple_mode { Err(Refusal::SimpleMode) } else { Ok(()) }
+}
+
 /// One user's standing toward one media item, whether it is in the trash or not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MediaAccess {
@@ -94,6 +117,8 @@ pub struct MediaAccess {
     pub role: Option<Role>,
     /// They own the album, deleted or not: an owner restores what they deleted with it.
     pub owns_album: bool,
+    /// They are in simple mode (see [`may_delete_or_rename`]).
+    pub simple_mode: bool,
 }
 
 impl MediaAccess {
@@ -107,6 +132,20 @@ impl MediaAccess {
     pub fn may_see(&self, added_by: UserId, trashed: bool) -> bool {
         if trashed { self.may_remove(added_by) } else { self.role.is_some() }
     }
+
+    /// Moving it to the trash: who may remove it, unless they are in simple mode.
+    pub fn may_delete(&self, added_by: UserId) -> Result<(), Refusal> {
+        may_delete_or_rename(self.simple_mode)?;
+        if self.may_remove(added_by) { Ok(()) } else { Err(Refusal::NotAllowed) }
+    }
+}
+
+impl AlbumAccess {
+    /// Renaming the album or deleting it: its owner, unless they are in simple mode.
+    pub fn may_rename_or_delete(&self) -> Result<(), Refusal> {
+        may_delete_or_rename(self.simple_mode)?;
+        if self.role.can_manage() { Ok(()) } else { Err(Refusal::NotAllowed) }
+    }
 }
 
 #[cfg(test)]
@@ -115,9 +154,12 @@ mod tests {
 
     #[test]
     fn the_uploader_and_the_album_owner_may_remove_and_see_the_trash() {
-        let viewer = MediaAccess { user_id: UserId::new(3), role: Some(Role::Viewer), owns_album: false };
-        let owner = MediaAccess { user_id: UserId::new(1), role: Some(Role::Owner), owns_album: true };
-        let former_uploader = MediaAccess { user_id: UserId::new(2), role: None, owns_album: false };
+        let viewer =
+            MediaAccess { user_id: UserId::new(3), role: Some(Role::Viewer), owns_album: false, simple_mode: false };
+        let owner =
+            MediaAccess { user_id: UserId::new(1), role: Some(Role::Owner), owns_album: true, simple_mode: false };
+        let former_uploader =
+            MediaAccess { user_id: UserId::new(2), role: None, owns_album: false, simple_mode: false };
         assert!(
             viewer.may_see(UserId::new(2), false)
                 && !viewer.may_see(UserId::new(2), true)
@@ -126,6 +168,19 @@ mod tests {
         assert!(viewer.may_remove(UserId::new(3)) && viewer.may_see(UserId::new(3), true));
         assert!(owner.may_remove(UserId::new(2)) && owner.may_see(UserId::new(2), true));
         assert!(!former_uploader.may_see(UserId::new(3), false) && former_uploader.may_see(UserId::new(2), true));
+    }
+
+    #[test]
+    fn in_simple_mode_nobody_deletes_or_renames_whatever_their_role() {
+        let owner =
+            MediaAccess { user_id: UserId::new(1), role: Some(Role::Owner), owns_album: true, simple_mode: false };
+        let simple_owner = MediaAccess { simple_mode: true, ..owner };
+        assert_eq!(owner.may_delete(UserId::new(1)), Ok(()));
+        assert_eq!(simple_owner.may_delete(UserId::new(1)), Err(Refusal::SimpleMode));
+        assert!(simple_owner.may_remove(UserId::new(1)), "they still see their trash and restore from it");
+        let viewer = MediaAccess { role: Some(Role::Viewer), owns_album: false, ..owner };
+        assert_eq!(viewer.may_delete(UserId::new(2)), Err(Refusal::NotAllowed));
+        assert_eq!(may_delete_or_rename(true), Err(Refusal::SimpleMode));
     }
 
     #[test]

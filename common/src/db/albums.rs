@@ -1,4 +1,4 @@
-use super::access::{Role, album_role, may_see_album};
+use super::access::{Role, album_role, may_see_album, simple_mode};
 use super::feed::{ActivityKind, NewActivity, record_activity};
 use super::{Db, DbError, DbResult, Tx};
 use crate::id::{AlbumId, UserId};
@@ -24,6 +24,16 @@ impl Album {}
 pub struct AlbumAccess {
     pub album: Album,
     pub role: Role,
+    /// The user is in simple mode (see `access::may_delete_or_rename`).
+    pub simple_mode: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccessRow {
+    #[sqlx(flatten)]
+    album: Album,
+    #[sqlx(try_from = "super::Flag")]
+    simple_mode: bool,
 }
 
 /// The albums the user may see (`$1` is the user), with their role, counts and cover.
@@ -78,9 +88,12 @@ impl Db {
     }
 
     async fn album_with(&self, select: &str, album_id: AlbumId, user_id: UserId) -> DbResult<AlbumAccess> {
-        let sql = sqlx::AssertSqlSafe(format!("{select} AND a.id = $2"));
-        let album: Album = sqlx::query_as(sql).bind(user_id).bind(album_id).fetch_one(self.pool()).await?;
-        Ok(AlbumAccess { role: album.role, album })
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT s.*, {simple_mode} AS simple_mode FROM ({select} AND a.id = $2) s",
+            simple_mode = simple_mode("$1")
+        ));
+        let row: AccessRow = sqlx::query_as(sql).bind(user_id).bind(album_id).fetch_one(self.pool()).await?;
+        Ok(AlbumAccess { role: row.album.role, album: row.album, simple_mode: row.simple_mode })
     }
 
     /// Albums the user owns or was shared, newest first, after the `before` id.

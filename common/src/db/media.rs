@@ -1,4 +1,4 @@
-use super::access::{MediaAccess, Role, album_role, may_remove_media, may_see_album};
+use super::access::{MediaAccess, Role, album_role, may_remove_media, may_see_album, simple_mode};
 use super::{Db, DbError, DbResult, Tx};
 use crate::id::{AlbumId, MediaId, UserId};
 use crate::now_ms;
@@ -268,14 +268,15 @@ impl Db {
     pub async fn media_for_user(&self, id: MediaId, user_id: UserId) -> DbResult<(Media, MediaAccess)> {
         let media = self.media(id).await?;
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {role} AS role, CAST(CASE WHEN a.owner_id = $1 THEN 1 ELSE 0 END AS BIGINT) \
+            "SELECT {role} AS role, CAST(CASE WHEN a.owner_id = $1 THEN 1 ELSE 0 END AS BIGINT), {simple_mode} \
              FROM albums a WHERE a.id = $2",
-            role = album_role("a", "$1")
+            role = album_role("a", "$1"),
+            simple_mode = simple_mode("$1")
         ));
-        let (role, owns_album): (Option<String>, super::Flag) =
+        let (role, owns_album, simple_mode): (Option<String>, super::Flag, super::Flag) =
             sqlx::query_as(sql).bind(user_id).bind(media.album_id).fetch_one(self.pool()).await?;
         let role = role.as_deref().and_then(Role::parse);
-        let access = MediaAccess { user_id, role, owns_album: owns_album.into() };
+        let access = MediaAccess { user_id, role, owns_album: owns_album.into(), simple_mode: simple_mode.into() };
         if !access.may_see(media.owner_id, media.deleted_at.is_some()) {
             return Err(DbError::NotFound);
         }

@@ -28,12 +28,14 @@ use tokio::sync::Notify;
 
 use crate::id::IdGenerator;
 
-pub use access::{MediaAccess, Role};
+pub use access::{MediaAccess, Refusal, Role, may_delete_or_rename};
 pub use albums::{Album, AlbumAccess};
 pub use feed::{ActivityKind, FANOUT_MEMBER_LIMIT, FeedCursor, FeedItem};
 pub use invites::Invite;
 pub use maintenance::QuotaAudit;
-pub use media::{Media, MediaCursor, MediaKind, MediaStatus, NewMedia, ProcessedMedia, ViewedMedia};
+pub use media::{
+    Media, MediaCursor, MediaKind, MediaStatus, NewMedia, ProcessedMedia, QuarterTurns, Recorded, ViewedMedia,
+};
 pub use memories::{MEMORIES_LIMIT, OnThisDay};
 pub use outbox::OutboxEvent;
 pub use search::{SearchQuery, SearchWord};

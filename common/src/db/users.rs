@@ -18,6 +18,9 @@ pub struct User {
     /// False for someone who joined through an OpenID provider and never chose a password.
     #[sqlx(try_from = "super::Flag")]
     pub password_set: bool,
+    /// Simple mode (#20): they only look; see [`super::access::may_delete_or_rename`].
+    #[sqlx(try_from = "super::Flag")]
+    pub simple_mode: bool,
 }
 
 impl User {
@@ -40,10 +43,11 @@ pub struct NewUser<'a> {
 }
 
 pub(super) const USER_COLUMNS_QUALIFIED: &str = "u.id, u.email, u.display_name, u.password_hash, u.is_admin, \
-     u.quota_bytes, u.used_bytes, u.reserved_bytes, u.failed_logins, u.login_blocked_until, u.created_at, u.password_set";
+     u.quota_bytes, u.used_bytes, u.reserved_bytes, u.failed_logins, u.login_blocked_until, u.created_at, u.password_set, \
+     u.simple_mode";
 
 const USER_COLUMNS: &str = "id, email, display_name, password_hash, is_admin, quota_bytes, used_bytes, \
-     reserved_bytes, failed_logins, login_blocked_until, created_at, password_set";
+     reserved_bytes, failed_logins, login_blocked_until, created_at, password_set, simple_mode";
 
 impl Db {
     /// Creates a user; the first user of an installation becomes its admin. The count and the
@@ -125,6 +129,19 @@ impl Db {
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+
+    /// Turns simple mode on or off, by the person themselves or by the family's admin.
+    pub async fn set_simple_mode(&self, user_id: UserId, on: bool) -> DbResult<User> {
+        let result = sqlx::query("UPDATE users SET simple_mode = $1 WHERE id = $2")
+            .bind(i64::from(on))
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        if result.rows_affected() == 0 {
+            return Err(DbError::NotFound);
+        }
+        self.user(user_id).await
     }
 
     pub async fn set_quota(&self, user_id: UserId, quota_bytes: i64) -> DbResult<User> {
