@@ -1,0 +1,6 @@
+//! The scan and the plan of fixture Takeouts, unpacked and zipped, and of plain folders.
+
+mod damage;
+mod fixture;
+mod plain;
+mod quirks;
