@@ -81,8 +81,9 @@ export function openLinkDialog(album) {
         await navigator.share({ title: album.title, text: t('shareSheetText', { title: album.title }), url: link.url });
       } catch { /* she closed the share sheet */ }
     } }) : null;
+    // "Copied!" right under Copy, where she is looking; the phone's own Share under that.
     result.replaceChildren(el('p', { class: 'hint', text: t('shareLinkMade') }),
-      el('div', { class: 'copy-row' }, field, copy, share), copied);
+      el('div', { class: 'copy-row' }, field, copy), copied, share ? el('div', { class: 'actions' }, share) : null);
     field.focus();
     field.select();
   };

@@ -2006,7 +2006,13 @@ test('#20 the owner makes share links in the dialog (how long, download, passwor
     shareTokens.add(url.split('/s/')[1]);
     return url;
   };
+  // A phone with a share sheet (Chromium here has none): what it is handed is kept to be looked at.
+  await phone.evaluate(() => { navigator.share = async (data) => { window.sharedWithSheet = data; }; });
   shareLinks.grandchildren = { url: await make({ duration: '1 week', download: true, password: SHARE_PASSWORD }), password: SHARE_PASSWORD };
+  await dialog.getByRole('button', { name: 'Send with another app' }).tap();
+  const handed = await phone.evaluate(() => window.sharedWithSheet);
+  assert.equal(handed.url, shareLinks.grandchildren.url, 'the share sheet gets the link');
+  assert.equal(handed.text, 'Photos from “Chuseok 2024”');
   // Copy: the address is on the clipboard, and the dialog says so beside the button.
   await dialog.getByRole('button', { name: 'Copy link' }).tap();
   await dialog.getByText('Copied!').waitFor();
