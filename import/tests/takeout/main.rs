@@ -2,5 +2,6 @@
 
 mod damage;
 mod fixture;
+mod folders;
 mod plain;
 mod quirks;
