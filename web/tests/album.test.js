@@ -241,7 +241,8 @@ test('the viewer shows a photo and pages with the arrow keys and buttons', async
   await page.locator('main .grid .tile').first().click();
   const viewer = page.getByRole('dialog', { name: 'viewer' });
   await viewer.waitFor();
-  await viewer.locator('.stage img, .stage video').waitFor();
+  // The preview, or the video (the enlarged thumbnail may be there too while the preview comes).
+  await viewer.locator('.stage img.full, .stage video').first().waitFor();
   const count = await tiles();
   await assert.doesNotReject(viewer.getByText(`1 / ${count}`).waitFor());
   await page.keyboard.press('ArrowRight');
@@ -417,7 +418,8 @@ test('the same photo added again is not stored twice, and the page says so', asy
 test('scrolled-to pages and the scroll position stay while a photo is getting ready', async () => {
   // A phone of its own (its own fake clock), with pages of 6 instead of 60 so that 14 photos make three.
   // A small phone (an iPhone SE's 375x667), so that the 14 tiles are surely taller than the screen.
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 375, height: 667 },
+  // No service worker: the album's requests must come from the page, where the test rewrites them.
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 375, height: 667 }, serviceWorkers: 'block',
     storageState: await page.context().storageState() });
   const phone = await context.newPage();
   await phone.goto(`${base}/#/albums`);
