@@ -5,3 +5,4 @@ mod fixture;
 mod folders;
 mod plain;
 mod quirks;
+mod streaming;
