@@ -288,7 +288,8 @@ impl From<&Comment> for CommentView {
 pub struct FeedItemView {
     #[serde(with = "picup_common::id_string")]
     pub id: i64,
-    /// `photos_added`, `like`, `comment` or `member_joined`.
+    /// `photos_added`, `like`, `comment`, `member_joined` or `on_this_day` (the person's own
+    /// memories: `count` photos from `years`, its photo the newest).
     pub kind: String,
     pub actor_id: UserId,
     pub actor_name: String,
@@ -303,6 +304,12 @@ pub struct FeedItemView {
     pub count: i64,
     pub unread: bool,
     pub at: String,
+    /// `on_this_day`: the day it is for (`YYYY-MM-DD`, for `/memories?on=`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<String>,
+    /// `on_this_day`: the years of its photos, newest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub years: Option<Vec<i64>>,
 }
 
 impl FeedItemView {
@@ -325,6 +332,8 @@ impl FeedItemView {
                 count: item.item_count,
                 unread: item.notify && item.read_at.is_none(),
                 at: rfc3339(item.updated_at),
+                day: item.day.clone(),
+                years: item.years.as_deref().map(|years| years.split(',').filter_map(|y| y.parse().ok()).collect()),
             })
         }))
         .await

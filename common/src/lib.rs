@@ -11,6 +11,7 @@ pub mod embedded_s3;
 pub mod events;
 pub mod id;
 pub mod lock;
+pub mod memories;
 pub mod metrics;
 pub mod notifier;
 pub mod private_files;

@@ -61,12 +61,14 @@ function describe(card) {
     case 'like': return t('likedYours', { who, album: card.album_title });
     case 'comment': return t('commentedYours', { who, album: card.album_title });
     case 'member_joined': return t('joined', { who, album: card.album_title });
+    case 'on_this_day': return t(card.count === 1 ? 'memoriesNewsOne' : 'memoriesNews', { n: card.count, years: (card.years || []).join(', ') });
     default: return who;
   }
 }
 
 /** Where a card leads: the photo (with its comments, for a comment), or the album for a batch. */
 function target(card) {
+  if (card.kind === 'on_this_day') return '#/albums';
   const album = `#/album/${card.album_id}`;
   if (!card.media_id) return album;
   if (card.kind === 'comment') return `${album}/photo/${card.media_id}?comments`;

@@ -1,7 +1,8 @@
-//! The jobs: relay the outbox, sweep expired uploads, purge the trash, re-drive stuck media, and
-//! audit the quota and the store.
+//! The jobs: relay the outbox, sweep expired uploads, purge the trash, re-drive stuck media,
+//! audit the quota and the store, and announce the day's memories.
 
 use anyhow::Context;
+use picup_common::db::OnThisDay;
 use picup_common::now_ms;
 use picup_common::services::Services;
 use picup_common::storage::ObjectKind;
@@ -18,10 +19,11 @@ pub enum Job {
     RedriveProcessing,
     FanOutActivity,
     AuditStorage,
+    AnnounceMemories,
 }
 
 impl Job {
-    pub const ALL: [Job; 8] = [
+    pub const ALL: [Job; 9] = [
         Job::RelayOutbox,
         Job::SweepUploads,
         Job::PurgeTrash,
@@ -30,6 +32,7 @@ impl Job {
         Job::RedriveProcessing,
         Job::FanOutActivity,
         Job::AuditStorage,
+        Job::AnnounceMemories,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,6 +45,7 @@ impl Job {
             Job::RedriveProcessing => "redrive-processing",
             Job::FanOutActivity => "fan-out-activity",
             Job::AuditStorage => "audit-storage",
+            Job::AnnounceMemories => "announce-memories",
         }
     }
 
@@ -62,6 +66,8 @@ impl Job {
             // The api fans out as activities happen; this catches what a stopped api left.
             Job::FanOutActivity => picup_common::activity::fan_out_pending(services).await,
             Job::AuditStorage => audit_storage(services, AUDIT_GRACE_MS).await,
+            // Today in UTC: picup stores no one's time zone.
+            Job::AnnounceMemories => picup_common::memories::announce(services, OnThisDay::at(now_ms(), 0)).await,
         };
         let (outcome, items) = match &result {
             Ok(done) => ("ok", *done),

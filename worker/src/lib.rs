@@ -11,8 +11,8 @@ use tokio_util::sync::CancellationToken;
 /// How often the in-process loop runs the jobs when nothing wakes it.
 const TICK: Duration = Duration::from_secs(30);
 
-/// The quota and storage audits read every row; in the in-process loop they run every this many
-/// ticks (an hour).
+/// The quota and storage audits read every row, and so does announcing the day's memories; in the
+/// in-process loop they run every this many ticks (an hour).
 const AUDIT_EVERY_TICKS: u64 = 120;
 
 /// The worker loop inside `picup-api` in standalone mode: every job each tick, and the purge at
@@ -21,7 +21,8 @@ pub async fn run_loop(services: Services, shutdown: CancellationToken) {
     tracing::info!("worker loop started");
     for tick in 0u64.. {
         for job in jobs::Job::ALL {
-            let audit = matches!(job, jobs::Job::ReconcileQuota | jobs::Job::AuditStorage);
+            let audit =
+                matches!(job, jobs::Job::ReconcileQuota | jobs::Job::AuditStorage | jobs::Job::AnnounceMemories);
             if audit && tick % AUDIT_EVERY_TICKS != 0 {
                 continue;
             }
@@ -69,6 +70,9 @@ fn default_schedule(job: jobs::Job) -> &'static str {
         jobs::Job::RedriveProcessing => "0 */5 * * * *",
         jobs::Job::FanOutActivity => "0 * * * * *",
         jobs::Job::AuditStorage => "0 47 4 * * *",
+        // Hourly, so a missed run is caught up; once a person has had the day's, later runs add
+        // nothing. The first, just after midnight UTC, is 09:05 in Seoul.
+        jobs::Job::AnnounceMemories => "0 5 * * * *",
     }
 }
 

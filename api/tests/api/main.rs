@@ -13,6 +13,7 @@ mod helpers;
 mod live;
 mod media;
 mod memories;
+mod memories_daily;
 mod metrics;
 mod oidc;
 mod processes;

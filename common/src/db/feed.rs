@@ -89,6 +89,9 @@ pub struct FeedItem {
     pub created_at: i64,
     pub updated_at: i64,
     pub read_at: Option<i64>,
+    /// An "on this day" item's day (`YYYY-MM-DD`) and the years of its photos ("2023,2019").
+    pub day: Option<String>,
+    pub years: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -129,7 +132,7 @@ fn feed_select() -> String {
     format!(
         "SELECT f.id, f.kind, f.actor_id, u.display_name AS actor_name, f.album_id, \
            a.title AS album_title, f.media_id, f.comment_id, c.body AS comment_body, x.thumbnail_key, f.item_count, \
-           f.notify, f.created_at, f.updated_at, f.read_at \
+           f.notify, f.created_at, f.updated_at, f.read_at, f.day, f.years \
          FROM feed_items f JOIN users u ON u.id = f.actor_id JOIN albums a ON a.id = f.album_id \
          LEFT JOIN media x ON x.id = f.media_id AND x.deleted_at IS NULL \
          LEFT JOIN comments c ON c.id = f.comment_id \

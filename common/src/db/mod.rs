@@ -36,7 +36,7 @@ pub use maintenance::QuotaAudit;
 pub use media::{
     Media, MediaCursor, MediaKind, MediaStatus, NewMedia, ProcessedMedia, QuarterTurns, Recorded, ViewedMedia,
 };
-pub use memories::{MEMORIES_LIMIT, OnThisDay};
+pub use memories::{MEMORIES_LIMIT, ON_THIS_DAY, OnThisDay};
 pub use outbox::OutboxEvent;
 pub use search::{SearchQuery, SearchWord};
 pub use sessions::{SessionId, SessionRow, SignedIn};
