@@ -1,5 +1,8 @@
 // The api client: same-origin JSON with the session cookie; every call carries X-Requested-With,
-// which the api requires of cookie sessions that change something (CSRF protection).
+// which the api requires of cookie sessions that change something (CSRF protection). Without a
+// network, a GET the album needs is answered with what it answered last (offline.js).
+
+import { forget, recall, remember } from './offline.js';
 
 export class ApiError extends Error {
   constructor(status, code, message, fields, retryAfter = null) {
@@ -24,13 +27,18 @@ export async function api(method, path, body) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
+    const kept = method === 'GET' ? await recall(path) : null;
+    if (kept) return kept;
     throw new ApiError(0, 'offline', null);
   }
+  // Signed out, or the session ended: nothing of hers stays kept in this browser.
+  if (path === '/auth/logout' || response.status === 401) forget();
   if (response.status === 204) return null;
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
     const wait = Number.parseInt(response.headers.get('Retry-After') || '', 10);
     throw new ApiError(response.status, data.code, data.message, data.fields, Number.isFinite(wait) ? wait : null);
   }
+  if (method === 'GET') remember(path, data);
   return data;
 }

@@ -10,6 +10,7 @@ import { bytes, currentLanguage, date, placeText, setLanguage, t, takenText } fr
 import { contentTypeOf, sha256Of, uploadFile } from './upload.js';
 import { openViewer } from './viewer.js';
 import { startSlideshow } from './slideshow.js';
+import { showAddShared, startApp, takeSharedFiles } from './pwa.js';
 import { showNews, showSearch, startBell } from './activity.js';
 import { AlbumItems } from './album-items.js';
 import { addPasskey, browserHasPasskeys, passkeyProblem, signInWithPasskey } from './passkeys.js';
@@ -393,6 +394,9 @@ async function showAlbum(albumId, show = {}) {
   page(album.title, tools, about, el('div', { class: 'actions add-row' }, uploads ? uploads.button : null, slideshow),
     uploads ? uploads.panel : null, empty, grid, sentinel);
   document.getElementById('main').classList.add('album-page');
+  // Photos shared from another app, brought here by "Add to album" (pwa.js): they upload as if chosen here.
+  const shared = uploads && takeSharedFiles(albumId);
+  if (shared) uploads.start(shared);
   await list.loadMore();
   if (show.open) {
     // Not on the first page: the photo alone (GET /media/{id}), without waiting for the pages before it.
@@ -597,7 +601,7 @@ function uploadPanel(albumId, onUploaded) {
   });
   // On a phone, a big button that floats above the tab bar, where a thumb reaches it.
   const button = el('button', { class: 'big fab', text: `＋ ${t('addPhotos')}`, onclick: () => { continuing = false; input.click(); } });
-  return { button, panel: el('section', { 'aria-label': t('addPhotos') }, input, unfinished, drop) };
+  return { button, start, panel: el('section', { 'aria-label': t('addPhotos') }, input, unfinished, drop) };
 }
 
 // ---------- sharing ----------
@@ -1119,6 +1123,7 @@ async function route() {
     else if (view === 'news') await showNews(state.me);
     else if (view === 'search') await showSearch(id ? decodeURIComponent(id) : '', state.me);
     else if (view === 'settings') showSettings();
+    else if (view === 'share-target') await showAddShared();
     else await showAlbums();
   } catch (err) {
     if (err.status === 401) return showSignIn();
@@ -1155,4 +1160,6 @@ window.addEventListener('beforeunload', (event) => {
     event.returnValue = t('leaveWarning');
   }
 });
+// The app on the phone (the service worker, the offline note); back online, the page shows fresh answers.
+startApp({ onOnline: () => { if (state.me) route(); } });
 route();

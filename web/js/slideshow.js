@@ -303,7 +303,8 @@ export function startSlideshow(items, startIndex = 0, { fetchMore, onClose } = {
     touch = null;
   });
 
-  layer.addEventListener('keydown', (event) => {
+  // On the document, so the keys work wherever the focus is (a tap on the photo leaves it on the page).
+  const onKey = (event) => {
     const wasQuiet = layer.classList.contains('quiet');
     showControls();
     const { key } = event;
@@ -326,7 +327,8 @@ export function startSlideshow(items, startIndex = 0, { fetchMore, onClose } = {
         setPaused(!paused);
       }
     }
-  });
+  };
+  document.addEventListener('keydown', onKey);
   // The dialog's own Escape (which would close it without a word).
   layer.addEventListener('cancel', (event) => {
     event.preventDefault();
@@ -378,6 +380,7 @@ export function startSlideshow(items, startIndex = 0, { fetchMore, onClose } = {
     clearTimeout(hideTimer);
     for (const video of layer.querySelectorAll('video')) video.pause();
     window.removeEventListener('popstate', onBack);
+    document.removeEventListener('keydown', onKey);
     document.removeEventListener('visibilitychange', onVisibility);
     document.removeEventListener('fullscreenchange', onFullscreen);
     if (wakeLock && wakeLock !== 'asking') wakeLock.release().catch(() => {});
