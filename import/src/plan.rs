@@ -286,7 +286,9 @@ fn match_folder(files: &Files, folder: &Folder, kind: &FolderKind, copies: &mut 
     }
     let first = copies.len();
     let mut photo_sidecars: HashMap<String, usize> = HashMap::new();
-    for &index in &folder.media {
+    let mut media = folder.media.clone();
+    media.sort_by(|a, b| files.entries[*a].name().cmp(files.entries[*b].name()));
+    for index in media {
         let name = files.entries[index].name();
         let key = names::media_key(name);
         let own = lookup(&by_key, &key);
