@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use picup_common::db::{DbError, Refusal};
 use picup_common::lock::LockError;
+use picup_common::processing::{self, RotateError};
 use picup_common::storage::StorageError;
 use picup_common::uploads::{self, UploadError};
 use serde_json::json;
@@ -208,6 +209,19 @@ impl From<UploadError> for ApiError {
 impl From<LockError> for ApiError {
     fn from(err: LockError) -> Self {
         ApiError::Unavailable(format!("user lock: {err}"))
+    }
+}
+
+impl From<RotateError> for ApiError {
+    fn from(err: RotateError) -> Self {
+        let message = err.to_string();
+        match err {
+            RotateError::NotAllowed => ApiError::Forbidden(processing::NOT_AN_EDITOR),
+            RotateError::InTrash => ApiError::conflict("in_trash", message),
+            RotateError::Processing => ApiError::conflict("media_processing", message),
+            RotateError::Failed => ApiError::conflict("media_failed", message),
+            RotateError::Db(err) => err.into(),
+        }
     }
 }
 

@@ -95,8 +95,12 @@ pub struct MediaView {
     pub content_type: String,
     pub size_bytes: i64,
     pub taken_at: String,
+    /// As displayed: after the file's own orientation and a member's turn.
     pub width: Option<i64>,
     pub height: Option<i64>,
+    /// How many quarter turns clockwise a member turned it (0 to 3). The thumbnail and preview
+    /// are made turned; a video itself is not, so players turn it by this.
+    pub quarter_turns: u8,
     pub duration_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
@@ -168,6 +172,7 @@ impl MediaView {
             taken_at: rfc3339(media.taken_at),
             width: media.width,
             height: media.height,
+            quarter_turns: media.quarter_turns.get(),
             duration_ms: media.duration_ms,
             failure_reason: media.failure_reason.clone(),
             failure_code: media.failure_code.clone(),

@@ -19,6 +19,7 @@ use crate::breaker::Breaker;
 use crate::checksum::Sha256;
 use crate::config::ExposeSecret;
 use crate::config::{S3Config, StorageResilience};
+use crate::db::QuarterTurns;
 use crate::id::{MediaId, UserId};
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +88,20 @@ impl ObjectKind {
             ObjectKind::Poster => format!("derivatives/{owner_id}/{media_id}/poster.jpg"),
             ObjectKind::Playable => format!("derivatives/{owner_id}/{media_id}/play.mp4"),
             ObjectKind::Motion => format!("derivatives/{owner_id}/{media_id}/motion.mp4"),
+        }
+    }
+
+    /// A thumbnail's, preview's or poster's key for media a member turned: each turn has its own
+    /// (`thumb-r90.webp`), so no cache ever serves one turn's image for another's. Unturned, and
+    /// for every other kind, [`ObjectKind::key`].
+    pub fn turned_key(self, owner_id: UserId, media_id: MediaId, turns: QuarterTurns) -> String {
+        let key = self.key(owner_id, media_id, "");
+        let turnable = matches!(self, ObjectKind::Thumbnail | ObjectKind::Preview | ObjectKind::Poster);
+        match key.rsplit_once('.') {
+            Some((stem, extension)) if turnable && turns.get() != 0 => {
+                format!("{stem}-r{}.{extension}", turns.degrees())
+            }
+            _ => key,
         }
     }
 
@@ -591,6 +606,7 @@ fn signed_request(presigned: &PresignedRequest) -> SignedRequest {
 #[cfg(test)]
 mod tests {
     use super::ObjectKind;
+    use crate::db::QuarterTurns;
     use crate::id::{MediaId, UserId};
 
     #[test]
@@ -600,6 +616,21 @@ mod tests {
             let key = kind.key(UserId::new(7), MediaId::new(1_234_567_890_123), "image/jpeg");
             assert_eq!(ObjectKind::media_id_of(&key), Some(MediaId::new(1_234_567_890_123)), "{key}");
         }
+    }
+
+    #[test]
+    fn each_turn_has_its_own_derivative_keys() {
+        let (owner, media) = (UserId::new(7), MediaId::new(12));
+        let thumbnail = |turns: u8| ObjectKind::Thumbnail.turned_key(owner, media, QuarterTurns::from(turns));
+        assert_eq!(thumbnail(0), ObjectKind::Thumbnail.key(owner, media, ""), "unturned keys stay as they were");
+        assert_eq!(thumbnail(1), "derivatives/7/12/thumb-r90.webp");
+        assert_eq!(
+            ObjectKind::Preview.turned_key(owner, media, QuarterTurns::from(3)),
+            "derivatives/7/12/preview-r270.jpg"
+        );
+        assert_eq!(thumbnail(4), thumbnail(0), "four quarter turns are none");
+        assert_eq!(ObjectKind::Playable.turned_key(owner, media, QuarterTurns::from(1)), "derivatives/7/12/play.mp4");
+        assert_eq!(ObjectKind::media_id_of(&thumbnail(2)), Some(media));
     }
 
     #[test]

@@ -383,7 +383,7 @@ pub async fn complete(
 }
 
 /// Best effort: the outbox row written with the media makes the relay publish it if this fails.
-async fn publish_uploaded(services: &Services, media_id: MediaId) {
+pub(crate) async fn publish_uploaded(services: &Services, media_id: MediaId) {
     let event = Event::MediaUploaded { media_id };
     match services.events.publish(&event).await {
         Ok(()) => {

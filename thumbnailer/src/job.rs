@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use picup_common::db::{Media, MediaKind, ProcessedMedia};
+use picup_common::db::{Media, MediaKind, ProcessedMedia, Recorded};
 use picup_common::id::MediaId;
 use picup_common::metrics::KindLabels;
 use picup_common::services::Services;
@@ -20,6 +20,8 @@ pub enum Outcome {
     Failed(String),
     /// Deleted before we got to it.
     Gone,
+    /// A member turned it again while it was processed; the newer turn's processing finishes it.
+    Outturned,
 }
 
 /// Largest photo read into memory; bigger "photos" are refused.
@@ -84,17 +86,37 @@ pub async fn process_with(services: &Services, decoder: &Decoder, media_id: Medi
     observe(if processed.is_ok() { "ready" } else { "failed" });
     match processed {
         Ok(processed) => {
-            if let Err(err) = services.db.mark_media_ready(media_id, &processed).await {
-                if !err.is_not_found() {
-                    return Err(err.into());
+            let replaced = match services.db.mark_media_ready(media_id, &processed).await {
+                Ok(Recorded::Ready { replaced }) => replaced,
+                Ok(Recorded::Outturned) => {
+                    // What was made is left where it is: if the member turns it back, that turn's
+                    // processing may be writing the same keys right now. Rare (a re-delivered
+                    // event finishing after a later turn was asked), and a few kilobytes.
+                    let made = [&processed.thumbnail_key, &processed.preview_key];
+                    tracing::warn!(%media_id, ?made, "turned again while it was processed; these images are left");
+                    return Ok(Outcome::Outturned);
                 }
-                // Deleted and purged while we worked: the derivatives just stored are nobody's.
-                let made =
-                    [&processed.thumbnail_key, &processed.preview_key, &processed.playable_key, &processed.motion_key];
-                for key in made.into_iter().flatten() {
-                    services.storage.delete(key).await?;
+                Err(err) if err.is_not_found() => {
+                    // Deleted and purged while we worked: the derivatives just stored are nobody's.
+                    let made = [
+                        &processed.thumbnail_key,
+                        &processed.preview_key,
+                        &processed.playable_key,
+                        &processed.motion_key,
+                    ];
+                    for key in made.into_iter().flatten() {
+                        services.storage.delete(key).await?;
+                    }
+                    return Ok(Outcome::Gone);
                 }
-                return Ok(Outcome::Gone);
+                Err(err) => return Err(err.into()),
+            };
+            // The images of the turn before: nothing points at them any more. A failure leaves
+            // them for the purge, and the item ready.
+            for key in &replaced {
+                if let Err(err) = services.storage.delete(key).await {
+                    tracing::warn!(%media_id, key, error = %err, "an earlier turn's image was not deleted");
+                }
             }
             tracing::info!(%media_id, kind, ms = started.elapsed().as_millis() as u64, "media ready");
             // Only an iPhone still or movie names a content identifier; nothing else is read again.
@@ -196,7 +218,7 @@ async fn decode(
     task: Task,
     work: &WorkDir,
 ) -> Result<Report, Problem> {
-    match decoder.decode(task, &work.original(), &work.output()).await {
+    match decoder.decode_turned(task, media.quarter_turns, &work.original(), &work.output()).await {
         Ok(report) => Ok(report),
         Err(Failure::Unavailable(detail)) => Err(transient(anyhow::anyhow!(detail))),
         Err(failure) => {
@@ -313,8 +335,9 @@ async fn store_derivatives(
 ) -> Result<ProcessedMedia, Problem> {
     let thumbnail = tokio::fs::read(work.output().join(THUMBNAIL_FILE)).await.map_err(transient)?;
     let preview = tokio::fs::read(work.output().join(PREVIEW_FILE)).await.map_err(transient)?;
-    let thumbnail_key = ObjectKind::Thumbnail.key(media.owner_id, media.id, "image/webp");
-    let preview_key = ObjectKind::Preview.key(media.owner_id, media.id, "image/jpeg");
+    // A turn has keys of its own: a cached image of another turn is never served for this one.
+    let thumbnail_key = ObjectKind::Thumbnail.turned_key(media.owner_id, media.id, media.quarter_turns);
+    let preview_key = ObjectKind::Preview.turned_key(media.owner_id, media.id, media.quarter_turns);
     let derivative_bytes = (thumbnail.len() + preview.len()) as i64;
     services.storage.put(&thumbnail_key, thumbnail, "image/webp", ObjectKind::Thumbnail).await?;
     services.storage.put(&preview_key, preview, "image/jpeg", ObjectKind::Preview).await?;
@@ -324,6 +347,7 @@ async fn store_derivatives(
         derivative_bytes,
         thumbhash: Some(thumbhash),
         sha256: Some(work.sha256.clone()),
+        turns: media.quarter_turns,
         ..ProcessedMedia::default()
     })
 }

@@ -6,6 +6,7 @@ use std::io::Cursor;
 
 use image::metadata::Orientation;
 use image::{ImageDecoder, ImageReader};
+use picup_common::db::QuarterTurns;
 
 use crate::heif_refs;
 use crate::metadata::{self, Metadata};
@@ -52,22 +53,27 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
 
 pub struct Photo {
     pub derivatives: Derivatives,
-    /// As displayed, after orientation.
+    /// As displayed, after orientation and turn.
     pub width: u32,
     pub height: u32,
     pub metadata: Metadata,
 }
 
 pub fn process(bytes: &[u8], max_megapixels: u64) -> Result<Photo, PhotoError> {
+    process_turned(bytes, max_megapixels, QuarterTurns::default())
+}
+
+/// [`process`], with a member's turn applied after the photo's own orientation.
+pub fn process_turned(bytes: &[u8], max_megapixels: u64, turns: QuarterTurns) -> Result<Photo, PhotoError> {
     let format = sniff(bytes).ok_or(PhotoError::Unsupported)?;
     let decoded = match format {
         Format::Jpeg => decode_jpeg(bytes, max_megapixels)?,
         Format::Heif => decode_heif(bytes, max_megapixels)?,
         Format::Png | Format::Gif | Format::WebP => decode_with_image(bytes, max_megapixels)?,
     };
-    let derivatives =
-        raster::derivatives(&decoded.rgb, decoded.orientation).map_err(|e| PhotoError::Corrupt(e.to_string()))?;
-    let (width, height) = if raster::swaps_axes(decoded.orientation) {
+    let orientation = raster::turned(decoded.orientation, turns);
+    let derivatives = raster::derivatives(&decoded.rgb, orientation).map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let (width, height) = if raster::swaps_axes(orientation) {
         (decoded.full_height, decoded.full_width)
     } else {
         (decoded.full_width, decoded.full_height)

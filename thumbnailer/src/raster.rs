@@ -6,6 +6,7 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::metadata::Orientation;
 use image::{DynamicImage, RgbImage};
+use picup_common::db::QuarterTurns;
 
 pub const THUMBNAIL_LONG_SIDE: u32 = 256;
 pub const PREVIEW_LONG_SIDE: u32 = 1440;
@@ -73,6 +74,33 @@ pub fn swaps_axes(orientation: Orientation) -> bool {
     )
 }
 
+/// The file's own orientation followed by a member's quarter turns clockwise, as one orientation.
+/// Each orientation is a flip (or none) and then a clockwise rotation; turning adds to the rotation.
+pub fn turned(orientation: Orientation, turns: QuarterTurns) -> Orientation {
+    use Orientation::*;
+    let (flipped, rotation) = match orientation {
+        NoTransforms => (false, 0),
+        Rotate90 => (false, 1),
+        Rotate180 => (false, 2),
+        Rotate270 => (false, 3),
+        FlipHorizontal => (true, 0),
+        // Rotating, then flipping horizontally, is flipping, then rotating the other way.
+        Rotate270FlipH => (true, 1),
+        FlipVertical => (true, 2),
+        Rotate90FlipH => (true, 3),
+    };
+    match (flipped, (rotation + turns.get()) % 4) {
+        (false, 0) => NoTransforms,
+        (false, 1) => Rotate90,
+        (false, 2) => Rotate180,
+        (false, _) => Rotate270,
+        (true, 0) => FlipHorizontal,
+        (true, 1) => Rotate270FlipH,
+        (true, 2) => FlipVertical,
+        (true, _) => Rotate90FlipH,
+    }
+}
+
 /// Makes both outputs from one decoded image: the preview from the decoded pixels, the thumbnail
 /// from the preview (cheaper, and a 1440 px source is plenty for 256 px), then orientation.
 pub fn derivatives(decoded: &Rgb, orientation: Orientation) -> Result<Derivatives, RasterError> {
@@ -128,6 +156,28 @@ mod tests {
         assert_eq!(fit(4000, 6000, 256), (171, 256));
         assert_eq!(fit(800, 600, 1440), (800, 600));
         assert_eq!(fit(10_000, 1, 256), (256, 1));
+    }
+
+    /// Every orientation a file may give, then every turn, is the one orientation `turned` says:
+    /// checked pixel by pixel on an image whose every pixel differs.
+    #[test]
+    fn a_turn_is_applied_after_the_files_own_orientation() {
+        use Orientation::*;
+        let source = DynamicImage::ImageRgb8(RgbImage::from_fn(3, 2, |x, y| image::Rgb([x as u8, y as u8, 0])));
+        for orientation in
+            [NoTransforms, Rotate90, Rotate180, Rotate270, FlipHorizontal, FlipVertical, Rotate90FlipH, Rotate270FlipH]
+        {
+            for turns in 0..4u8 {
+                let mut expected = source.clone();
+                expected.apply_orientation(orientation);
+                for _ in 0..turns {
+                    expected = expected.rotate90();
+                }
+                let mut combined = source.clone();
+                combined.apply_orientation(turned(orientation, QuarterTurns::from(turns)));
+                assert_eq!(combined.to_rgb8(), expected.to_rgb8(), "{orientation:?} then {turns} quarter turns");
+            }
+        }
     }
 
     #[test]

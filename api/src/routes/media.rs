@@ -1,4 +1,4 @@
-//! Media: list an album, get one, delete to the trash, restore.
+//! Media: list an album, get one, delete to the trash, restore, turn.
 
 use axum::Router;
 use axum::extract::State;
@@ -7,10 +7,11 @@ use axum::routing::{get, post};
 use picup_common::db::MediaCursor;
 
 use picup_common::id::{AlbumId, MediaId};
+use picup_common::processing::{self, Direction};
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Path, Query};
+use crate::extract::{Json, Path, Query};
 use crate::routes::{PageQuery, next_page, pair_cursor};
 use crate::state::AppState;
 use crate::views::{MediaView, Page};
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/albums/{id}/media", get(list_media))
         .route("/media/{id}", get(get_media).delete(delete_media))
         .route("/media/{id}/restore", post(restore_media))
+        .route("/media/{id}/rotate", post(rotate_media))
         .route("/media/{id}/download", get(download))
         .route("/albums/{id}/download", get(download_album))
 }
@@ -84,6 +86,23 @@ async fn restore_media(
     state.services.db.restore_media(media.id).await?;
     let restored = state.services.db.media(media.id).await?;
     Ok(axum::Json(MediaView::one(&state, &restored, user.id).await?))
+}
+
+#[derive(serde::Deserialize)]
+struct RotateRequest {
+    direction: Direction,
+}
+
+/// A quarter turn for whoever may change the album: the media comes back processing, its new
+/// thumbnail and preview (new URLs) once the thumbnailer has made them.
+async fn rotate_media(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<MediaId>,
+    Json(request): Json<RotateRequest>,
+) -> ApiResult<axum::Json<MediaView>> {
+    let turned = processing::rotate(&state.services, user.id, id, request.direction).await?;
+    Ok(axum::Json(MediaView::one(&state, &turned, user.id).await?))
 }
 
 /// How long a download link works: enough to start a big video on a slow line.

@@ -102,6 +102,13 @@ fn sharing_paths() -> Value {
     })
 }
 
+/// Changing how a photo is shown (#20): turning it; apart for the same reason, with its schema.
+fn editing_paths() -> Value {
+    json!({
+        "/media/{id}/rotate": { "post": with_body(op("Turn a photo or video a quarter turn (the album's owner and contributors; the original is never changed): answers the media, processing until its thumbnail and preview are made again under new URLs, with quarter_turns (0 to 3, clockwise) and width and height as turned. 409 media_processing while it is being made (one turn at a time), media_failed when the file could not be read, in_trash", "200"), "Rotate") }
+    })
+}
+
 /// Grandparents who only look, and joining an album from an invite (#20); apart for the same
 /// reason.
 fn family_paths() -> Value {
@@ -109,6 +116,10 @@ fn family_paths() -> Value {
         "/me/simple-mode": { "put": with_body(op("Turn your simple mode on or off (bigger text and buttons; deleting and renaming photos and albums, and emptying the trash, answer 403 simple_mode): answers /me", "200"), "SimpleMode") },
         "/admin/users/{id}/simple-mode": { "put": with_body(op("Turn simple mode on or off for a family member (admin): answers the user as /admin/users lists them, with simple_mode", "200"), "SimpleMode") }
     })
+}
+
+fn rotate_schema() -> Value {
+    json!({ "type": "object", "required": ["direction"], "properties": { "direction": { "enum": ["clockwise", "counterclockwise"] } } })
 }
 
 fn paths() -> Value {
@@ -185,9 +196,10 @@ fn paths() -> Value {
             }
         }
     });
+    document["components"]["schemas"]["Rotate"] = rotate_schema();
     document["components"]["schemas"]["SimpleMode"] =
         json!({ "type": "object", "required": ["on"], "properties": { "on": { "type": "boolean" } } });
-    for group in [sign_in_paths(), sharing_paths(), family_paths()] {
+    for group in [sign_in_paths(), sharing_paths(), editing_paths(), family_paths()] {
         if let (Some(paths), Value::Object(more)) = (document["paths"].as_object_mut(), group) {
             paths.extend(more);
         }

@@ -151,6 +151,8 @@ struct SharedMediaView {
     taken_at: String,
     width: Option<i64>,
     height: Option<i64>,
+    /// A member's turn (see `MediaView`): a player turns a video by it.
+    quarter_turns: u8,
     duration_ms: Option<i64>,
     thumbhash: Option<String>,
     urls: SharedUrls,
@@ -184,6 +186,7 @@ async fn shared_view(state: &AppState, link: &ShareLink, media: &Media) -> ApiRe
         taken_at: rfc3339(media.taken_at),
         width: media.width,
         height: media.height,
+        quarter_turns: media.quarter_turns.get(),
         duration_ms: media.duration_ms,
         thumbhash: media.thumbhash.clone(),
         urls: SharedUrls {

@@ -123,6 +123,8 @@ fn matrix() -> Vec<Row> {
         row("GET", "/api/v1/albums/{id}/download", Album, "OCV"),
         fresh(row("DELETE", "/api/v1/media/{id}", Media, "O")),
         row("POST", "/api/v1/media/{id}/restore", Media, "O"),
+        // Turning the shared photo: while one turn is made the next answers 409, still allowed.
+        with(row("POST", "/api/v1/media/{id}/rotate", Media, "OC"), |_| json!({ "direction": "clockwise" })),
         row("PUT", "/api/v1/media/{id}/like", Media, "OCV"),
         row("DELETE", "/api/v1/media/{id}/like", Media, "OCV"),
         row("GET", "/api/v1/media/{id}/likes", Media, "OCV"),

@@ -20,6 +20,7 @@ mod processes;
 mod processing;
 mod quota;
 mod robustness;
+mod rotate;
 mod sessions;
 mod share_links;
 mod sign_in;

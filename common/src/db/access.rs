@@ -133,6 +133,13 @@ impl MediaAccess {
         if trashed { self.may_remove(added_by) } else { self.role.is_some() }
     }
 
+    /// Changing how it is shown (turning it): whoever may add to the album, the album's owner and
+    /// its contributors, whoever added it; viewers only look. Nothing of the original is lost, so
+    /// simple mode does not refuse it.
+    pub fn may_edit(&self) -> bool {
+        self.role.is_some_and(Role::can_upload)
+    }
+
     /// Moving it to the trash: who may remove it, unless they are in simple mode.
     pub fn may_delete(&self, added_by: UserId) -> Result<(), Refusal> {
         may_delete_or_rename(self.simple_mode)?;
@@ -190,5 +197,13 @@ mod tests {
         for role in [Role::Viewer, Role::Contributor, Role::Owner] {
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }
+    }
+
+    #[test]
+    fn owners_and_contributors_turn_photos_and_viewers_only_look() {
+        let access = |role| MediaAccess { user_id: UserId::new(2), role, owns_album: false, simple_mode: false };
+        assert!(access(Some(Role::Owner)).may_edit() && access(Some(Role::Contributor)).may_edit());
+        assert!(!access(Some(Role::Viewer)).may_edit() && !access(None).may_edit());
+        assert!(MediaAccess { simple_mode: true, ..access(Some(Role::Contributor)) }.may_edit());
     }
 }

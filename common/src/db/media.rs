@@ -1,5 +1,7 @@
 use super::access::{MediaAccess, Role, album_role, may_remove_media, may_see_album, simple_mode};
+use super::outbox::insert_outbox;
 use super::{Db, DbError, DbResult, Tx};
+use crate::events::Event;
 use crate::id::{AlbumId, MediaId, UserId};
 use crate::now_ms;
 use crate::storage::ObjectKind;
@@ -49,6 +51,62 @@ pub struct Media {
     pub motion_key: Option<String>,
     /// The Live Photo this movie is the motion of; such a movie is not listed on its own.
     pub live_photo_of: Option<MediaId>,
+    /// How a member turned it, on top of the file's own orientation; the thumbnail and preview
+    /// show the turn, and `width` and `height` are the turned size.
+    #[sqlx(try_from = "i64")]
+    pub quarter_turns: QuarterTurns,
+}
+
+/// A member's turn of a photo or video: quarter turns clockwise, 0 to 3, applied after the
+/// orientation the file itself gives (EXIF, or a video's display matrix). The original is never
+/// changed; only what picup makes from it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "u8", into = "u8")]
+pub struct QuarterTurns(u8);
+
+impl QuarterTurns {
+    /// 0 to 3.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+
+    pub fn degrees(self) -> u16 {
+        u16::from(self.0) * 90
+    }
+
+    /// This turn, then `more` quarter turns clockwise (3 is one counterclockwise).
+    pub fn then(self, more: QuarterTurns) -> QuarterTurns {
+        QuarterTurns((self.0 + more.0) % 4)
+    }
+
+    /// A quarter or three quarters: width and height change places.
+    pub fn swaps_sides(self) -> bool {
+        self.0 % 2 == 1
+    }
+}
+
+impl From<u8> for QuarterTurns {
+    fn from(turns: u8) -> Self {
+        QuarterTurns(turns % 4)
+    }
+}
+
+impl From<QuarterTurns> for u8 {
+    fn from(turns: QuarterTurns) -> u8 {
+        turns.0
+    }
+}
+
+impl TryFrom<i64> for QuarterTurns {
+    type Error = super::UnknownValue;
+
+    fn try_from(value: i64) -> Result<Self, Self::Error> {
+        u8::try_from(value)
+            .ok()
+            .filter(|turns| *turns < 4)
+            .map(QuarterTurns)
+            .ok_or(super::UnknownValue(value.to_string()))
+    }
 }
 
 /// What a media item is, decided once from its content type when its upload completes.
@@ -137,7 +195,11 @@ impl Media {
         let derivatives =
             [ObjectKind::Thumbnail, ObjectKind::Preview, ObjectKind::Poster, ObjectKind::Playable, ObjectKind::Motion]
                 .map(|kind| kind.key(self.owner_id, self.id, &self.content_type));
-        self.object_keys().into_iter().map(str::to_owned).chain(derivatives).collect()
+        // And those of its turn, made but maybe not recorded yet (a turn's earlier images are
+        // deleted as each new turn is recorded).
+        let turned = [ObjectKind::Thumbnail, ObjectKind::Preview, ObjectKind::Poster]
+            .map(|kind| kind.turned_key(self.owner_id, self.id, self.quarter_turns));
+        self.object_keys().into_iter().map(str::to_owned).chain(derivatives).chain(turned).collect()
     }
 }
 
@@ -176,6 +238,20 @@ pub struct ProcessedMedia {
     pub content_identifier: Option<String>,
     /// A motion photo's own video, cut out of it.
     pub motion_key: Option<String>,
+    /// The turn the thumbnail and preview were made with: recorded only while it is still the
+    /// media's (a member may have turned it again meanwhile).
+    pub turns: QuarterTurns,
+}
+
+/// What recording the thumbnailer's work did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// The media is ready; `replaced` are the keys of the derivatives of an earlier turn, which
+    /// nothing points at any more (the caller deletes them).
+    Ready { replaced: Vec<String> },
+    /// A member turned it again while these were made: nothing was recorded (the newer turn's
+    /// processing records its own).
+    Outturned,
 }
 
 /// Position in a media list: ordered by taken-at, then id, newest first.
@@ -189,7 +265,7 @@ pub(super) const MEDIA_COLUMNS: &str = "m.id, m.album_id, m.owner_id, m.kind, m.
      m.size_bytes, m.object_key, m.derivative_bytes, m.thumbnail_key, m.preview_key, m.playable_key, m.taken_at, \
      m.width, m.height, m.duration_ms, m.failure_reason, m.failure_code, m.attempts, m.created_at, m.updated_at, m.deleted_at, \
      m.thumbhash, m.camera_make, m.camera_model, m.latitude, m.longitude, m.like_count, m.comment_count, \
-     m.sha256, m.declared_sha256, m.content_identifier, m.motion_key, m.live_photo_of";
+     m.sha256, m.declared_sha256, m.content_identifier, m.motion_key, m.live_photo_of, m.quarter_turns";
 
 pub(super) async fn insert_media(tx: &mut Tx, media: &NewMedia<'_>) -> DbResult<()> {
     let now = now_ms();
@@ -474,17 +550,27 @@ impl Db {
         Ok(true)
     }
 
-    /// Records what the thumbnailer made. Idempotent: a second run replaces the derivatives'
-    /// byte count instead of adding to it.
-    pub async fn mark_media_ready(&self, id: MediaId, processed: &ProcessedMedia) -> DbResult<()> {
+    /// Records what the thumbnailer made, if the media still has the turn it was made with.
+    /// Idempotent: a second run replaces the derivatives' byte count instead of adding to it.
+    pub async fn mark_media_ready(&self, id: MediaId, processed: &ProcessedMedia) -> DbResult<Recorded> {
         let mut tx = self.begin().await?;
         // Touching the row first takes its lock on PostgreSQL, so the read below is not stale.
         sqlx::query("UPDATE media SET updated_at = $1 WHERE id = $2").bind(now_ms()).bind(id).execute(&mut *tx).await?;
-        let (owner_id, old_bytes): (UserId, i64) =
-            sqlx::query_as("SELECT owner_id, derivative_bytes FROM media WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let (owner_id, old_bytes, turns, old_thumbnail, old_preview): (
+            UserId,
+            i64,
+            i64,
+            Option<String>,
+            Option<String>,
+        ) = sqlx::query_as(
+            "SELECT owner_id, derivative_bytes, quarter_turns, thumbnail_key, preview_key FROM media WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if QuarterTurns::try_from(turns).ok() != Some(processed.turns) {
+            return Ok(Recorded::Outturned);
+        }
         sqlx::query(
             "UPDATE media SET status = 'ready', thumbnail_key = $1, preview_key = $2, playable_key = $3, \
              derivative_bytes = $4, taken_at = COALESCE($5, taken_at), width = $6, height = $7, duration_ms = $8, \
@@ -520,7 +606,42 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(())
+        let new_keys = [&processed.thumbnail_key, &processed.preview_key];
+        let replaced = [old_thumbnail, old_preview]
+            .into_iter()
+            .flatten()
+            .filter(|old| !new_keys.iter().any(|new| new.as_deref() == Some(old.as_str())))
+            .collect();
+        Ok(Recorded::Ready { replaced })
+    }
+
+    /// Turns a ready photo or video `turns` further (clockwise) and sends it back to the
+    /// thumbnailer, in one transaction with the outbox row of its `media.uploaded`: it is
+    /// processing again, with no attempts used, its width and height already swapped. `Conflict`
+    /// when it is not ready (still processing, failed, or in the trash), `NotFound` when gone.
+    pub async fn turn_media(&self, id: MediaId, turns: QuarterTurns) -> DbResult<Media> {
+        let mut tx = self.begin().await?;
+        let sides_swap = i64::from(turns.swaps_sides());
+        let turned = sqlx::query(
+            "UPDATE media SET quarter_turns = (quarter_turns + $1) % 4, status = 'processing', attempts = 0, \
+             width = CASE WHEN $2 = 1 THEN height ELSE width END, \
+             height = CASE WHEN $2 = 1 THEN width ELSE height END, updated_at = $3 \
+             WHERE id = $4 AND status = 'ready' AND deleted_at IS NULL",
+        )
+        .bind(i64::from(turns.get()))
+        .bind(sides_swap)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if turned.rows_affected() == 0 {
+            drop(tx);
+            self.media(id).await?;
+            return Err(DbError::Conflict);
+        }
+        insert_outbox(&mut tx, self.next_id(), &Event::MediaUploaded { media_id: id }).await?;
+        tx.commit().await?;
+        self.media(id).await
     }
 
     /// Counts a processing attempt; returns the new count so the caller can give up after N.

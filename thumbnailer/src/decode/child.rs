@@ -99,8 +99,8 @@ fn serve(max_megapixels: u64) -> ExitCode {
             return usage();
         };
         let report = match item.task {
-            Task::Photo => decode_photo(&item.input, &item.output, max_megapixels),
-            Task::Video => decode_video(&item.input, &item.output, max_megapixels),
+            Task::Photo => decode_photo(&item, max_megapixels),
+            Task::Video => decode_video(&item, max_megapixels),
         };
         let written = serde_json::to_writer(&mut stdout, &report)
             .map_err(std::io::Error::other)
@@ -114,17 +114,17 @@ fn serve(max_megapixels: u64) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn decode_photo(input: &Path, output: &Path, max_megapixels: u64) -> Report {
-    let bytes = match std::fs::read(input) {
+fn decode_photo(item: &Item, max_megapixels: u64) -> Report {
+    let bytes = match std::fs::read(&item.input) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == std::io::ErrorKind::OutOfMemory => return Report::Rejected(TOO_LARGE.into()),
         Err(err) => return Report::Rejected(format!("the original cannot be read ({err})")),
     };
-    let photo = match photo::process(&bytes, max_megapixels) {
+    let photo = match photo::process_turned(&bytes, max_megapixels, item.turns) {
         Ok(photo) => photo,
         Err(err) => return Report::Rejected(err.to_string()),
     };
-    if let Err(err) = write_derivatives(output, &photo.derivatives) {
+    if let Err(err) = write_derivatives(&item.output, &photo.derivatives) {
         return Report::Rejected(format!("the derivatives cannot be written ({err})"));
     }
     let Metadata { taken_at, camera_make, camera_model, latitude, longitude, content_identifier } = photo.metadata;
@@ -143,12 +143,12 @@ fn decode_photo(input: &Path, output: &Path, max_megapixels: u64) -> Report {
     })
 }
 
-fn decode_video(input: &Path, output: &Path, max_megapixels: u64) -> Report {
-    let video = match video::poster(input, max_megapixels) {
+fn decode_video(item: &Item, max_megapixels: u64) -> Report {
+    let video = match video::poster_turned(&item.input, max_megapixels, item.turns) {
         Ok(video) => video,
         Err(err) => return Report::Rejected(err.to_string()),
     };
-    if let Err(err) = write_derivatives(output, &video.derivatives) {
+    if let Err(err) = write_derivatives(&item.output, &video.derivatives) {
         return Report::Rejected(format!("the derivatives cannot be written ({err})"));
     }
     Report::Video(VideoReport {

@@ -21,6 +21,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use picup_common::config::ThumbnailerConfig;
+use picup_common::db::QuarterTurns;
 use serde::{Deserialize, Serialize};
 
 pub use child::run_if_child;
@@ -79,6 +80,9 @@ struct Item {
     task: Task,
     input: PathBuf,
     output: PathBuf,
+    /// A member's turn, applied after the file's own orientation.
+    #[serde(default)]
+    turns: QuarterTurns,
 }
 
 /// What a child says of the file, as one JSON line on stdout.
@@ -205,24 +209,36 @@ impl Decoder {
     /// Decodes a photo or a video poster from `input`, writing the derivatives into `output` (a
     /// folder).
     pub async fn decode(&self, task: Task, input: &Path, output: &Path) -> Result<Report, Failure> {
+        self.decode_turned(task, QuarterTurns::default(), input, output).await
+    }
+
+    /// [`Decoder::decode`], the derivatives (and the size reported) turned as a member asked.
+    pub async fn decode_turned(
+        &self,
+        task: Task,
+        turns: QuarterTurns,
+        input: &Path,
+        output: &Path,
+    ) -> Result<Report, Failure> {
+        let item = Item { task, input: input.to_owned(), output: output.to_owned(), turns };
         let worker = self.idle_worker();
         let warm = worker.is_some();
         let worker = match worker {
             Some(worker) => worker,
             None => self.start_worker()?,
         };
-        match self.run_on(worker, task, input, output).await {
+        match self.run_on(worker, item.clone()).await {
             // Once more in a fresh child: a good photo must not fail for a bad one before it.
             Err(failure) if warm && failure.may_be_inherited() => {
                 tracing::debug!(error = %failure, "a warm decoder died; trying the item in a fresh one");
-                self.run_on(self.start_worker()?, task, input, output).await
+                self.run_on(self.start_worker()?, item).await
             }
             result => result,
         }
     }
 
-    async fn run_on(&self, mut worker: Worker, task: Task, input: &Path, output: &Path) -> Result<Report, Failure> {
-        let result = worker.run(Item { task, input: input.to_owned(), output: output.to_owned() }, self.timeout).await;
+    async fn run_on(&self, mut worker: Worker, item: Item) -> Result<Report, Failure> {
+        let result = worker.run(item, self.timeout).await;
         let healthy = matches!(result, Ok(_) | Err(Failure::Rejected(_)));
         if healthy && worker.items() < MAX_ITEMS_PER_CHILD {
             self.idle.lock().unwrap_or_else(PoisonError::into_inner).push(worker);

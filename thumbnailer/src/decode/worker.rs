@@ -90,7 +90,7 @@ impl Worker {
         prepare(&item.input, &input, &output)
             .await
             .map_err(|e| Failure::Unavailable(format!("the decoder's folder: {e}")))?;
-        let mut line = serde_json::to_vec(&Item { task: item.task, input, output: output.clone() })
+        let mut line = serde_json::to_vec(&Item { task: item.task, input, output: output.clone(), turns: item.turns })
             .map_err(|e| Failure::Unavailable(e.to_string()))?;
         line.push(b'\n');
         let answer = tokio::time::timeout(timeout, async {
