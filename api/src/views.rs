@@ -49,6 +49,9 @@ pub struct AlbumView {
     /// The caller's role: owner, contributor or viewer.
     pub role: Role,
     pub media_count: i64,
+    /// The people who share it, its owner included.
+    pub member_count: i64,
+    pub owner_name: String,
     pub cover_url: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -66,6 +69,8 @@ impl AlbumView {
             owner_id: album.owner_id,
             role: album.role,
             media_count: album.media_count,
+            member_count: album.member_count,
+            owner_name: album.owner_name.clone(),
             cover_url,
             created_at: rfc3339(album.created_at),
             updated_at: rfc3339(album.updated_at),

@@ -114,7 +114,9 @@ fn editing_paths() -> Value {
 fn family_paths() -> Value {
     json!({
         "/me/simple-mode": { "put": with_body(op("Turn your simple mode on or off (bigger text and buttons; deleting and renaming photos and albums, and emptying the trash, answer 403 simple_mode): answers /me", "200"), "SimpleMode") },
-        "/admin/users/{id}/simple-mode": { "put": with_body(op("Turn simple mode on or off for a family member (admin): answers the user as /admin/users lists them, with simple_mode", "200"), "SimpleMode") }
+        "/admin/users/{id}/simple-mode": { "put": with_body(op("Turn simple mode on or off for a family member (admin): answers the user as /admin/users lists them, with simple_mode", "200"), "SimpleMode") },
+        "/invites/{token}": { "get": op("What an invite link shows before signing in (no session needed): {album: {title} | null, role, invited_by, expires_at, usable, status: active | used | expired}; no member list; 404 for a token that never existed", "200") },
+        "/invites/{token}/accept": { "post": op("Accept an album invite while signed in: {joined, album} (joined false, and the invite left unused, for someone who may already see the album); 410 gone when used or expired; 409 family_invite for an invite into the family only", "200") }
     })
 }
 

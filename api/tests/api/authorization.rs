@@ -34,6 +34,8 @@ enum Fixture {
     OwnerIdentity,
     /// A share link of the album.
     ShareLink,
+    /// An invite into the album, as a viewer.
+    Invite,
 }
 
 /// Who may: O owner (and admin), C contributor, V viewer, X a member outside the album; anyone
@@ -87,6 +89,9 @@ fn matrix() -> Vec<Row> {
         row("GET", "/api/v1/me/identities", None, EVERYONE),
         fresh(row("DELETE", "/api/v1/me/identities/{provider}", OwnerIdentity, "O")),
         with(row("POST", "/api/v1/invites", Album, "O"), |w| json!({ "album_id": w.album, "role": "viewer" })),
+        row("GET", "/api/v1/invites/{token}", None, PUBLIC),
+        // Whoever is signed in: the album's people keep their role, anyone else joins it.
+        fresh(row("POST", "/api/v1/invites/{token}/accept", Invite, EVERYONE)),
         with(row("POST", "/api/v1/albums", None, EVERYONE), |_| json!({ "title": "Mine" })),
         row("GET", "/api/v1/albums", None, EVERYONE),
         row("GET", "/api/v1/albums/{id}", Album, "OCV"),
@@ -215,6 +220,7 @@ struct World {
     owner_passkey: String,
     sign_in_link: String,
     share_link: String,
+    invite: String,
 }
 
 struct Family {
@@ -252,6 +258,9 @@ async fn world(app: &TestApp, family: &Family) -> World {
     assert_eq!(status, StatusCode::CREATED, "{link}");
     let (status, share_link) = app.post(&format!("/albums/{album}/links"), &family.owner.token, json!({})).await;
     assert_eq!(status, StatusCode::CREATED, "{share_link}");
+    let (status, invite) =
+        app.post("/invites", &family.owner.token, json!({ "album_id": album, "role": "viewer" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{invite}");
     app.execute_sql(&format!(
         "INSERT INTO oidc_identities (provider, subject, user_id, created_at) VALUES ('family', 'owner-{passkey_id}', {}, 0)",
         family.owner.id
@@ -270,6 +279,7 @@ async fn world(app: &TestApp, family: &Family) -> World {
         owner_passkey: passkey_id.to_string(),
         sign_in_link: id_of(&link),
         share_link: id_of(&share_link),
+        invite: invite["token"].as_str().expect("invite token").to_owned(),
     }
 }
 
@@ -287,8 +297,9 @@ fn resolve(row: &Row, world: &World) -> String {
         Fixture::SignInLink => &world.sign_in_link,
         Fixture::OwnerIdentity => "",
         Fixture::ShareLink => &world.share_link,
+        Fixture::Invite => &world.invite,
     };
-    row.path.replace("{id}", id).replace("{part_number}", "1").replace("{provider}", "family")
+    row.path.replace("{id}", id).replace("{token}", id).replace("{part_number}", "1").replace("{provider}", "family")
 }
 
 #[tokio::test]

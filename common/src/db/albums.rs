@@ -15,6 +15,9 @@ pub struct Album {
     pub role: Role,
     pub media_count: i64,
     pub cover_key: Option<String>,
+    /// The people who share it, its owner included.
+    pub member_count: i64,
+    pub owner_name: String,
 }
 
 impl Album {}
@@ -43,19 +46,22 @@ fn album_select() -> String {
            (SELECT COUNT(*) FROM media x WHERE x.album_id = a.id AND x.deleted_at IS NULL \
                 AND x.live_photo_of IS NULL) AS media_count, \
            (SELECT x.thumbnail_key FROM media x WHERE x.album_id = a.id AND x.deleted_at IS NULL \
-                AND x.thumbnail_key IS NOT NULL ORDER BY x.taken_at DESC, x.id DESC LIMIT 1) AS cover_key \
+                AND x.thumbnail_key IS NOT NULL ORDER BY x.taken_at DESC, x.id DESC LIMIT 1) AS cover_key, \
+           1 + (SELECT COUNT(*) FROM album_members am WHERE am.album_id = a.id) AS member_count, \
+           (SELECT o.display_name FROM users o WHERE o.id = a.owner_id) AS owner_name \
          FROM albums a WHERE {may_see}",
         role = album_role("a", "$1"),
         may_see = may_see_album("a", "$1"),
     )
 }
 
-/// The same album and role without its counts: what an access check needs, at the cost of one
-/// indexed lookup however many photos the album holds.
+/// The same album and role without its counts and owner's name: what an access check needs, at
+/// the cost of one indexed lookup however many photos the album holds.
 fn album_access_select() -> String {
     format!(
         "SELECT a.id, a.owner_id, a.title, a.created_at, a.updated_at, {role} AS role, \
-           CAST(0 AS BIGINT) AS media_count, CAST(NULL AS TEXT) AS cover_key \
+           CAST(0 AS BIGINT) AS media_count, CAST(NULL AS TEXT) AS cover_key, CAST(0 AS BIGINT) AS member_count, \
+           CAST('' AS TEXT) AS owner_name \
          FROM albums a WHERE {may_see}",
         role = album_role("a", "$1"),
         may_see = may_see_album("a", "$1"),

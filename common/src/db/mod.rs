@@ -31,7 +31,7 @@ use crate::id::IdGenerator;
 pub use access::{MediaAccess, Refusal, Role, may_delete_or_rename};
 pub use albums::{Album, AlbumAccess};
 pub use feed::{ActivityKind, FANOUT_MEMBER_LIMIT, FeedCursor, FeedItem};
-pub use invites::Invite;
+pub use invites::{Invite, InvitePreview};
 pub use maintenance::QuotaAudit;
 pub use media::{
     Media, MediaCursor, MediaKind, MediaStatus, NewMedia, ProcessedMedia, QuarterTurns, Recorded, ViewedMedia,
