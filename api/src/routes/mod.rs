@@ -18,6 +18,7 @@ mod social;
 mod trash;
 pub mod uploads;
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -71,9 +72,10 @@ pub fn router(state: AppState, web_dir: &Path) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(log_internal_errors))
         .layer(middleware::from_fn_with_state(state.clone(), record_latency))
-        // The path only: query strings can carry secrets (`/?invite=...`) and must not be logged.
+        // The path only, its tokens hidden: query strings (`/?invite=...`) and share links' and
+        // invites' paths carry secrets that must not be logged.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+            tracing::debug_span!("request", method = %request.method(), path = %loggable_path(request.uri().path()))
         }))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -104,7 +106,7 @@ fn content_security_policy(state: &AppState) -> HeaderValue {
 /// Internal errors are logged here, once, with the request's span; the client saw only "internal".
 async fn log_internal_errors(request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let path = loggable_path(request.uri().path()).into_owned();
     let response = next.run(request).await;
     if let Some(InternalErrorDetail(detail)) = response.extensions().get::<InternalErrorDetail>() {
         if response.status().is_server_error() && response.status().as_u16() != 503 {
@@ -114,6 +116,20 @@ async fn log_internal_errors(request: Request, next: Next) -> Response {
         }
     }
     response
+}
+
+/// Paths whose next segment is a secret token: a share link (the page and its api) and an invite.
+const TOKEN_PATHS: [&str; 3] = ["/s/", "/api/v1/shared/", "/api/v1/invites/"];
+
+/// A request's path as the logs may keep it: a token in it replaced by `{token}`.
+fn loggable_path(path: &str) -> Cow<'_, str> {
+    for prefix in TOKEN_PATHS {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let after_token = rest.find('/').map_or("", |end| &rest[end..]);
+            return Cow::Owned(format!("{prefix}{{token}}{after_token}"));
+        }
+    }
+    Cow::Borrowed(path)
 }
 
 /// Request latency by route pattern (static files and unknown paths share one series).
@@ -181,3 +197,17 @@ pub fn parse_id<Id: std::str::FromStr>(raw: &str) -> ApiResult<Id> {
 }
 
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn tokens_in_paths_are_not_logged() {
+        assert_eq!(loggable_path("/s/abcDEF123"), "/s/{token}");
+        assert_eq!(loggable_path("/api/v1/shared/abcDEF123/media/42/download"), "/api/v1/shared/{token}/media/42/download");
+        assert_eq!(loggable_path("/api/v1/invites/abcDEF123/accept"), "/api/v1/invites/{token}/accept");
+        assert_eq!(loggable_path("/api/v1/albums/7/media"), "/api/v1/albums/7/media");
+        assert_eq!(loggable_path("/js/shared.js"), "/js/shared.js");
+    }
+}
