@@ -205,7 +205,10 @@ mod tests {
     #[test]
     fn tokens_in_paths_are_not_logged() {
         assert_eq!(loggable_path("/s/abcDEF123"), "/s/{token}");
-        assert_eq!(loggable_path("/api/v1/shared/abcDEF123/media/42/download"), "/api/v1/shared/{token}/media/42/download");
+        assert_eq!(
+            loggable_path("/api/v1/shared/abcDEF123/media/42/download"),
+            "/api/v1/shared/{token}/media/42/download"
+        );
         assert_eq!(loggable_path("/api/v1/invites/abcDEF123/accept"), "/api/v1/invites/{token}/accept");
         assert_eq!(loggable_path("/api/v1/albums/7/media"), "/api/v1/albums/7/media");
         assert_eq!(loggable_path("/js/shared.js"), "/js/shared.js");
