@@ -1,8 +1,9 @@
 // picup's service worker: what makes the album an app on the phone.
 //
 // - The page itself (index.html, its scripts, styles, vendored files and icons) is kept on install
-//   and served from there first, so the album opens at once and without a network. Change VERSION
-//   whenever anything in web/ changes: the browser then installs the new files and drops the old.
+//   and served from there first, so the album opens at once and without a network; each file is
+//   fetched anew behind it, so the next opening has the version the server has now. VERSION
+//   changes only with this file's own way of keeping things (it names the cache).
 // - Thumbnails (the store's `…/thumb.webp`, on another origin, with a signature in the query that
 //   changes on every listing) are fetched from the network as before and the last 500 seen are
 //   kept, by their address without the query, so an album seen before shows its photos offline.
@@ -59,10 +60,10 @@ self.addEventListener('fetch', (event) => {
     if (request.mode === 'navigate') {
       // The album's page (and a share link's, /s/TOKEN, which is the same page); other addresses
       // (an original's download, a sign-in provider's return) go to the server as always.
-      if (url.pathname === '/' || url.pathname === '/index.html' || url.pathname.startsWith('/s/')) event.respondWith(shellPage(request));
+      if (url.pathname === '/' || url.pathname === '/index.html' || url.pathname.startsWith('/s/')) fromShell(event, '/index.html');
       return;
     }
-    if (SHELL_PATHS.test(url.pathname)) event.respondWith(shellFile(request));
+    if (SHELL_PATHS.test(url.pathname)) fromShell(event, url.pathname);
     return;
   }
   if (request.method === 'GET' && request.destination === 'image' && url.pathname.endsWith('/thumb.webp')) {
@@ -70,22 +71,19 @@ self.addEventListener('fetch', (event) => {
   }
 });
 
-async function shellPage(request) {
-  const cache = await caches.open(SHELL);
-  const kept = await cache.match('/index.html');
-  if (kept) return kept;
-  const response = await fetch(request);
-  if (response.ok) cache.put('/index.html', response.clone());
-  return response;
-}
-
-async function shellFile(request) {
-  const cache = await caches.open(SHELL);
-  const kept = await cache.match(request, { ignoreSearch: true });
-  if (kept) return kept;
-  const response = await fetch(request);
-  if (response.ok) cache.put(request, response.clone()).catch(() => {});
-  return response;
+/**
+ * A file of the page: the copy kept, at once (the album opens without waiting for the network),
+ * and fetched anew behind it for the next opening. A new version of picup thus reaches the phone
+ * one visit after it is installed, with nothing to remember when web/ changes.
+ */
+function fromShell(event, key) {
+  const refresh = caches.open(SHELL).then(async (cache) => {
+    const response = await fetch(key, { cache: 'no-cache' });
+    if (response.ok) await cache.put(key, response.clone());
+    return response;
+  });
+  event.waitUntil(refresh.catch(() => {}));
+  event.respondWith((async () => (await (await caches.open(SHELL)).match(key)) || refresh)());
 }
 
 /**
