@@ -100,6 +100,9 @@ pub struct MediaView {
     pub content_type: String,
     pub size_bytes: i64,
     pub taken_at: String,
+    /// False when `taken_at` is only when it was uploaded: the file gave no date (or it is
+    /// still being read).
+    pub taken_at_known: bool,
     /// As displayed: after the file's own orientation and a member's turn.
     pub width: Option<i64>,
     pub height: Option<i64>,
@@ -175,6 +178,7 @@ impl MediaView {
             content_type: media.content_type.clone(),
             size_bytes: media.size_bytes,
             taken_at: rfc3339(media.taken_at),
+            taken_at_known: media.taken_at_known,
             width: media.width,
             height: media.height,
             quarter_turns: media.quarter_turns.get(),

@@ -149,6 +149,8 @@ struct SharedMediaView {
     id: MediaId,
     kind: picup_common::db::MediaKind,
     taken_at: String,
+    /// False when `taken_at` is only when it was uploaded.
+    taken_at_known: bool,
     width: Option<i64>,
     height: Option<i64>,
     /// A member's turn (see `MediaView`): a player turns a video by it.
@@ -184,6 +186,7 @@ async fn shared_view(state: &AppState, link: &ShareLink, media: &Media) -> ApiRe
         id: media.id,
         kind: media.kind,
         taken_at: rfc3339(media.taken_at),
+        taken_at_known: media.taken_at_known,
         width: media.width,
         height: media.height,
         quarter_turns: media.quarter_turns.get(),

@@ -75,10 +75,26 @@ async fn photos_are_listed_by_when_they_were_taken() {
     assert_eq!(order.len(), 2);
     let old_item = items.iter().find(|m| m["id"] == old_id).expect("old");
     assert!(old_item["taken_at"].as_str().unwrap_or_default() < "2026", "{old_item}");
+    assert_eq!(old_item["taken_at_known"], true, "read from the photo: {old_item}");
     assert_eq!(old_item["camera"]["make"], "Canon");
     // The photo taken years ago sorts after the one made today, though it was uploaded first.
     assert!(order[0] == new_id || items[0]["taken_at"].as_str() > old_item["taken_at"].as_str());
     assert_eq!(order[1], old_id);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_photo_without_a_date_says_its_date_is_only_when_it_was_uploaded() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Scans").await;
+    let pixels = (0..64 * 48).flat_map(|i| [(i % 64) as u8, (i / 64) as u8, 90]).collect();
+    let scan = picup_thumbnailer::raster::Rgb { width: 64, height: 48, pixels };
+    let bytes = picup_thumbnailer::raster::encode_jpeg(&scan).expect("a JPEG without EXIF");
+    let uploaded = app.upload(&admin, &album, &bytes, "image/jpeg").await;
+    assert_eq!(uploaded["taken_at_known"], false, "not read yet: {uploaded}");
+    let items = app.settle(&admin, &album).await;
+    assert_eq!((items[0]["status"].as_str(), items[0]["taken_at_known"].as_bool()), (Some("ready"), Some(false)));
     app.stop().await;
 }
 

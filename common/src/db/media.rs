@@ -24,6 +24,9 @@ pub struct Media {
     pub preview_key: Option<String>,
     pub playable_key: Option<String>,
     pub taken_at: i64,
+    /// Whether `taken_at` was read from the file; if not, it is when it was uploaded.
+    #[sqlx(try_from = "super::Flag")]
+    pub taken_at_known: bool,
     pub width: Option<i64>,
     pub height: Option<i64>,
     pub duration_ms: Option<i64>,
@@ -265,7 +268,8 @@ pub(super) const MEDIA_COLUMNS: &str = "m.id, m.album_id, m.owner_id, m.kind, m.
      m.size_bytes, m.object_key, m.derivative_bytes, m.thumbnail_key, m.preview_key, m.playable_key, m.taken_at, \
      m.width, m.height, m.duration_ms, m.failure_reason, m.failure_code, m.attempts, m.created_at, m.updated_at, m.deleted_at, \
      m.thumbhash, m.camera_make, m.camera_model, m.latitude, m.longitude, m.like_count, m.comment_count, \
-     m.sha256, m.declared_sha256, m.content_identifier, m.motion_key, m.live_photo_of, m.quarter_turns";
+     m.sha256, m.declared_sha256, m.content_identifier, m.motion_key, m.live_photo_of, m.quarter_turns, \
+     m.taken_at_known";
 
 pub(super) async fn insert_media(tx: &mut Tx, media: &NewMedia<'_>) -> DbResult<()> {
     let now = now_ms();
@@ -573,7 +577,9 @@ impl Db {
         }
         sqlx::query(
             "UPDATE media SET status = 'ready', thumbnail_key = $1, preview_key = $2, playable_key = $3, \
-             derivative_bytes = $4, taken_at = COALESCE($5, taken_at), width = $6, height = $7, duration_ms = $8, \
+             derivative_bytes = $4, taken_at = COALESCE($5, taken_at), \
+             taken_at_known = CASE WHEN $5 IS NULL THEN taken_at_known ELSE 1 END, \
+             width = $6, height = $7, duration_ms = $8, \
              thumbhash = $9, camera_make = $10, camera_model = $11, \
              latitude = CAST($12 AS DOUBLE PRECISION), longitude = CAST($13 AS DOUBLE PRECISION), \
              failure_reason = NULL, sha256 = $15, content_identifier = $16, \
