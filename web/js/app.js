@@ -5,7 +5,7 @@
 // #/family, #/link/TOKEN, #/welcome, #/oidc-error/CODE).
 
 import { api } from './api.js';
-import { ask, confirmAction, el, explain, fieldProblems, icon, moreMenu, page, thumbhashBackground, toast } from './dom.js';
+import { ask, confirmAction, el, explain, fieldProblems, icon, moreMenu, page, simpleMode, thumbhashBackground, toast } from './dom.js';
 import { bytes, currentLanguage, date, placeText, setLanguage, t, takenText } from './i18n.js';
 import { contentTypeOf, sha256Of, uploadFile } from './upload.js';
 import { openViewer } from './viewer.js';
@@ -49,9 +49,19 @@ async function refreshMe() {
   document.getElementById('storage-text').textContent = storageText(me);
   for (const id of SIGNED_IN_ONLY) document.getElementById(id).hidden = false;
   document.body.classList.add('signed-in');
+  setSimple(Boolean(me.simple_mode));
   document.getElementById('nav-family').hidden = !me.is_admin;
   if (!state.stopBell) state.stopBell = startBell(document.getElementById('bell'));
   return me;
+}
+
+/**
+ * Simple mode (#20): bigger text and buttons (the page's size is set on <html>), nothing to delete
+ * or rename offered, a Slideshow on every album of the albums page.
+ */
+function setSimple(on) {
+  document.body.classList.toggle('simple', on);
+  document.documentElement.classList.toggle('simple', on);
 }
 
 function storageText(me) {
@@ -62,6 +72,7 @@ function signedOut() {
   state.me = null;
   for (const id of SIGNED_IN_ONLY) document.getElementById(id).hidden = true;
   document.body.classList.remove('signed-in');
+  setSimple(false);
   if (state.stopBell) { state.stopBell(); state.stopBell = null; }
 }
 
@@ -148,6 +159,54 @@ async function showSignIn(message, { email = '' } = {}) {
 }
 
 /**
+ * What an invite link says before anyone signs in (GET /invites/{token}): who invited into which
+ * album, and whether it still works; null when it cannot be had. Asked with fetch itself, so the
+ * token is not kept with the answers kept for offline.
+ */
+async function invitePreview(invite) {
+  try {
+    const response = await fetch(`/api/v1/invites/${encodeURIComponent(invite)}`, { headers: { 'X-Requested-With': 'picup' }, credentials: 'same-origin' });
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Someone signed in opens an invite into an album (#20): who invited her into which album, and one
+ * big button that joins it. An invite already used (most likely by her) or into the family only
+ * leads to the albums; one that has run out says so there.
+ */
+async function showAcceptInvite(invite) {
+  const preview = await invitePreview(invite);
+  if (!preview?.album || !preview.usable) {
+    forgetInvite();
+    if (preview?.status === 'expired') toast(t('inviteEnded'));
+    return route();
+  }
+  const title = preview.album.title;
+  const error = el('p', { class: 'error', role: 'alert' });
+  const join = el('button', { type: 'button', class: 'big wide', text: t('joinAlbum', { album: title }), onclick: async () => {
+    error.textContent = '';
+    join.disabled = true;
+    try {
+      const { album } = await api('POST', `/invites/${encodeURIComponent(invite)}/accept`);
+      forgetInvite(`#/album/${album.id}`);
+      route();
+      toast(t('joinedAlbum', { album: album.title }));
+    } catch (err) {
+      error.textContent = err.status === 410 ? t('inviteEnded') : explain(err);
+      join.disabled = false;
+    }
+  } });
+  page(title,
+    el('p', { class: 'lead invited-by', text: t('invitedBy', { name: preview.invited_by, album: title }) }),
+    error,
+    el('div', { class: 'choices' }, join,
+      el('a', { class: 'button big wide quiet', href: '#/albums', text: t('notNow'), onclick: () => forgetInvite('') })));
+}
+
+/**
  * The join page (with an invite) or the first account. The password's rule is written under its
  * field, with a box that shows what was typed; what the server refuses is said in her language,
  * with the way on: an email that has an account already, or an invite already used, leads to
@@ -156,7 +215,11 @@ async function showSignIn(message, { email = '' } = {}) {
 async function showRegister(invite) {
   signedOut();
   // Joining with an invite can also be done with an account the person already has (Google…).
-  const providers = invite ? (await signInMethods()).providers : [];
+  const [providers, preview] = invite ? await Promise.all([signInMethods().then((methods) => methods.providers), invitePreview(invite)]) : [[], null];
+  // Who invited her into which album, or that the link no longer works (#20).
+  const invited = preview?.album && preview.usable
+    ? el('p', { class: 'lead invited-by', text: t('invitedBy', { name: preview.invited_by, album: preview.album.title }) })
+    : preview && !preview.usable ? el('p', { class: 'error', text: t('inviteEnded') }) : null;
   const error = el('p', { class: 'error', role: 'alert' });
   const next = el('div', { class: 'actions', hidden: true });
   const password = el('input', { id: 'join-password', name: 'password', type: 'password', autocomplete: 'new-password', minlength: 8, maxlength: 256,
@@ -192,8 +255,10 @@ async function showRegister(invite) {
       route();
     } catch (err) { error.textContent = explain(err); }
   } },
+  invited,
   providers.length ? el('div', { class: 'quick-sign-in' },
-    el('p', { class: 'lead', text: t('joinInvited') }), providerLinks(providers, 'joinWith', invite)) : null,
+    el('p', { class: 'lead', text: invited?.classList.contains('lead') ? t('joinWithOnePress') : t('joinInvited') }),
+    providerLinks(providers, 'joinWith', invite)) : null,
   el('p', { class: providers.length ? 'or' : 'hint', text: providers.length ? t('orJoinWithPassword') : invite ? t('joinHint') : t('firstAccountHint') }),
   el('label', {}, t('name'), el('input', { name: 'display_name', autocomplete: 'name', required: true, maxlength: 100 })),
   el('label', {}, t('email'), el('input', { name: 'email', type: 'email', autocomplete: 'username', required: true })),
@@ -227,7 +292,7 @@ function albumSharing(album) {
   }
   if (typeof album.member_count === 'number') {
     return album.member_count > 0
-      ? { kind: 'shared', icon: PEOPLE_ICON, text: t('sharedWithPeople', { n: album.member_count }) }
+      ? { kind: 'shared', icon: PEOPLE_ICON, text: album.member_count === 1 ? t('sharedWithOne') : t('sharedWithPeople', { n: album.member_count }) }
       : { kind: 'private', icon: LOCK_ICON, text: t('onlyYou') };
   }
   return { kind: 'own', icon: PERSON_ICON, text: t('yourAlbum') };
@@ -249,7 +314,9 @@ async function showAlbums() {
     else cover.append(icon('M3 5h18v14H3z', 'M3 16l5-5 5 5', 'M14 14l2-2 5 5'));
     list.append(el('li', {}, el('a', { class: 'album-card', href: `#/album/${album.id}` },
       cover, el('strong', { text: album.title }), el('span', { class: 'hint', text: t(album.media_count === 1 ? 'oneItem' : 'items', { n: album.media_count }) }),
-      sharingLine(album))));
+      sharingLine(album)),
+      // Simple mode: one tap from the albums to the slideshow.
+      simpleMode() && album.media_count > 0 ? albumSlideshowButton(album) : null));
   }
   const create = el('button', { class: 'big', text: `＋ ${t('newAlbum')}`, onclick: async () => {
     const values = await ask(t('newAlbum'), [el('label', {}, t('albumTitle'), el('input', { name: 'title', required: true, maxlength: 200 }))],
@@ -261,6 +328,29 @@ async function showAlbums() {
     } catch (err) { toast(explain(err)); }
   } });
   page(t('albums'), el('div', { class: 'head-tools' }, create), memories, items.length ? list : el('p', { text: t('noAlbums') }));
+}
+
+/** A big Slideshow under an album's card (simple mode): its photos on the whole screen at once. */
+function albumSlideshowButton(album) {
+  const button = el('button', { type: 'button', class: 'big slideshow-start album-slideshow', 'aria-label': t('slideshowOf', { title: album.title }),
+    onclick: async () => {
+      button.disabled = true;
+      const list = new AlbumItems(album.id, { onChange: () => {}, isShown: () => false });
+      try {
+        await list.loadMore();
+      } catch (err) {
+        toast(explain(err));
+        return;
+      } finally {
+        button.disabled = false;
+      }
+      startSlideshow(list.items, 0, { fetchMore: async () => {
+        const before = list.items.length;
+        await list.loadMore();
+        return list.items.slice(before);
+      } });
+    } }, el('span', { class: 'triangle', 'aria-hidden': 'true' }), el('span', { text: t('startSlideshow') }));
+  return button;
 }
 
 // ---------- one album ----------
@@ -284,12 +374,14 @@ async function showAlbum(albumId, show = {}) {
   const zipSize = el('span', { class: 'size-note' });
   const refresh = () => list.refresh().catch((err) => toast(explain(err)));
   // Only what she may do is offered: the uploader and the album's owner may delete a photo.
-  const canDelete = (item) => album.role === 'owner' || item.owner_id === state.me.id;
+  const canDelete = (item) => !simpleMode() && (album.role === 'owner' || item.owner_id === state.me.id);
+  // Turning a photo: whoever may add to the album, not in simple mode.
+  const canRotate = () => !simpleMode() && album.role !== 'viewer';
 
   const open = (item, comments = false) => {
     const index = list.items.findIndex((other) => other.id === item.id);
     const items = index >= 0 ? list.items : [...list.items, item];
-    openViewer(items, index >= 0 ? index : items.length - 1, { onChange: refresh, canDelete, comments });
+    openViewer(items, index >= 0 ? index : items.length - 1, { onChange: refresh, canDelete, canRotate, comments });
   };
 
   const tileFor = (item) => {
@@ -311,7 +403,7 @@ async function showAlbum(albumId, show = {}) {
   // What a tile shows; a tile whose item still looks the same is kept (its image stays loaded).
   // The urls are left out: they are signed afresh on every fetch.
   const looks = (item) => JSON.stringify([item.status, item.kind, item.filename, item.taken_at, item.taken_at_known,
-    item.failure_reason, item.thumbhash, Boolean(item.urls.thumbnail), Boolean(item.live)]);
+    item.failure_reason, item.thumbhash, Boolean(item.urls.thumbnail), Boolean(item.live), item.quarter_turns]);
 
   // Patches the grid in place: tiles that stay are not touched, so the scroll position and focus stay.
   const render = (items) => {
@@ -364,7 +456,8 @@ async function showAlbum(albumId, show = {}) {
     el('button', { class: 'quiet', text: t('share'), onclick: () => shareAlbum(album) }),
     moreMenu([
       zip,
-      el('button', { type: 'button', class: 'quiet', text: t('rename'), onclick: async () => {
+      // Simple mode offers nothing that renames or deletes.
+      simpleMode() ? null : el('button', { type: 'button', class: 'quiet', text: t('rename'), onclick: async () => {
         const values = await ask(t('rename'), [el('label', {}, t('albumTitle'), el('input', { name: 'title', value: album.title, required: true, maxlength: 200 }))], t('save'));
         if (!values) return;
         try {
@@ -372,7 +465,7 @@ async function showAlbum(albumId, show = {}) {
           showAlbum(albumId);
         } catch (err) { toast(explain(err)); }
       } }),
-      el('button', { type: 'button', class: 'quiet danger-text', text: t('deleteAlbum'), onclick: async () => {
+      simpleMode() ? null : el('button', { type: 'button', class: 'quiet danger-text', text: t('deleteAlbum'), onclick: async () => {
         if (!(await confirmAction(t('confirmDeleteAlbum', { title: album.title }), t('deleteAlbum'), { danger: true }))) return;
         try {
           await api('DELETE', `/albums/${albumId}`);
@@ -681,7 +774,7 @@ async function showTrash() {
       showTrash();
     } })));
   }
-  const emptying = items.length ? el('section', { class: 'danger-zone', 'aria-labelledby': 'empty-trash-title' },
+  const emptying = items.length && !simpleMode() ? el('section', { class: 'danger-zone', 'aria-labelledby': 'empty-trash-title' },
     el('h2', { id: 'empty-trash-title', text: t('emptyTrashTitle') }),
     el('p', { text: t('emptyTrashHelp') }),
     el('button', { class: 'danger', text: t('emptyTrash'), onclick: async () => {
@@ -712,9 +805,38 @@ function showSettings() {
   language.addEventListener('change', () => changeLanguage(language.value));
   const row = (href, text, paths) => el('li', {}, el('a', { class: 'setting-link', href }, icon(...paths), el('span', { text }), el('span', { class: 'chevron', 'aria-hidden': 'true', text: '›' })));
   const usage = el('progress', { max: Math.max(me.quota_bytes, 1), value: me.used_bytes + me.reserved_bytes, 'aria-labelledby': 'settings-storage-text' });
+  // Simple mode (#20): a switch of her own; off again from here, whoever turned it on.
+  const trashRow = row('#/trash', t('trash'), ['M3 6h18', 'M8 6V4h8v2', 'M19 6l-1 14H6L5 6']);
+  trashRow.hidden = simpleMode();
+  const simpleSaid = el('p', { class: 'success', role: 'status' });
+  const simpleError = el('p', { class: 'error', role: 'alert' });
+  const simpleSwitch = el('input', { type: 'checkbox', role: 'switch', id: 'simple-mode', 'aria-describedby': 'simple-mode-hint',
+    checked: Boolean(me.simple_mode), onchange: async () => {
+      const on = simpleSwitch.checked;
+      simpleSaid.textContent = '';
+      simpleError.textContent = '';
+      simpleSwitch.disabled = true;
+      try {
+        state.me = { ...state.me, ...(await api('PUT', '/me/simple-mode', { on })) };
+        setSimple(Boolean(state.me.simple_mode));
+        trashRow.hidden = simpleMode();
+        simpleSaid.textContent = t(on ? 'simpleModeOn' : 'simpleModeOff');
+      } catch (err) {
+        simpleSwitch.checked = !on;
+        simpleError.textContent = explain(err);
+      } finally {
+        simpleSwitch.disabled = false;
+      }
+    } });
+  // On, it comes first (the way back is the first thing she sees); off, it comes last.
+  const simpleSection = el('section', { class: 'setting simple-setting' },
+    el('label', { class: 'check switch' }, simpleSwitch, el('span', { text: t('simpleModeSwitch') })),
+    el('p', { id: 'simple-mode-hint', class: 'hint', text: t('simpleModeHint') }),
+    simpleSaid, simpleError);
   page(t('settings'),
+    me.simple_mode ? simpleSection : null,
     el('ul', { class: 'settings-list' },
-      row('#/trash', t('trash'), ['M3 6h18', 'M8 6V4h8v2', 'M19 6l-1 14H6L5 6']),
+      trashRow,
       row('#/devices', t('devicesAndSignIn'), ['M7 2h10v20H7z', 'M11 18h2']),
       me.is_admin ? row('#/family', t('family'), PEOPLE_ICON) : null),
     el('section', { class: 'setting', 'aria-labelledby': 'settings-storage-title' },
@@ -725,7 +847,8 @@ function showSettings() {
       el('label', { class: 'visually-hidden', for: 'settings-lang', text: t('language') }), language),
     el('section', { class: 'setting' },
       el('p', { class: 'hint', text: t('signedInAs', { name: me.display_name, email: me.email }) }),
-      el('button', { class: 'big quiet wide', text: t('signOut'), onclick: signOutNow })));
+      el('button', { class: 'big quiet wide', text: t('signOut'), onclick: signOutNow })),
+    me.simple_mode ? null : simpleSection);
 }
 
 // ---------- devices ----------
@@ -1082,15 +1205,15 @@ async function route() {
   }
   const invite = new URLSearchParams(location.search).get('invite');
   if (invite) {
-    // Someone signed in already (she joined with it, or has an account) goes to the albums; the
-    // invite is taken off the address.
+    // Someone signed in already (she has an account) joins the album with one tap; the invite is
+    // taken off the address.
     try {
       if (!state.me) await refreshMe();
-      forgetInvite();
     } catch (err) {
       if (err.status === 401) return showRegister(invite);
       return page('picup', el('p', { class: 'error', role: 'alert', text: explain(err) }));
     }
+    return showAcceptInvite(invite);
   }
   const [path, query = ''] = location.hash.slice(1).split('?');
   const [, view, id, sub, subId] = path.split('/');

@@ -78,7 +78,16 @@ const CODES = {
   quota_exceeded: 'quotaExceeded', file_too_large: 'fileTooLarge', unsupported_type: 'unsupportedType',
   not_found: 'notFound', forbidden: 'notAllowedHere', unauthorized: 'signInAgain', not_in_trash: 'notInTrash',
   unavailable: 'serverTrouble', internal: 'serverTrouble', body_too_large: 'serverTrouble',
+  simple_mode: 'simpleModeRefused',
 };
+
+/**
+ * Whether the signed-in person uses simple mode (bigger text and buttons, nothing to delete or
+ * rename): the page marks <body> with `simple` from GET /me.
+ */
+export function simpleMode() {
+  return document.body.classList.contains('simple');
+}
 
 /** What the api said about each field, in her language where the field is one we know. */
 const FIELDS = {

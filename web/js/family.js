@@ -71,16 +71,37 @@ export async function showFamily(me) {
     showLinkDialog(person, link, () => fillLinks().catch((err) => say('', explain(err))));
   };
 
+  // Simple mode (#20) for a family member who only looks; they can turn it off in their Settings.
+  const simpleSwitch = (person) => {
+    const input = el('input', { type: 'checkbox', role: 'switch', checked: Boolean(person.simple_mode),
+      'aria-label': t('simpleModeFor', { name: person.display_name }), onchange: async () => {
+        say();
+        input.disabled = true;
+        try {
+          const updated = await api('PUT', `/admin/users/${person.id}/simple-mode`, { on: input.checked });
+          input.checked = Boolean(updated.simple_mode);
+          say(`${person.display_name}: ${t(input.checked ? 'simpleModeOn' : 'simpleModeOff')}`);
+        } catch (err) {
+          input.checked = !input.checked;
+          say('', explain(err));
+        } finally {
+          input.disabled = false;
+        }
+      } });
+    return el('label', { class: 'check switch' }, input, el('span', { 'aria-hidden': 'true', text: t('simpleModeShort') }));
+  };
+
   const members = el('ul', { class: 'devices family' }, people.map((person) => el('li', {},
     el('div', {},
       el('strong', { text: person.display_name }),
       person.id === me.id ? el('span', { class: 'this-device', text: t('you') }) : null,
-      el('p', { class: 'email', text: person.email })),
+      el('p', { class: 'email', text: person.email }),
+      person.id === me.id ? null : simpleSwitch(person)),
     person.id === me.id ? null
       : el('button', { class: 'quiet', text: t('signInLink'), 'aria-label': t('signInLinkFor', { name: person.display_name }), onclick: () => makeLink(person) }))));
 
   await fillLinks();
-  page(t('familyTitle'), el('p', { text: t('familyHelp') }), members, status, error,
+  page(t('familyTitle'), el('p', { text: t('familyHelp') }), el('p', { class: 'hint', text: t('simpleModeFamilyHint') }), members, status, error,
     el('h2', { text: t('linksTitle') }), noLinks, links);
 }
 

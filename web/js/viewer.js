@@ -7,7 +7,7 @@
 // sideways swipe never leaves the page.
 
 import { api } from './api.js';
-import { confirmAction, el, explain, icon, moreMenu, toast } from './dom.js';
+import { confirmAction, el, explain, icon, moreMenu, simpleMode, toast } from './dom.js';
 import { t, takenText } from './i18n.js';
 import { socialPanel } from './social.js';
 
@@ -17,16 +17,21 @@ const UNDO_MS = 10_000;
 /** What stands in for likes and comments where there is no account. */
 const noSocial = { likeButton: null, commentsButton: null, panel: null, open() {}, close() {}, isOpen: () => false, show() {} };
 
+/** How often a turned photo is asked for again while its new preview is made. */
+const TURN_POLL_MS = 1500;
+
 /** The original of a photo she may see, as a file (303 to a signed URL with Content-Disposition). */
 const memberDownload = (item) => `/api/v1/media/${encodeURIComponent(item.id)}/download`;
 
 /**
  * Opens the viewer on `items[start]`. `onChange()` after something was deleted or brought back;
- * `canDelete(item)` says whether she may delete it; `comments` opens the comments at once.
+ * `canDelete(item)` says whether she may delete it; `canRotate(item)` whether she may turn it
+ * (More: Turn left, Turn right); `comments` opens the comments at once. In simple mode neither is
+ * offered.
  * `social: false` leaves out what needs an account (likes, comments, Delete); `downloadUrl(item)`
  * is where its original downloads from, null for no Download.
  */
-export function openViewer(items, start, { onChange = () => {}, canDelete = () => false, comments = false,
+export function openViewer(items, start, { onChange = () => {}, canDelete = () => false, canRotate = () => false, comments = false,
   social: withSocial = true, downloadUrl = memberDownload } = {}) {
   const viewable = items.filter((item) => item.status === 'ready');
   let index = Math.max(0, viewable.indexOf(items[start]));
@@ -38,7 +43,11 @@ export function openViewer(items, start, { onChange = () => {}, canDelete = () =
     icon('M12 3v12', 'M7 10l5 5 5-5', 'M5 21h14'), el('span', { text: withSocial ? t('download') : t('downloadPhoto') }));
   const remove = el('button', { type: 'button', class: 'danger' },
     icon('M3 6h18', 'M8 6V4h8v2', 'M19 6l-1 14H6L5 6'), el('span', { text: t('delete') }));
-  const menu = withSocial ? moreMenu([downloadUrl ? download : null, remove], { className: 'viewer-more' }) : null;
+  const turnLeft = el('button', { type: 'button', class: 'quiet', onclick: () => turn('counterclockwise') },
+    icon('M3 12a9 9 0 1 0 3-6.7', 'M3 3v6h6'), el('span', { text: t('turnLeft') }));
+  const turnRight = el('button', { type: 'button', class: 'quiet', onclick: () => turn('clockwise') },
+    icon('M21 12a9 9 0 1 1-3-6.7', 'M21 3v6h-6'), el('span', { text: t('turnRight') }));
+  const menu = withSocial ? moreMenu([downloadUrl ? download : null, turnLeft, turnRight, remove], { className: 'viewer-more' }) : null;
   const social = withSocial ? socialPanel({ onToggle: (open) => dialog.classList.toggle('comments-open', open) }) : noSocial;
   // Without an account: Download in the row itself (nothing else is there), or no row at all.
   const controls = withSocial ? [social.likeButton, social.commentsButton, menu] : [downloadUrl ? download : null];
@@ -74,20 +83,64 @@ export function openViewer(items, start, { onChange = () => {}, canDelete = () =
     } } });
   });
 
+  /**
+   * Turns the photo shown a quarter turn: it shows "Getting ready…" until its new preview is made
+   * (asked for again every 1.5 s), then turned; the album's grid is told, so its thumbnail turns too.
+   */
+  async function turn(direction) {
+    const item = viewable[index];
+    let turned;
+    try {
+      turned = await api('POST', `/media/${item.id}/rotate`, { direction });
+    } catch (err) {
+      toast(explain(err));
+      return;
+    }
+    const replace = (fresh) => {
+      const at = viewable.findIndex((other) => other.id === fresh.id);
+      if (at < 0) return;
+      viewable[at] = fresh;
+      if (at === index && dialog.open) show(index);
+    };
+    replace(turned);
+    onChange();
+    while (dialog.open && turned.status === 'processing') {
+      await new Promise((resolve) => setTimeout(resolve, TURN_POLL_MS));
+      try {
+        turned = await api('GET', `/media/${item.id}`);
+      } catch {
+        continue;
+      }
+      if (turned.status !== 'processing') {
+        replace(turned);
+        onChange();
+      }
+    }
+  }
+
+  /** A photo being turned: "Getting ready…" with a spinner, until its new preview is made. */
+  function gettingReady() {
+    return [el('div', { class: 'getting-ready', role: 'status' }, el('div', { class: 'spinner', 'aria-hidden': 'true' }),
+      el('p', { text: t('processing') }))];
+  }
+
   function show(to) {
     if (!viewable.length) return;
     index = (to + viewable.length) % viewable.length;
     const item = viewable[index];
     dialog.dataset.mediaId = item.id;
     stage.classList.remove('loading');
-    stage.replaceChildren(...(item.kind === 'video' ? videoPlayer(item) : photo(item)));
-    if (item.live) stage.append(livePlayer(stage.querySelector('img.full'), item));
+    stage.replaceChildren(...(item.status === 'processing' ? gettingReady() : item.kind === 'video' ? videoPlayer(item) : photo(item)));
+    if (item.live && item.status !== 'processing') stage.append(livePlayer(stage.querySelector('img.full'), item));
     // No file names: the place in the album and the date (or that the date is not known).
     caption.replaceChildren(el('span', { class: 'count', text: `${index + 1} / ${viewable.length}` }), el('span', { text: takenText(item) }));
     previous.hidden = viewable.length < 2;
     next.hidden = viewable.length < 2;
     if (downloadUrl) download.href = downloadUrl(item);
-    remove.hidden = !withSocial || !canDelete(item);
+    remove.hidden = !withSocial || simpleMode() || !canDelete(item);
+    // Photos are turned here (a video's turn is the api's, for players that use it).
+    turnLeft.hidden = !withSocial || simpleMode() || item.kind !== 'photo' || item.status !== 'ready' || !canRotate(item);
+    turnRight.hidden = turnLeft.hidden;
     menu?.close();
     social.show(item);
   }

@@ -1318,7 +1318,8 @@ test('on her phone: one row on top, a labelled tab bar, settings on one page, th
   }
   const albumTop = await firstTileTop(grandmaPhone);
   assert.ok(albumTop <= 200, `the first album starts near the top: ${albumTop}px`);
-  await grandmaPhone.getByRole('link', { name: /Jeju 2019/ }).getByText('Your album').waitFor();
+  // Her own album, shared with the family (the api's member_count, #20).
+  await grandmaPhone.getByRole('link', { name: /Jeju 2019/ }).getByText(/^Shared with (1 person|\d+ people)$/).waitFor();
   assert.doesNotMatch(await mainText(grandmaPhone), /null/);
   await noSidewaysScrolling(grandmaPhone, 'albums page');
   await shot('40-phone-albums', grandmaPhone, { screen: true });
@@ -2256,6 +2257,205 @@ test('#20 On this day: nothing when there is nothing; photos taken on this day i
   await phone.waitForFunction(() => [...document.querySelectorAll('dialog .stage img.full')].every((img) => img.complete && img.naturalWidth > 0));
   await closeViewer(phone);
   await phone.context().close();
+});
+
+/** The computed font size (px) of what `locator` finds. */
+const fontSize = (locator) => locator.evaluate((node) => Number.parseFloat(getComputedStyle(node).fontSize));
+
+/** Opens the first photo of the album shown, and its More menu; returns the viewer. */
+async function viewerMoreMenu(phone) {
+  await phone.locator('main .grid button.tile').first().tap();
+  const viewer = phone.getByRole('dialog', { name: 'Photo viewer' });
+  await phone.waitForFunction(() => [...document.querySelectorAll('dialog .stage img.full')].every((img) => img.complete && img.naturalWidth > 0));
+  await viewer.getByRole('button', { name: 'More' }).tap();
+  await viewer.getByRole('link', { name: 'Download original' }).waitFor();
+  return viewer;
+}
+
+test('#20 simple mode: on in Settings, bigger text, no Delete or Rename, one tap from the albums to the slideshow; off again brings Delete back', async () => {
+  const phone = await grandmaOnAPhone();
+  await phone.goto(`${base}/#/settings`);
+  await phone.getByRole('heading', { name: 'Settings' }).waitFor();
+  const signOutButton = phone.getByRole('button', { name: 'Sign out', exact: true });
+  const before = await fontSize(signOutButton);
+  const toggle = phone.getByRole('switch', { name: /^Simple mode: bigger text, nothing to delete by mistake/ });
+  assert.equal(await toggle.isChecked(), false);
+  await phone.getByText('You can turn it off again here at any time.').waitFor();
+  await toggle.tap();
+  await phone.getByText('Simple mode is on.').waitFor();
+  assert.ok(await phone.evaluate(() => document.body.classList.contains('simple')));
+  const after = await fontSize(signOutButton);
+  assert.ok(after >= before * 1.15, `bigger text: ${before}px, then ${after}px`);
+  assert.ok(!(await phone.getByRole('link', { name: 'Trash' }).isVisible()), 'no trash in simple mode');
+  // Opened again in simple mode, the way back is the first thing on the page.
+  await phone.reload();
+  await phone.getByRole('heading', { name: 'Settings' }).waitFor();
+  const box = await toggle.boundingBox();
+  assert.ok(box && box.y < 250, `the switch near the top: ${JSON.stringify(box)}`);
+  assert.equal(await toggle.isChecked(), true);
+  await noSidewaysScrolling(phone, 'settings in simple mode');
+  await shot('97-phone-settings-simple', phone, { screen: true });
+
+  // The albums: a big Slideshow on each, one tap to the whole screen.
+  await tabBar(phone).getByRole('link', { name: 'Albums' }).tap();
+  const slideshow = phone.getByRole('button', { name: 'Slideshow: Chuseok 2024' });
+  await slideshow.waitFor();
+  await phone.waitForFunction(() => [...document.querySelectorAll('main .albums img')].every((img) => img.complete && img.naturalWidth > 0));
+  await noSidewaysScrolling(phone, 'the albums in simple mode');
+  assert.equal(await phone.getByRole('link', { name: 'Trash' }).count(), 0, 'no trash link');
+  await shot('95-phone-simple-albums', phone, { screen: true });
+  await runAxe(phone, 'the albums page in simple mode');
+  await slideshow.tap();
+  await phone.locator('dialog.slideshow .slide img').first().waitFor();
+  await phone.goBack();
+  await phone.waitForFunction(() => !document.querySelector('dialog.slideshow'));
+
+  // The album and the viewer: no Rename, no Delete, no turning.
+  await phone.getByRole('link', { name: /Chuseok 2024/ }).tap();
+  await phone.getByRole('heading', { name: 'Chuseok 2024' }).waitFor();
+  await phone.locator('main .grid .tile img').first().waitFor();
+  await phone.getByRole('button', { name: 'More' }).tap();
+  await phone.getByRole('link', { name: /^Download all/ }).waitFor();
+  assert.equal(await phone.locator('main').getByRole('button', { name: /^(Rename|Delete album)$/ }).count(), 0, 'no Rename or Delete album');
+  await phone.getByRole('button', { name: 'More' }).tap();
+  let viewer = await viewerMoreMenu(phone);
+  for (const name of ['Delete', 'Turn left', 'Turn right']) assert.ok(!(await viewer.getByRole('button', { name }).isVisible()), `no ${name} in simple mode`);
+  await shot('96-phone-simple-viewer', phone, { screen: true });
+  // Were Delete asked for anyway, the server's refusal is said in plain words.
+  const refused = await phone.evaluate(async (id) => {
+    const response = await fetch(`/api/v1/albums/${id}`, { method: 'DELETE', headers: { 'X-Requested-With': 'picup' } });
+    return [response.status, (await response.json()).code];
+  }, chuseokId);
+  assert.deepEqual(refused, [403, 'simple_mode']);
+  await closeViewer(phone);
+
+  // Off again, from Settings: Delete is back.
+  await phone.getByRole('link', { name: 'Settings' }).tap();
+  await phone.getByRole('switch', { name: /^Simple mode/ }).tap();
+  await phone.getByText('Simple mode is off.').waitFor();
+  assert.ok(!(await phone.evaluate(() => document.body.classList.contains('simple'))));
+  assert.ok(Math.abs((await fontSize(signOutButton)) - before) < 0.5, 'the usual size again');
+  await phone.goto(`${base}/#/album/${chuseokId}`);
+  await phone.getByRole('heading', { name: 'Chuseok 2024' }).waitFor();
+  viewer = await viewerMoreMenu(phone);
+  await viewer.getByRole('button', { name: 'Delete' }).waitFor();
+  await closeViewer(phone);
+  await phone.context().close();
+});
+
+test('#20 simple mode: the admin turns it on for a member; his next page load is simple, in Korean', async () => {
+  const admin = await grandmaOnAPhone();
+  // Grandpa joins the family with an invite into Jeju 2019.
+  const jejuId = await admin.evaluate(async () => (await (await fetch('/api/v1/albums?limit=200')).json()).items.find((album) => album.title === 'Jeju 2019').id);
+  const { token } = await admin.evaluate(async (albumId) => (await fetch('/api/v1/invites', { method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'picup' }, body: JSON.stringify({ album_id: albumId, role: 'viewer' }) })).json(), jejuId);
+  secrets.add(token);
+  const context = await browser.newContext({ locale: 'ko-KR', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, bypassCSP: true });
+  const phone = await context.newPage();
+  await phone.goto(base);
+  const signedIn = await phone.evaluate(async ({ invite, password }) => {
+    const headers = { 'Content-Type': 'application/json', 'X-Requested-With': 'picup' };
+    await fetch('/api/v1/auth/register', { method: 'POST', headers, body: JSON.stringify({ display_name: 'Grandpa', email: 'grandpa@family.test', password, invite }) });
+    return (await fetch('/api/v1/auth/login', { method: 'POST', headers, body: JSON.stringify({ email: 'grandpa@family.test', password }) })).ok;
+  }, { invite: token, password: PASSWORD });
+  assert.ok(signedIn, 'Grandpa joined');
+  await admin.goto(`${base}/#/family`);
+  const toggle = admin.getByRole('switch', { name: 'Simple mode for Grandpa' });
+  await toggle.waitFor();
+  assert.equal(await toggle.isChecked(), false);
+  await toggle.tap();
+  await admin.getByText('Grandpa: Simple mode is on.').waitFor();
+  await noSidewaysScrolling(admin, 'the family page');
+  await shot('98-phone-family-simple', admin, { screen: true });
+
+  await phone.goto(`${base}/#/albums`);
+  await phone.reload();
+  await phone.getByRole('heading', { name: '앨범' }).waitFor();
+  assert.ok(await phone.evaluate(() => document.body.classList.contains('simple')), 'simple at the next page load');
+  const slideshow = phone.getByRole('button', { name: '슬라이드쇼: Jeju 2019' });
+  await slideshow.waitFor();
+  await phone.waitForFunction(() => [...document.querySelectorAll('main .albums img')].every((img) => img.complete && img.naturalWidth > 0));
+  await noSidewaysScrolling(phone, 'the albums in simple mode, in Korean');
+  await shot('99-phone-simple-albums-ko', phone, { screen: true });
+  await runAxe(phone, 'the albums page in simple mode, in Korean');
+  await slideshow.tap();
+  await phone.locator('dialog.slideshow .slide img').first().waitFor();
+  await context.close();
+
+  // The admin turns it off again.
+  await toggle.tap();
+  await admin.getByText('Grandpa: Simple mode is off.').waitFor();
+  assert.equal(await toggle.isChecked(), false);
+  await admin.context().close();
+});
+
+test('#20 a landscape photo turned right shows “Getting ready…”, then turned, in the viewer and the grid', async () => {
+  const phone = await grandmaOnAPhone();
+  await albumWithPhotos(phone, 'Turned', await drawnPhotos(1, 'turn'));
+  const tileBefore = await phone.locator('main .grid .tile img').first().getAttribute('src');
+  const viewer = await viewerMoreMenu(phone);
+  const preview = () => phone.evaluate(() => {
+    const img = document.querySelector('dialog .stage img.full');
+    return img && img.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight] : null;
+  });
+  const [width, height] = await preview();
+  assert.ok(width > height, `landscape at first: ${width}x${height}`);
+  await viewer.getByRole('button', { name: 'Turn right' }).tap();
+  await viewer.getByText('Getting ready…').waitFor();
+  await shot('99a-phone-turning', phone, { screen: true });
+  await phone.waitForFunction(() => {
+    const img = document.querySelector('dialog .stage img.full');
+    return img && img.complete && img.naturalWidth > 0 && img.naturalWidth < img.naturalHeight;
+  }, null, { timeout: 60_000 });
+  await shot('99b-phone-turned', phone, { screen: true });
+  await closeViewer(phone);
+  await phone.waitForFunction((old) => {
+    const img = document.querySelector('main .grid .tile img');
+    return img && img.getAttribute('src') !== old && img.complete && img.naturalWidth > 0;
+  }, tileBefore, { timeout: 60_000 });
+  await phone.context().close();
+});
+
+test('#20 an invite says who invited to which album; someone signed in joins with one tap', async () => {
+  const admin = await grandmaOnAPhone();
+  const invite = () => admin.evaluate(async (albumId) => (await fetch('/api/v1/invites', { method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'picup' }, body: JSON.stringify({ album_id: albumId, role: 'viewer' }) })).json(), chuseokId);
+  const [first, second] = [await invite(), await invite()];
+  secrets.add(first.token);
+  secrets.add(second.token);
+  await admin.context().close();
+
+  // Signed out: the join page says who invited her into which album.
+  const stranger = await phonePage('en-US');
+  await stranger.goto(first.url);
+  await stranger.getByRole('heading', { name: 'Join the family album' }).waitFor();
+  await stranger.getByText('Grandma invited you to “Chuseok 2024”.').waitFor();
+  await noSidewaysScrolling(stranger, 'the join page with who invited');
+  await shot('99c-phone-join-invited-by', stranger, { screen: true });
+  await stranger.context().close();
+
+  // Grandpa, signed in already, in Korean: one tap joins, and the album opens.
+  const context = await browser.newContext({ locale: 'ko-KR', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, bypassCSP: true });
+  const phone = await context.newPage();
+  await phone.goto(base);
+  assert.ok(await phone.evaluate(async (password) => (await fetch('/api/v1/auth/login', { method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'picup' },
+    body: JSON.stringify({ email: 'grandpa@family.test', password }) })).ok, PASSWORD));
+  await phone.goto(second.url);
+  await phone.getByText('Grandma님이 ‘Chuseok 2024’ 앨범에 초대했어요.').waitFor();
+  await noSidewaysScrolling(phone, 'the invite for someone signed in');
+  await shot('99d-phone-accept-invite-ko', phone, { screen: true });
+  await runAxe(phone, 'the invite for someone signed in');
+  await phone.getByRole('button', { name: '‘Chuseok 2024’ 앨범에 들어가기' }).tap();
+  // The album, and the invite off the address bar.
+  await phone.waitForURL(`${base}/#/album/${chuseokId}`);
+  await phone.getByRole('heading', { name: 'Chuseok 2024' }).waitFor();
+  await phone.locator('main .grid .tile img').first().waitFor();
+  // Used: opened again, it leads to the albums.
+  await phone.goto(second.url);
+  await phone.getByRole('heading', { name: '앨범', exact: true }).waitFor();
+  assert.equal(phone.url(), `${base}/#/albums`);
+  await context.close();
 });
 
 /** Whether any of `secrets` is in the server's log (at debug level, the whole run). */
