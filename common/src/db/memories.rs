@@ -26,16 +26,8 @@ pub const ON_THIS_DAY: &str = "on_this_day";
 impl OnThisDay {
     /// The day it is at `ms` (epoch milliseconds) in a zone `offset_ms` east of UTC.
     pub fn at(ms: i64, offset_ms: i64) -> OnThisDay {
-        // Howard Hinnant's civil_from_days.
-        let z = (ms + offset_ms).div_euclid(86_400_000) + 719_468;
-        let era = z.div_euclid(146_097);
-        let day_of_era = z - era * 146_097;
-        let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let month_index = (5 * day_of_year + 2) / 153;
-        let day = u32::try_from(day_of_year - (153 * month_index + 2) / 5 + 1).unwrap_or(1);
-        let month = u32::try_from(if month_index < 10 { month_index + 3 } else { month_index - 9 }).unwrap_or(1);
-        OnThisDay { year: year_of_era + era * 400 + i64::from(month <= 2), month, day, offset_ms }
+        let (year, month, day) = crate::civil_from_days((ms + offset_ms).div_euclid(86_400_000));
+        OnThisDay { year, month, day, offset_ms }
     }
 
     /// The day as `YYYY-MM-DD`: the key of its feed item, one per person.
