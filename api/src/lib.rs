@@ -4,6 +4,7 @@ pub mod app;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod import;
 pub mod oidc;
 pub mod places;
 pub mod rate_limit;

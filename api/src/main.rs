@@ -35,8 +35,18 @@ async fn run() -> ExitCode {
     let result = match std::env::args().nth(1).as_deref() {
         None | Some("serve") => serve(config).await,
         Some("migrate") => migrate(&config).await,
+        Some("import") => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            match picup_api::import::ImportOptions::parse(&args) {
+                Ok(options) => import(config, &options).await,
+                Err(usage) => {
+                    eprintln!("picup-api import: {usage}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
         Some(other) => {
-            eprintln!("picup-api: unknown command {other:?}; usage: picup-api [serve|migrate]");
+            eprintln!("picup-api: unknown command {other:?}; usage: picup-api [serve|migrate|import]");
             return ExitCode::from(2);
         }
     };
@@ -57,6 +67,39 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     picup_common::shutdown_signal().await;
     app.stop().await;
     Ok(())
+}
+
+/// `picup-api import`: beside a running album too. Its own embedded S3 endpoint (on a free port,
+/// over the same data folder) takes the bytes; its events, without Redis, are left in the outbox
+/// for the running album's relay to hand to its thumbnailer.
+async fn import(mut config: Config, options: &picup_api::import::ImportOptions) -> anyhow::Result<()> {
+    use picup_common::config::StorageConfig;
+    if let StorageConfig::Embedded { addr, public_endpoint } = &mut config.storage {
+        *addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        *public_endpoint = None;
+    }
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let (services, local_events) = picup_common::services::Services::connect(config, shutdown.clone()).await?;
+    // No thumbnailer here: the in-process queue is closed, so each upload's event stays in the
+    // outbox until the album's own relay publishes it.
+    drop(local_events);
+    // What a person watching reads goes to stdout; the logs to stderr.
+    let say = |line: &str| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    };
+    let result = picup_api::import::run(&services, options, &say).await;
+    shutdown.cancel();
+    match result {
+        Ok(summary) if summary.failed.is_empty() => Ok(()),
+        Ok(summary) => {
+            anyhow::bail!("{} files were not imported; see {}", summary.failed.len(), summary.report.display())
+        }
+        Err(err) => {
+            eprintln!("picup-api import: {err}");
+            Err(err.into())
+        }
+    }
 }
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {

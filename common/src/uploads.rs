@@ -370,8 +370,22 @@ pub async fn complete(
     upload_id: MediaId,
     parts: Option<Vec<(i32, String)>>,
 ) -> Result<Completed, UploadError> {
-    let completed =
-        services.under_user_lock(user_id, "complete", complete_locked(services, user_id, upload_id, parts)).await?;
+    complete_with_hint(services, user_id, upload_id, parts, None).await
+}
+
+/// [`complete`] with when the file was taken as something else than the file says (an import's
+/// sidecar, #18): the media's date until the thumbnailer reads the file, and after that only when
+/// the file has no date of its own (its EXIF date wins).
+pub async fn complete_with_hint(
+    services: &Services,
+    user_id: UserId,
+    upload_id: MediaId,
+    parts: Option<Vec<(i32, String)>>,
+    taken_at_hint: Option<i64>,
+) -> Result<Completed, UploadError> {
+    let completed = services
+        .under_user_lock(user_id, "complete", complete_locked(services, user_id, upload_id, parts, taken_at_hint))
+        .await?;
     if completed.created {
         let media = &completed.media;
         publish_uploaded(services, media.id).await;
@@ -400,6 +414,7 @@ async fn complete_locked(
     user_id: UserId,
     upload_id: MediaId,
     parts: Option<Vec<(i32, String)>>,
+    taken_at_hint: Option<i64>,
 ) -> Result<Completed, UploadError> {
     let upload = match own_upload(services, user_id, upload_id).await {
         Ok(upload) => upload,
@@ -458,7 +473,7 @@ async fn complete_locked(
         content_type: &upload.content_type,
         size_bytes: object.size,
         object_key: &upload.object_key,
-        taken_at: now_ms(),
+        taken_at: taken_at_hint.unwrap_or_else(now_ms),
         declared_sha256: upload.declared_sha256.as_deref(),
     };
     let media = services.db.complete_upload(&upload, &new).await?;

@@ -10,6 +10,7 @@ mod chaos;
 mod faults;
 mod files;
 mod helpers;
+mod import;
 mod invites;
 mod live;
 mod media;

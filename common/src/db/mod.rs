@@ -6,6 +6,7 @@
 mod access;
 mod albums;
 mod feed;
+mod imports;
 mod invites;
 mod maintenance;
 mod media;
