@@ -106,15 +106,19 @@ async fn every_path_in_the_openapi_document_is_served() {
     app.settle(&admin, &album).await;
     let (_, link) = app.post(&format!("/albums/{album}/links"), &admin.token, json!({})).await;
     let token = link["url"].as_str().expect("url").rsplit_once("/s/").expect("a link").1.to_owned();
+    // An invite into the album, for the invite routes' {token}.
+    let (_, invite) = app.post("/invites", &admin.token, json!({ "album_id": album })).await;
+    let invite = invite["token"].as_str().expect("an invite's token").to_owned();
     let (status, document) = app.call(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);
     let paths = document["paths"].as_object().expect("paths");
     assert!(paths.len() >= 15);
     for (path, operations) in paths {
+        let token = if path.starts_with("/invites/") { &invite } else { &token };
         let concrete = path
             .replace("{id}", "1")
             .replace("{provider}", "family")
-            .replace("{token}", &token)
+            .replace("{token}", token)
             .replace("{media_id}", &photo);
         let methods = operations.as_object().expect("operations").keys().filter(|key| *key != "parameters");
         for method in methods {
