@@ -43,6 +43,32 @@ export class AlbumItems {
   }
 
   /**
+   * Loads the next page when `sentinel` (the element after the grid) comes into view, and at once
+   * while a page does not fill the screen (a phone shows more of a page now; the observer says
+   * only when that changes). `onError(err)` when a page cannot be loaded. Returns the filling
+   * itself, for the first pages.
+   */
+  followScrolling(grid, sentinel, onError) {
+    let filling = false;
+    const fill = async () => {
+      if (filling) return;
+      filling = true;
+      try {
+        for (let round = 0; round < 50; round += 1) {
+          await this.loadMore();
+          if (!grid.isConnected || this.cursor === undefined || sentinel.getBoundingClientRect().top >= window.innerHeight) break;
+        }
+      } finally {
+        filling = false;
+      }
+    };
+    new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) fill().catch(onError);
+    }).observe(sentinel);
+    return fill;
+  }
+
+  /**
    * The next page, unless everything is loaded; while a page is being loaded, that same load
    * (so whoever waits for it sees its page).
    */

@@ -426,24 +426,7 @@ async function showAlbum(albumId, show = {}) {
       ? t('zipSize', { size: bytes(ready.reduce((sum, item) => sum + (item.size_bytes || 0), 0)) }) : '';
   };
 
-  // The next page when the end of the grid comes into view, and at once while a page does not
-  // fill the screen (a phone shows more of a page now; the observer says only when it changes).
-  let filling = false;
-  const fill = async () => {
-    if (filling) return;
-    filling = true;
-    try {
-      for (let round = 0; round < 50; round += 1) {
-        await list.loadMore();
-        if (!grid.isConnected || list.cursor === undefined || sentinel.getBoundingClientRect().top >= window.innerHeight) break;
-      }
-    } finally {
-      filling = false;
-    }
-  };
-  new IntersectionObserver((entries) => {
-    if (entries.some((entry) => entry.isIntersecting)) fill().catch((err) => toast(explain(err)));
-  }).observe(sentinel);
+  const fill = list.followScrolling(grid, sentinel, (err) => toast(explain(err)));
 
   const owner = album.role === 'owner';
   const canAdd = album.role !== 'viewer';

@@ -131,22 +131,7 @@ function showSharedAlbum(token, link) {
     tiles = next;
     empty.hidden = items.length > 0;
   };
-  let filling = false;
-  const fill = async () => {
-    if (filling) return;
-    filling = true;
-    try {
-      for (let round = 0; round < 50; round += 1) {
-        await list.loadMore();
-        if (!grid.isConnected || list.cursor === undefined || sentinel.getBoundingClientRect().top >= window.innerHeight) break;
-      }
-    } finally {
-      filling = false;
-    }
-  };
-  new IntersectionObserver((entries) => {
-    if (entries.some((entry) => entry.isIntersecting)) fill().catch(() => {});
-  }).observe(sentinel);
+  const fill = list.followScrolling(grid, sentinel, () => {});
 
   // The whole album as one file, when the link allows it.
   const zip = allowed ? el('a', { class: 'button big quiet', href: `/api/v1/shared/${token}/download`, download: '' },

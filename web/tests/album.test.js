@@ -11,11 +11,11 @@ import assert from 'node:assert/strict';
 import { createHash, sign } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { drawnPhotos as drawPhotos, freePort } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
@@ -38,16 +38,6 @@ let browser;
 let page;
 const screenshots = [];
 const PASSWORD = 'a long family password';
-
-function freePort() {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts the test OpenID provider on a free port and resolves with its issuer. It exits by itself
@@ -93,27 +83,7 @@ async function samplePhotos(count) {
 }
 
 /** JPEGs the browser draws, each its own colour and name written on it (so no two are the same file). */
-async function drawnPhotos(count, prefix = 'drawn') {
-  const files = [];
-  for (let i = 0; i < count; i += 1) {
-    const dataUrl = await page.evaluate(([hue, label]) => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 800;
-      canvas.height = 600;
-      const context = canvas.getContext('2d');
-      context.fillStyle = `hsl(${hue}, 70%, 50%)`;
-      context.fillRect(0, 0, 800, 600);
-      context.fillStyle = '#fff';
-      context.fillRect(100, 100, 300, 200);
-      context.fillStyle = '#000';
-      context.font = '40px sans-serif';
-      context.fillText(label, 120, 220);
-      return canvas.toDataURL('image/jpeg', 0.9);
-    }, [i * 100, `${prefix}-${i}`]);
-    files.push({ name: `${prefix}-${i}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(dataUrl.split(',')[1], 'base64') });
-  }
-  return files;
-}
+const drawnPhotos = (count, prefix = 'drawn') => drawPhotos(page, count, prefix);
 
 function sampleVideo() {
   const path = join(corpus, 'video', 'mp42-hvc1.mp4');
