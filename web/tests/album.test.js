@@ -2016,7 +2016,7 @@ async function relativesPhone(locale = 'en-US') {
   return context.newPage();
 }
 
-test('#20 a relative opens a share link with a password on her phone: wrong, then right; the grid, the viewer, downloads', async () => {
+test('#20 a relative opens a share link with a password on her phone: wrong, then right; the grid, the slideshow, the viewer, downloads', async () => {
   const aunt = await relativesPhone();
   await aunt.goto(shareLinks.grandchildren.url);
   await aunt.getByRole('heading', { name: 'This album has a password' }).waitFor();
@@ -2045,6 +2045,19 @@ test('#20 a relative opens a share link with a password on her phone: wrong, the
   await noSidewaysScrolling(aunt, 'the shared album');
   await shot('83-phone-shared-album', aunt, { screen: true });
   await runAxe(aunt, 'the shared album');
+
+  // She watches the slideshow: the whole screen, the album's photos one by one, Stop brings her back.
+  await aunt.getByRole('button', { name: 'Slideshow' }).tap();
+  await aunt.waitForFunction(() => [...document.querySelectorAll('dialog.slideshow .slide img')].some((img) => img.complete && img.naturalWidth > 0));
+  await aunt.getByText('1 / 3').waitFor();
+  await aunt.locator('dialog.slideshow .slide.shown').waitFor();
+  await aunt.waitForTimeout(1200); // the cross-fade, for the picture
+  await shot('83b-phone-shared-slideshow', aunt, { screen: true });
+  await aunt.keyboard.press('ArrowRight');
+  await aunt.getByText('2 / 3').waitFor();
+  await aunt.keyboard.press('Escape');
+  await aunt.waitForFunction(() => !document.querySelector('dialog.slideshow'));
+  await aunt.getByRole('heading', { name: 'Chuseok 2024' }).waitFor();
 
   // The whole album as one ZIP.
   const zip = await downloaded(aunt, () => aunt.getByRole('link', { name: 'Download all' }).tap());
