@@ -12,6 +12,8 @@ const REFRESH_CHUNK = 200; // the api's largest page
 const FIRST_POLL_MS = 2000;
 const LAST_POLL_MS = 15000;
 const POLL_GROWTH = 1.5;
+/** How far below the screen the next page starts loading. */
+const AHEAD_PX = 600;
 
 export class AlbumItems {
   /** The items shown, in the api's order. */
@@ -43,10 +45,11 @@ export class AlbumItems {
   }
 
   /**
-   * Loads the next page when `sentinel` (the element after the grid) comes into view, and at once
-   * while a page does not fill the screen (a phone shows more of a page now; the observer says
-   * only when that changes). `onError(err)` when a page cannot be loaded. Returns the filling
-   * itself, for the first pages.
+   * Loads the next page when `sentinel` (the element after the grid) comes within AHEAD_PX of the
+   * screen, so the photos are there before she reaches the end (and a sentinel that only touches
+   * the screen's edge at the very bottom still counts), and at once while the pages do not reach
+   * that far (a phone shows more of a page now; the observer says only when that changes).
+   * `onError(err)` when a page cannot be loaded. Returns the filling itself, for the first pages.
    */
   followScrolling(grid, sentinel, onError) {
     let filling = false;
@@ -56,7 +59,7 @@ export class AlbumItems {
       try {
         for (let round = 0; round < 50; round += 1) {
           await this.loadMore();
-          if (!grid.isConnected || this.cursor === undefined || sentinel.getBoundingClientRect().top >= window.innerHeight) break;
+          if (!grid.isConnected || this.cursor === undefined || sentinel.getBoundingClientRect().top >= window.innerHeight + AHEAD_PX) break;
         }
       } finally {
         filling = false;
@@ -64,7 +67,7 @@ export class AlbumItems {
     };
     new IntersectionObserver((entries) => {
       if (entries.some((entry) => entry.isIntersecting)) fill().catch(onError);
-    }).observe(sentinel);
+    }, { rootMargin: `0px 0px ${AHEAD_PX}px 0px` }).observe(sentinel);
     return fill;
   }
 
