@@ -5,7 +5,7 @@
 // #/family, #/link/TOKEN, #/welcome, #/oidc-error/CODE).
 
 import { api } from './api.js';
-import { ask, confirmAction, el, explain, fieldProblems, icon, moreMenu, page, simpleMode, thumbhashBackground, toast } from './dom.js';
+import { ask, confirmAction, el, explain, fieldProblems, icon, moreMenu, page, patchGrid, simpleMode, thumbhashBackground, toast } from './dom.js';
 import { bytes, currentLanguage, date, placeText, setLanguage, t, takenText } from './i18n.js';
 import { contentTypeOf, sha256Of, uploadFile } from './upload.js';
 import { openViewer } from './viewer.js';
@@ -407,19 +407,7 @@ async function showAlbum(albumId, show = {}) {
 
   // Patches the grid in place: tiles that stay are not touched, so the scroll position and focus stay.
   const render = (items) => {
-    const next = new Map();
-    const wanted = items.map((item) => {
-      const key = looks(item);
-      const kept = tiles.get(item.id);
-      const tile = kept && kept.key === key ? kept.tile : tileFor(item);
-      next.set(item.id, { key, tile });
-      return tile;
-    });
-    wanted.forEach((tile, index) => {
-      if (grid.children[index] !== tile) grid.insertBefore(tile, grid.children[index] || null);
-    });
-    while (grid.children.length > wanted.length) grid.lastElementChild.remove();
-    tiles = next;
+    tiles = patchGrid(grid, tiles, items, looks, tileFor);
     empty.hidden = items.length > 0;
     const ready = items.filter((item) => item.status === 'ready');
     zipSize.textContent = list.cursor === undefined && ready.length

@@ -209,3 +209,24 @@ export function moreMenu(items, { label = t('more'), className = '' } = {}) {
   wrap.close = () => set(false);
   return wrap;
 }
+
+/**
+ * Puts the tiles of `items` into `grid` in their order, keeping each tile whose item still
+ * `looks(item)` the same (its image stays loaded; the scroll position and focus stay). `tiles` is
+ * what the last call returned (a new Map at first); returns the tiles for the next call.
+ */
+export function patchGrid(grid, tiles, items, looks, tileFor) {
+  const next = new Map();
+  const wanted = items.map((item) => {
+    const key = looks(item);
+    const kept = tiles.get(item.id);
+    const tile = kept && kept.key === key ? kept.tile : tileFor(item);
+    next.set(item.id, { key, tile });
+    return tile;
+  });
+  wanted.forEach((tile, index) => {
+    if (grid.children[index] !== tile) grid.insertBefore(tile, grid.children[index] || null);
+  });
+  while (grid.children.length > wanted.length) grid.lastElementChild.remove();
+  return next;
+}

@@ -5,7 +5,7 @@
 // run out says so in plain words.
 
 import { api } from './api.js';
-import { el, explain, icon, page, thumbhashBackground } from './dom.js';
+import { el, explain, icon, page, patchGrid, thumbhashBackground } from './dom.js';
 import { AlbumItems } from './album-items.js';
 import { openViewer } from './viewer.js';
 import { startSlideshow } from './slideshow.js';
@@ -117,18 +117,9 @@ function showSharedAlbum(token, link) {
     return el('li', {}, button);
   };
   let tiles = new Map();
+  // A shared album lists ready items only, so a tile, once made, stays as it is.
   const render = (items) => {
-    const next = new Map();
-    const wanted = items.map((item) => {
-      const tile = tiles.get(item.id) || tileFor(item);
-      next.set(item.id, tile);
-      return tile;
-    });
-    wanted.forEach((tile, index) => {
-      if (grid.children[index] !== tile) grid.insertBefore(tile, grid.children[index] || null);
-    });
-    while (grid.children.length > wanted.length) grid.lastElementChild.remove();
-    tiles = next;
+    tiles = patchGrid(grid, tiles, items, () => '', tileFor);
     empty.hidden = items.length > 0;
   };
   const fill = list.followScrolling(grid, sentinel, () => {});
