@@ -3,6 +3,8 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context;
+
 use picup_common::config::Config;
 use picup_common::config::ExposeSecret;
 use picup_common::db::Db;
@@ -79,16 +81,26 @@ async fn import(mut config: Config, options: &picup_api::import::ImportOptions) 
         *public_endpoint = None;
     }
     let shutdown = tokio_util::sync::CancellationToken::new();
-    let (services, local_events) = picup_common::services::Services::connect(config, shutdown.clone()).await?;
-    // No thumbnailer here: the in-process queue is closed, so each upload's event stays in the
-    // outbox until the album's own relay publishes it.
-    drop(local_events);
-    // What a person watching reads goes to stdout; the logs to stderr.
+    let (mut services, local_events) = picup_common::services::Services::connect(config, shutdown.clone()).await?;
+    // No thumbnailer here: without Redis each upload's event stays in the outbox until the album's
+    // own relay publishes it to its in-process thumbnailer.
+    if local_events.is_some() {
+        services.events = picup_common::events::EventBus::LeftInOutbox;
+    }
+    // Run against a data folder the album has never opened, or one from an older picup.
+    services.db.migrate().await.context("cannot prepare the database")?;
+    // What a person watching reads goes to stdout, with a progress bar on a terminal; the logs to
+    // stderr.
     let say = |line: &str| {
         use std::io::Write;
         let _ = writeln!(std::io::stdout().lock(), "{line}");
     };
-    let result = picup_api::import::run(&services, options, &say).await;
+    let screen = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        picup_api::import::Screen::Terminal
+    } else {
+        picup_api::import::Screen::Lines(&say)
+    };
+    let result = picup_api::import::run(&services, options, screen).await;
     shutdown.cancel();
     match result {
         Ok(summary) if summary.failed.is_empty() => Ok(()),

@@ -29,7 +29,13 @@ pub struct PublishError(String);
 #[derive(Clone)]
 pub enum EventBus {
     Local(mpsc::UnboundedSender<Event>),
-    Redis { connection: redis::aio::ConnectionManager, stream: String },
+    Redis {
+        connection: redis::aio::ConnectionManager,
+        stream: String,
+    },
+    /// Publishes nothing: the events stay in the outbox for another process's relay (an import
+    /// beside a standalone album, whose in-process thumbnailer only that album can reach).
+    LeftInOutbox,
 }
 
 /// The receiving end of the in-process queue, for the in-process thumbnailer.
@@ -51,6 +57,7 @@ impl EventBus {
     pub async fn publish(&self, event: &Event) -> Result<(), PublishError> {
         match self {
             EventBus::Local(sender) => sender.send(event.clone()).map_err(|_| PublishError("queue closed".into())),
+            EventBus::LeftInOutbox => Err(PublishError("left in the outbox for the album's relay".into())),
             EventBus::Redis { connection, stream } => {
                 let payload = serde_json::to_string(event).map_err(|e| PublishError(e.to_string()))?;
                 let mut connection = connection.clone();

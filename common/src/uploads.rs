@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use crate::checksum::Sha256;
 use crate::db::uploads::ReserveError;
-use crate::db::{DbError, Media, MediaKind, NewMedia, NewUpload, Upload};
-use crate::events::Event;
+use crate::db::{DbError, Media, MediaKind, MetadataHints, NewMedia, NewUpload, Upload};
+use crate::events::{Event, EventBus};
 use crate::id::{AlbumId, MediaId, UserId};
 use crate::lock::LockError;
 use crate::metrics::Outcome;
@@ -370,21 +370,20 @@ pub async fn complete(
     upload_id: MediaId,
     parts: Option<Vec<(i32, String)>>,
 ) -> Result<Completed, UploadError> {
-    complete_with_hint(services, user_id, upload_id, parts, None).await
+    complete_with_hints(services, user_id, upload_id, parts, &MetadataHints::default()).await
 }
 
-/// [`complete`] with when the file was taken as something else than the file says (an import's
-/// sidecar, #18): the media's date until the thumbnailer reads the file, and after that only when
-/// the file has no date of its own (its EXIF date wins).
-pub async fn complete_with_hint(
+/// [`complete`] with what an import's sidecar says of the file (#18): its date and place until the
+/// thumbnailer reads the file, and after that only where the file says nothing (its EXIF wins).
+pub async fn complete_with_hints(
     services: &Services,
     user_id: UserId,
     upload_id: MediaId,
     parts: Option<Vec<(i32, String)>>,
-    taken_at_hint: Option<i64>,
+    hints: &MetadataHints,
 ) -> Result<Completed, UploadError> {
     let completed = services
-        .under_user_lock(user_id, "complete", complete_locked(services, user_id, upload_id, parts, taken_at_hint))
+        .under_user_lock(user_id, "complete", complete_locked(services, user_id, upload_id, parts, hints))
         .await?;
     if completed.created {
         let media = &completed.media;
@@ -399,6 +398,9 @@ pub async fn complete_with_hint(
 /// Best effort: the outbox row written with the media makes the relay publish it if this fails.
 pub(crate) async fn publish_uploaded(services: &Services, media_id: MediaId) {
     let event = Event::MediaUploaded { media_id };
+    if matches!(services.events, EventBus::LeftInOutbox) {
+        return;
+    }
     match services.events.publish(&event).await {
         Ok(()) => {
             if let Err(err) = services.db.mark_media_event_published(&event).await {
@@ -414,7 +416,7 @@ async fn complete_locked(
     user_id: UserId,
     upload_id: MediaId,
     parts: Option<Vec<(i32, String)>>,
-    taken_at_hint: Option<i64>,
+    hints: &MetadataHints,
 ) -> Result<Completed, UploadError> {
     let upload = match own_upload(services, user_id, upload_id).await {
         Ok(upload) => upload,
@@ -473,8 +475,9 @@ async fn complete_locked(
         content_type: &upload.content_type,
         size_bytes: object.size,
         object_key: &upload.object_key,
-        taken_at: taken_at_hint.unwrap_or_else(now_ms),
+        taken_at: hints.taken_at.unwrap_or_else(now_ms),
         declared_sha256: upload.declared_sha256.as_deref(),
+        hints,
     };
     let media = services.db.complete_upload(&upload, &new).await?;
     Ok(Completed { media, created: true })

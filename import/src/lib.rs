@@ -29,6 +29,10 @@ pub use media::{MediaKind, media_kind};
 /// "Photos from YYYY" folders), unless [`ScanOptions::album`] names another.
 pub const DEFAULT_TAKEOUT_ALBUM: &str = "Google Photos";
 
+/// Added to that album's title for the photos archived in Google Photos (hidden from its main
+/// view) that are in no album folder: "Google Photos (archived)".
+pub const ARCHIVED_SUFFIX: &str = " (archived)";
+
 /// What the caller chose.
 #[derive(Clone, Debug, Default)]
 pub struct ScanOptions {
@@ -111,13 +115,18 @@ pub struct Item {
     /// without a sidecar (the uploader then reads the EXIF or uses the file's date). Which date
     /// wins is the importer's choice.
     pub taken_at: Option<i64>,
+    /// When a file on disk was last changed, in seconds since 1970 UTC: the date of a photo with
+    /// neither a sidecar nor EXIF (copies from a camera card keep it). `None` in a zip, whose
+    /// times are when the export was made.
+    pub modified_at: Option<i64>,
     /// The sidecar's `geoData` (else `geoDataExif`), never Google's 0,0 for "no place".
     pub gps: Option<Gps>,
     /// The sidecar's `description` (the caption in Google Photos), when not empty.
     pub description: Option<String>,
-    /// Archived in Google Photos (`"archived": true`): imported, with this flag.
+    /// Archived in Google Photos (`"archived": true`): imported, into the archived album
+    /// ([`ARCHIVED_SUFFIX`]) when it is in no album folder.
     pub archived: bool,
-    /// Starred in Google Photos (`"favorited": true`).
+    /// Starred in Google Photos (`"favorited": true`): the importer likes it for the person.
     pub favorite: bool,
     /// An edited copy (`IMG_1234-edited.jpg`, or a localized suffix such as `-bearbeitet`),
     /// imported beside its original and sharing its sidecar.

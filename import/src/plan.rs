@@ -8,7 +8,8 @@ use crate::inputs::{Entry, Input};
 use crate::names::{self, Key};
 use crate::sidecar::{self, AlbumMeta, MediaMeta, Parsed};
 use crate::{
-    Album, DEFAULT_TAKEOUT_ALBUM, Item, Location, MediaKind, Plan, ScanOptions, SkipReason, Skipped, media, zipped,
+    ARCHIVED_SUFFIX, Album, DEFAULT_TAKEOUT_ALBUM, Item, Location, MediaKind, Plan, ScanOptions, SkipReason, Skipped,
+    media, zipped,
 };
 
 /// The names Google gives its Photos folder in a Takeout, by language. A folder of another name
@@ -374,6 +375,8 @@ pub(crate) fn plan(inputs: Vec<Input>, options: &ScanOptions, skipped: &mut Vec<
     }
 
     let fallback = options.album.clone().unwrap_or_else(|| DEFAULT_TAKEOUT_ALBUM.to_owned());
+    // Archived photos are out of Google Photos' main view: they stay out of the main album here.
+    let archive_fallback = format!("{fallback}{ARCHIVED_SUFFIX}");
     let mut albums: BTreeMap<String, Option<String>> = BTreeMap::new();
     let descriptions: HashMap<String, String> = folders
         .values()
@@ -408,8 +411,9 @@ pub(crate) fn plan(inputs: Vec<Input>, options: &ScanOptions, skipped: &mut Vec<
                 titles.push(title.clone());
             }
         }
+        let archived = group.iter().any(|copy| copy.meta.is_some_and(|meta| files.metas[meta].0.archived));
         if titles.is_empty() {
-            titles.push(fallback.clone());
+            titles.push(if archived { archive_fallback.clone() } else { fallback.clone() });
         }
         for title in &titles {
             albums.entry(title.clone()).or_insert_with(|| descriptions.get(title).cloned());
@@ -424,9 +428,10 @@ pub(crate) fn plan(inputs: Vec<Input>, options: &ScanOptions, skipped: &mut Vec<
             kind,
             albums: titles,
             taken_at: meta.and_then(|(meta, _)| meta.taken_at),
+            modified_at: modified_at(&first.location),
             gps: meta.and_then(|(meta, _)| meta.gps),
             description: meta.and_then(|(meta, _)| meta.description.clone()),
-            archived: group.iter().any(|copy| copy.meta.is_some_and(|meta| files.metas[meta].0.archived)),
+            archived,
             favorite: group.iter().any(|copy| copy.meta.is_some_and(|meta| files.metas[meta].0.favorite)),
             edited,
             sidecar: meta.map(|(_, location)| location.clone()),
@@ -439,6 +444,14 @@ pub(crate) fn plan(inputs: Vec<Input>, options: &ScanOptions, skipped: &mut Vec<
         albums: albums.into_iter().map(|(title, description)| Album { title, description }).collect(),
         skipped: Vec::new(),
     }
+}
+
+/// The modification time of a file on disk, in seconds since 1970 (`None` for a zip member).
+fn modified_at(location: &Location) -> Option<i64> {
+    let Location::File(path) = location else { return None };
+    let modified = std::fs::metadata(path).and_then(|meta| meta.modified()).ok()?;
+    let seconds = modified.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    i64::try_from(seconds).ok()
 }
 
 #[cfg(test)]

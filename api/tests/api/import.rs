@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::Duration;
 
 use serde_json::Value;
 use zip::write::SimpleFileOptions;
@@ -24,6 +25,11 @@ fn jpeg(seed: u8) -> Vec<u8> {
 
 /// A sidecar as Takeout writes it; Google writes 0,0 for "no place".
 fn sidecar(title: &str, taken: i64, place: Option<(f64, f64)>) -> String {
+    sidecar_with(title, taken, place, "")
+}
+
+/// A sidecar with Google's flags too: `"favorited": true,`, `"archived": true,`.
+fn sidecar_with(title: &str, taken: i64, place: Option<(f64, f64)>, flags: &str) -> String {
     let (latitude, longitude) = place.unwrap_or((0.0, 0.0));
     let geo = format!(
         r#"{{ "latitude": {latitude:?}, "longitude": {longitude:?}, "altitude": 0.0, "latitudeSpan": 0.0, "longitudeSpan": 0.0 }}"#
@@ -37,6 +43,7 @@ fn sidecar(title: &str, taken: i64, place: Option<(f64, f64)>) -> String {
   "photoTakenTime": {{ "timestamp": "{taken}", "formatted": "" }},
   "geoData": {geo},
   "geoDataExif": {geo},
+  {flags}
   "url": "https://photos.google.com/photo/AF1Qip{taken}"
 }}"#,
         created = taken + 3600
@@ -160,6 +167,9 @@ async fn a_takeout_is_imported_once_in_its_albums_with_its_dates() {
     for media in google.iter().chain(&holiday) {
         assert_eq!(media["status"], "ready", "{media}");
     }
+    // The sidecar's place, kept after the thumbnailer read the file (which has none); 0,0 is none.
+    assert_eq!(holiday[0]["location"], serde_json::json!({"latitude": 43.2965, "longitude": 5.3698}));
+    assert!(google.iter().all(|media| media["location"].is_null()), "{google:?}");
     // No EXIF date in these files: the sidecar's photoTakenTime is when they were taken.
     assert!(taken(&holiday[0]).starts_with("2010-01-01T12:00:00"), "{}", holiday[0]);
     let mut dates: Vec<&str> = google.iter().map(taken).collect();
@@ -203,5 +213,247 @@ async fn a_takeout_larger_than_the_quota_is_refused_before_anything_is_sent() {
     let unknown = import(&backends, &["--user", "nobody@family.test", &zip.display().to_string()]).await;
     assert!(!unknown.status.success());
     assert!(text(&unknown).contains("no picup account has the email"), "{}", text(&unknown));
+    app.stop().await;
+}
+
+fn album_named<'a>(albums: &'a [(String, String)], title: &str) -> &'a str {
+    &albums.iter().find(|(name, _)| name == title).unwrap_or_else(|| panic!("no album {title:?} in {albums:?}")).1
+}
+
+/// A real iPhone 13 mini photo (from libavif's tests, `testdata/SOURCES.md`) with its own EXIF
+/// date, 2026-01-07 15:20:14 +01:00.
+fn photo_with_exif_date() -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/robustness/libavif-apple_gainmap_new.jpg");
+    std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+#[tokio::test]
+async fn an_unpacked_takeout_and_a_plain_folder_keep_each_photos_own_date_place_and_star() {
+    let backends = Backends::fresh().await;
+    let app = TestApp::spawn_on(&backends, &[]).await;
+    let admin = app.admin().await;
+    let fixture = tempfile::tempdir().expect("temp dir");
+
+    // An unpacked Takeout, as a family gets it after opening the zips.
+    let photos = fixture.path().join("Takeout/Google Photos");
+    let add = |path: &str, bytes: &[u8]| {
+        let path = photos.join(path);
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("folders");
+        std::fs::write(path, bytes).expect("a file");
+    };
+    // The file says 2026; its sidecar says 2015: the file wins.
+    add("Photos from 2015/IMG_4000.jpg", &photo_with_exif_date());
+    add("Photos from 2015/IMG_4000.jpg.json", sidecar("IMG_4000.jpg", 1_430_000_000, None).as_bytes());
+    // Starred, with a place and no EXIF: the sidecar's date and place, and her heart.
+    let tower = (48.8584, 2.2945);
+    add("Photos from 2016/IMG_0100.jpg", &jpeg(10));
+    add(
+        "Photos from 2016/IMG_0100.jpg.json",
+        sidecar_with("IMG_0100.jpg", 1_460_000_000, Some(tower), r#""favorited": true,"#).as_bytes(),
+    );
+    // Archived in Google Photos: imported, out of the main album.
+    add("Photos from 2017/IMG_0101.jpg", &jpeg(11));
+    add(
+        "Photos from 2017/IMG_0101.jpg.json",
+        sidecar_with("IMG_0101.jpg", 1_490_000_000, None, r#""archived": true,"#).as_bytes(),
+    );
+    let takeout = fixture.path().join("Takeout").display().to_string();
+    let said = import(&backends, &["--user", "admin@family.test", &takeout]).await;
+    assert!(said.status.success(), "{}", text(&said));
+
+    // A folder from the old PC: no sidecars, no EXIF; the files' own dates (as copied from the
+    // camera card) are when they were taken.
+    let old_pc = fixture.path().join("old-pc");
+    std::fs::create_dir_all(old_pc.join("2009/May")).expect("folders");
+    let may_2009 = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_241_179_200); // 2009-05-01T12:00:00Z
+    for (name, seed) in [("2009/May/DSC00001.JPG", 20), ("DSC00002.JPG", 21)] {
+        let path = old_pc.join(name);
+        std::fs::write(&path, jpeg(seed)).expect("a file");
+        std::fs::File::options().write(true).open(&path).and_then(|file| file.set_modified(may_2009)).expect("mtime");
+    }
+    let folder = old_pc.display().to_string();
+    let said = import(&backends, &["--user", "admin@family.test", "--album", "From the old PC", &folder]).await;
+    assert!(said.status.success(), "{}", text(&said));
+
+    relay(&app).await;
+    let albums = albums(&app, &admin).await;
+    let main = app.settle(&admin, album_named(&albums, "Google Photos")).await;
+    let archived = app.settle(&admin, album_named(&albums, "Google Photos (archived)")).await;
+    let old = app.settle(&admin, album_named(&albums, "From the old PC")).await;
+    assert_eq!(albums.len(), 3, "{albums:?}");
+    let by_name = |items: &[Value], name: &str| {
+        items.iter().find(|media| media["filename"] == name).cloned().unwrap_or_else(|| panic!("{name} in {items:?}"))
+    };
+    let phone = by_name(&main, "IMG_4000.jpg");
+    assert_eq!(phone["status"], "ready", "{phone}");
+    assert!(taken(&phone).starts_with("2026-01-07T14:20:14"), "EXIF wins: {phone}");
+    let starred = by_name(&main, "IMG_0100.jpg");
+    assert!(taken(&starred).starts_with("2016-04-07T03:33:20"), "{starred}");
+    assert_eq!(starred["location"], serde_json::json!({"latitude": tower.0, "longitude": tower.1}));
+    assert_eq!((starred["liked"].clone(), starred["like_count"].clone()), (Value::Bool(true), Value::from(1)));
+    assert_eq!(phone["like_count"], 0, "only the starred one");
+    assert_eq!(archived.len(), 1, "{archived:?}");
+    assert_eq!(archived[0]["filename"], "IMG_0101.jpg");
+    assert!(taken(&archived[0]).starts_with("2017-03-20T08:53:20"), "{}", archived[0]);
+    assert_eq!(old.len(), 2, "{old:?}");
+    for media in &old {
+        assert!(taken(media).starts_with("2009-05-01T12:00:00"), "the file's date: {media}");
+        assert_eq!(media["taken_at_known"], true, "{media}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_damaged_file_in_a_zip_fails_alone_with_its_reason() {
+    let backends = Backends::fresh().await;
+    let app = TestApp::spawn_on(&backends, &[]).await;
+    let admin = app.admin().await;
+    let fixture = tempfile::tempdir().expect("temp dir");
+    let path = fixture.path().join("takeout-20260101T000000Z-001.zip");
+    let (good, damaged) = (jpeg(30), jpeg(31));
+    {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).expect("zip file"));
+        let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        for (name, bytes) in [("IMG_0300.jpg", &good), ("IMG_0301.jpg", &damaged)] {
+            zip.start_file(format!("Takeout/Google Photos/Photos from 2019/{name}"), stored).expect("a member");
+            zip.write_all(bytes).expect("member bytes");
+        }
+        zip.finish().expect("zip written");
+    }
+    // A bit flipped on the disk, in the middle of the second photo: its CRC no longer matches.
+    let mut bytes = std::fs::read(&path).expect("the zip");
+    let at = bytes.windows(damaged.len()).position(|window| window == damaged.as_slice()).expect("member data");
+    bytes[at + damaged.len() / 2] ^= 0x10;
+    std::fs::write(&path, bytes).expect("damaged zip");
+    let report = fixture.path().join("report.txt");
+
+    let zip = path.display().to_string();
+    let said =
+        import(&backends, &["--user", "admin@family.test", "--report", &report.display().to_string(), &zip]).await;
+    assert!(!said.status.success(), "a failed file is a failed import: {}", text(&said));
+    assert!(text(&said).contains("1 files were not imported"), "{}", text(&said));
+    let written = std::fs::read_to_string(&report).expect("report");
+    let line = written.lines().find(|line| line.contains("IMG_0301.jpg")).unwrap_or_else(|| panic!("{written}"));
+    assert!(line.contains("cannot be read"), "the reason: {line}");
+
+    relay(&app).await;
+    let albums = albums(&app, &admin).await;
+    let imported = app.settle(&admin, album_named(&albums, "Google Photos")).await;
+    let names: Vec<&Value> = imported.iter().map(|media| &media["filename"]).collect();
+    assert_eq!(names, ["IMG_0300.jpg"], "the rest is imported");
+    app.stop().await;
+}
+
+/// A photo of noise, about 100 KB: big enough that a kill lands while photos are being sent.
+fn noisy_jpeg(seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let image = image::RgbImage::from_fn(200, 200, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let [r, g, b, ..] = state.to_le_bytes();
+        image::Rgb([r, g, b])
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Jpeg).expect("encode a JPEG");
+    bytes.into_inner()
+}
+
+/// Starts an import and SIGKILLs it `after` once it has begun sending. Whether it had finished.
+async fn import_killed(backends: &Backends, args: &[&str], after: Duration) -> bool {
+    use std::io::BufRead;
+    let vars = backends.vars();
+    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+    let dir = backends.data_dir.path().to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut child = std::process::Command::new(binary("picup-api"))
+            .arg("import")
+            .args(&args)
+            .envs(&vars)
+            .env("RUST_LOG", "warn")
+            .current_dir(dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("picup-api import starts");
+        let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut lines = stdout.lines();
+        let sending = lines.by_ref().map_while(Result::ok).any(|line| line.starts_with("importing "));
+        // Keep reading, so the import never waits on a full pipe before the kill.
+        let drain = std::thread::spawn(move || lines.for_each(drop));
+        if sending {
+            std::thread::sleep(after);
+        }
+        let finished = child.try_wait().expect("status").is_some();
+        child.kill().expect("SIGKILL");
+        child.wait().expect("killed");
+        drain.join().expect("drained");
+        finished
+    })
+    .await
+    .expect("import killed")
+}
+
+/// Stopped at random points with SIGKILL (what a closed laptop lid, an out-of-memory kill or a
+/// pulled plug does) and run again until it finishes: every photo once, the quota exact, no
+/// reservation and no object left over.
+#[tokio::test]
+async fn an_import_killed_at_random_points_and_run_again_ends_exact() {
+    const PHOTOS: u64 = 60;
+    let backends = Backends::fresh().await;
+    let app = TestApp::spawn_on(&backends, &[]).await;
+    let admin = app.admin().await;
+    let fixture = tempfile::tempdir().expect("temp dir");
+    let trip = fixture.path().join("Trip to Jeju");
+    std::fs::create_dir_all(&trip).expect("folder");
+    for n in 0..PHOTOS {
+        std::fs::write(trip.join(format!("IMG_{n:04}.jpg")), noisy_jpeg(n)).expect("a photo");
+    }
+    let folder = trip.display().to_string();
+    let args = ["--user", "admin@family.test", "--jobs", "2", &folder];
+
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").subsec_nanos();
+    let mut kill_after = Vec::new();
+    for round in 0..3u32 {
+        let after = Duration::from_millis(u64::from(seed.rotate_left(round * 11) % 400));
+        let finished = import_killed(&backends, &args, after).await;
+        kill_after.push((after, finished));
+    }
+    let last = import(&backends, &args).await;
+    assert!(last.status.success(), "seed {seed}: {}", text(&last));
+    eprintln!("killed after {kill_after:?} (seed {seed})");
+    assert!(kill_after.iter().any(|(_, finished)| !finished), "a kill stopped an import halfway (seed {seed})");
+
+    relay(&app).await;
+    let albums = albums(&app, &admin).await;
+    assert_eq!(albums.len(), 1, "one album, made once: {albums:?}");
+    let items = app.settle(&admin, &albums[0].1).await;
+    let mut names: Vec<&str> = items.iter().map(|media| media["filename"].as_str().expect("name")).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!((items.len(), names.len()), (PHOTOS as usize, PHOTOS as usize), "every photo once (seed {seed})");
+    assert!(items.iter().all(|media| media["status"] == "ready"), "seed {seed}");
+
+    // The quota exact: nothing reserved, what is used is what is stored, the counters match the rows.
+    let me = app.me(&admin).await;
+    assert_eq!(me["reserved_bytes"], 0, "seed {seed}: {me}");
+    assert_eq!(me["used_bytes"].as_i64(), Some(app.stored_bytes(&items).await), "seed {seed}");
+    assert_eq!(picup_worker::jobs::Job::ReconcileQuota.run(&app.services).await.expect("audit"), 0, "seed {seed}");
+    // No object left over: the store's originals are exactly the photos'.
+    let (stored, _) = app.services.storage.list_page("originals/", None).await.expect("listing");
+    let mut stored: Vec<String> = stored.into_iter().map(|object| object.key).collect();
+    let mut named: Vec<String> = app
+        .services
+        .db
+        .referenced_object_keys()
+        .await
+        .expect("keys")
+        .into_iter()
+        .filter(|key| key.starts_with("originals/"))
+        .collect();
+    stored.sort_unstable();
+    named.sort_unstable();
+    assert_eq!(stored, named, "seed {seed}");
+    assert_eq!(stored.len(), PHOTOS as usize, "seed {seed}");
     app.stop().await;
 }

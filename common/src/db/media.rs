@@ -218,6 +218,19 @@ pub struct NewMedia<'a> {
     /// Until the thumbnailer reads the photo's own date, the upload time stands in.
     pub taken_at: i64,
     pub declared_sha256: Option<&'a str>,
+    /// What was known of the file before it was read (an import's sidecar).
+    pub hints: &'a MetadataHints,
+}
+
+/// What someone other than the file says of it (a Google Takeout sidecar, #18): the media's date
+/// and place until the thumbnailer reads the file, and after that only where the file says nothing
+/// (the file's own EXIF wins).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MetadataHints {
+    /// Milliseconds since the epoch.
+    pub taken_at: Option<i64>,
+    /// Latitude and longitude in degrees.
+    pub place: Option<(f64, f64)>,
 }
 
 /// What the thumbnailer found and made.
@@ -275,8 +288,9 @@ pub(super) async fn insert_media(tx: &mut Tx, media: &NewMedia<'_>) -> DbResult<
     let now = now_ms();
     sqlx::query(
         "INSERT INTO media (id, album_id, owner_id, kind, status, filename, content_type, size_bytes, object_key, \
-         taken_at, created_at, updated_at, declared_sha256) \
-         VALUES ($1, $2, $3, $4, 'processing', $5, $6, $7, $8, $9, $10, $10, $11)",
+         taken_at, created_at, updated_at, declared_sha256, taken_at_known, latitude, longitude) \
+         VALUES ($1, $2, $3, $4, 'processing', $5, $6, $7, $8, $9, $10, $10, $11, $12, \
+         CAST($13 AS DOUBLE PRECISION), CAST($14 AS DOUBLE PRECISION))",
     )
     .bind(media.id)
     .bind(media.album_id)
@@ -289,6 +303,10 @@ pub(super) async fn insert_media(tx: &mut Tx, media: &NewMedia<'_>) -> DbResult<
     .bind(media.taken_at)
     .bind(now)
     .bind(media.declared_sha256)
+    .bind(i64::from(media.hints.taken_at.is_some()))
+    // As text, for the reason given where the thumbnailer's findings are recorded.
+    .bind(media.hints.place.map(|(latitude, _)| latitude.to_string()))
+    .bind(media.hints.place.map(|(_, longitude)| longitude.to_string()))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -581,8 +599,8 @@ impl Db {
              taken_at_known = CASE WHEN $5 IS NULL THEN taken_at_known ELSE 1 END, \
              width = $6, height = $7, duration_ms = $8, \
              thumbhash = $9, camera_make = $10, camera_model = $11, \
-             latitude = CAST($12 AS DOUBLE PRECISION), longitude = CAST($13 AS DOUBLE PRECISION), \
-             failure_reason = NULL, sha256 = $15, content_identifier = $16, \
+             latitude = COALESCE(CAST($12 AS DOUBLE PRECISION), latitude), \
+             longitude = COALESCE(CAST($13 AS DOUBLE PRECISION), longitude), failure_reason = NULL, sha256 = $15, content_identifier = $16, \
              motion_key = COALESCE($17, motion_key) WHERE id = $14",
         )
         .bind(processed.thumbnail_key.as_deref())

@@ -57,7 +57,7 @@ fn takeout() -> Takeout {
     t.add(&format!("{year}/IMG_0006.jpg"), jpeg(6));
     t.add(&format!("{year}/IMG_0006-edited.jpg"), jpeg(66));
     t.add(&format!("{year}/IMG_0006.jpg.json"), Meta::new("IMG_0006.jpg", 1_690_000_006).json());
-    // Trashed: left out. Archived: imported with the flag.
+    // Trashed: left out. Archived: imported, out of the main album.
     t.add(&format!("{year}/IMG_0008.jpg"), jpeg(8));
     t.add(&format!("{year}/IMG_0008.jpg.json"), Meta::new("IMG_0008.jpg", 1_690_000_008).trashed().json());
     t.add(&format!("{year}/IMG_0009.jpg"), jpeg(9));
@@ -169,7 +169,17 @@ fn check(plan: &Plan) {
 
     // The albums: from metadata titles, the untitled one by its folder, the rest in "Google Photos".
     let titles: Vec<&str> = plan.albums.iter().map(|album| album.title.as_str()).collect();
-    assert_eq!(titles, ["Best of 2023", "Google Photos", "Holidays in Brittany", "Untitled(1)", "Urlaub am See"]);
+    assert_eq!(
+        titles,
+        [
+            "Best of 2023",
+            "Google Photos",
+            "Google Photos (archived)",
+            "Holidays in Brittany",
+            "Untitled(1)",
+            "Urlaub am See"
+        ]
+    );
 
     // In the year folder and an album: in the album only.
     let one = item(plan, "IMG_0001.jpg");
@@ -222,7 +232,9 @@ fn check(plan: &Plan) {
     assert_eq!(seven.albums, ["Urlaub am See"]);
     assert_eq!(item(plan, "DSC_0007.JPG").gps, Some(Gps { latitude: LAKE.0, longitude: LAKE.1 }));
     // Archived: imported, flagged.
-    assert!(item(plan, "IMG_0009.jpg").archived);
+    let archived = item(plan, "IMG_0009.jpg");
+    assert!(archived.archived);
+    assert_eq!(archived.albums, ["Google Photos (archived)"], "out of the main album, as in Google Photos");
     assert!(!item(plan, "IMG_0010.jpg").archived);
     // No sidecar: no taken time, no place, its own name.
     let ten = item(plan, "IMG_0010.jpg");

@@ -7,7 +7,7 @@ use std::time::Instant;
 use picup_common::cdn::{InvalidateError, Invalidator};
 use picup_common::config::Config;
 use picup_common::config::ExposeSecret;
-use picup_common::db::{MediaKind, NewMedia, NewUpload, NewUser};
+use picup_common::db::{MediaKind, MetadataHints, NewMedia, NewUpload, NewUser};
 use picup_common::events::EventBus;
 use picup_common::id::{AlbumId, MediaId, UserId};
 use picup_common::services::Services;
@@ -100,6 +100,7 @@ async fn main() -> anyhow::Result<()> {
             object_key: &reservation.object_key,
             taken_at: 0,
             declared_sha256: None,
+            hints: &MetadataHints::default(),
         };
         services.db.complete_upload(&reservation, &media).await?;
         media_ids.push(reservation.id);

@@ -11,20 +11,23 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use futures::StreamExt;
 use picup_common::checksum::Sha256;
-use picup_common::db::DbError;
+use picup_common::db::{DbError, MetadataHints};
 use picup_common::id::{AlbumId, MediaId, UserId};
 use picup_common::services::Services;
 use picup_common::storage::SignedRequest;
 use picup_common::uploads::{self, Reservation, ReserveRequest, SendMethod, human_bytes};
 use picup_import::{Item, Plan, ScanOptions};
 use sha2::Digest;
+
+mod progress;
+
+use progress::Progress;
+pub use progress::Screen;
 
 pub const USAGE: &str =
     "usage: picup-api import --user EMAIL [--album TITLE] [--partial] [--jobs N] [--report PATH] PATH...";
@@ -127,12 +130,9 @@ struct ToSend {
     sha256: String,
 }
 
-/// Runs the import; `say` gets each line a person watching reads.
-pub async fn run(
-    services: &Services,
-    options: &ImportOptions,
-    say: &(dyn Fn(&str) + Sync),
-) -> Result<Summary, ImportError> {
+/// Runs the import, telling the `screen` how it goes.
+pub async fn run(services: &Services, options: &ImportOptions, screen: Screen<'_>) -> Result<Summary, ImportError> {
+    let say = |line: &str| screen.say(line);
     let user = match services.db.user_by_email(options.user.trim()).await {
         Ok(user) => user,
         Err(DbError::NotFound) => return Err(ImportError::NoSuchUser(options.user.clone())),
@@ -158,6 +158,7 @@ pub async fn run(
 
     // Hash everything first: what the person has already is not sent, nor counted in the quota.
     say(&format!("reading {} files to find the ones you have already", plan.items.len()));
+    let reading = Progress::new(screen, "read", plan.items.len(), plan.total_bytes());
     let mut hashed = futures::stream::iter(plan.items.into_iter().map(|item| {
         tokio::task::spawn_blocking(move || {
             let sha256 = hash(&item);
@@ -171,12 +172,14 @@ pub async fn run(
     let mut to_send = Vec::new();
     while let Some(result) = hashed.next().await {
         let (item, sha256) = result.context("a file's reading stopped")?;
+        reading.done(item.size);
         match sha256 {
             Err(err) => summary.failed.push((item.location.to_string(), format!("cannot be read: {err}"))),
             Ok(sha256) if owned.contains(&sha256) || !seen.insert(sha256.clone()) => summary.duplicates += 1,
             Ok(sha256) => to_send.push(ToSend { item, sha256 }),
         }
     }
+    drop(reading);
     say(&format!("{} files you have already; {} to import", summary.duplicates, to_send.len()));
 
     // A stopped run may have left reservations for these bytes: they would hold quota until
@@ -230,13 +233,15 @@ pub async fn run(
     let total_files = to_send.len();
     let total_bytes: u64 = to_send.iter().map(|send| send.item.size).sum();
     say(&format!("importing {total_files} files ({})", human_bytes(total_bytes as i64)));
-    let progress = Progress::new(total_files, total_bytes);
+    let progress = Progress::new(screen, "imported", total_files, total_bytes);
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(15 * 60)).build().context("no HTTP client")?;
+    let sender = &Sender { services, user_id: user.id, http };
     let outcomes: Vec<(ToSend, Result<bool, String>)> = futures::stream::iter(to_send.into_iter().map(|send| {
         let album_id = albums[&send.item.albums[0]];
         let progress = &progress;
         async move {
-            let outcome = import_one(services, user.id, album_id, &send).await.map_err(|err| format!("{err:#}"));
-            progress.done(send.item.size, outcome.is_ok(), say);
+            let outcome = sender.import_one(album_id, &send).await.map_err(|err| format!("{err:#}"));
+            progress.done(send.item.size);
             (send, outcome)
         }
     }))
@@ -253,7 +258,8 @@ pub async fn run(
             Err(reason) => summary.failed.push((send.item.location.to_string(), reason)),
         }
     }
-    let elapsed = progress.started.elapsed();
+    let elapsed = progress.elapsed();
+    drop(progress);
     say(&format!(
         "imported {} files ({}) in {:.1} s, {}/s; {} you had already; {} failed; {} albums made",
         summary.imported,
@@ -298,86 +304,93 @@ async fn albums_for(
     Ok(owned)
 }
 
-/// One file: reserved, sent, completed. Ok(false) when the family had it after all.
-async fn import_one(services: &Services, user_id: UserId, album_id: AlbumId, send: &ToSend) -> anyhow::Result<bool> {
-    let item = &send.item;
-    let request = ReserveRequest {
-        filename: &item.filename,
-        size: i64::try_from(item.size)?,
-        content_type: item.content_type(),
-        sha256: Some(&send.sha256),
-    };
-    let instructions = match uploads::reserve(services, user_id, album_id, &request).await? {
-        Reservation::Duplicate(_) => return Ok(false),
-        Reservation::Send(instructions) => instructions,
-    };
-    let upload_id = instructions.upload_id;
-    let sent = async {
-        match instructions.method {
-            SendMethod::Put(signed) => {
-                let item = item.clone();
-                let bytes = tokio::task::spawn_blocking(move || read_all(&item)).await??;
-                put(&signed, bytes).await
-            }
-            SendMethod::Multipart { part_size, parts } => {
-                send_parts(services, user_id, upload_id, item, part_size, parts.len()).await
-            }
-        }
-    };
-    if let Err(err) = sent.await {
-        if let Err(abort) = uploads::abort(services, user_id, upload_id).await {
-            tracing::warn!(error = %abort, %upload_id, "could not cancel a failed import upload; it expires");
-        }
-        return Err(err);
-    }
-    let taken_at = item.taken_at.map(|seconds| seconds.saturating_mul(1000));
-    uploads::complete_with_hint(services, user_id, upload_id, None, taken_at).await?;
-    Ok(true)
-}
-
-/// The parts of a big file, each read, hashed and sent in turn (one part in memory at a time).
-async fn send_parts(
-    services: &Services,
+/// Sends files into one person's albums, as the web does.
+struct Sender<'a> {
+    services: &'a Services,
     user_id: UserId,
-    upload_id: MediaId,
-    item: &Item,
-    part_size: i64,
-    count: usize,
-) -> anyhow::Result<()> {
-    let mut reader = {
-        let item = item.clone();
-        tokio::task::spawn_blocking(move || item.open()).await??
-    };
-    for part_number in 1..=i32::try_from(count)? {
-        let (back, bytes) = tokio::task::spawn_blocking(move || {
-            let mut bytes = Vec::new();
-            let read = (&mut reader).take(u64::try_from(part_size).unwrap_or_default()).read_to_end(&mut bytes);
-            read.map(|_| (reader, bytes))
-        })
-        .await??;
-        reader = back;
-        let sha256 = Sha256::of(&bytes).to_hex();
-        let request = uploads::part_url(services, user_id, upload_id, part_number, &sha256).await?;
-        put(&request.signed, bytes).await?;
-    }
-    Ok(())
+    /// For the PUTs to the signed URLs.
+    http: reqwest::Client,
 }
 
-async fn put(signed: &SignedRequest, bytes: Vec<u8>) -> anyhow::Result<()> {
-    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    let client = CLIENT
-        .get_or_init(|| reqwest::Client::builder().timeout(Duration::from_secs(15 * 60)).build().unwrap_or_default());
-    let mut request = client.put(&signed.url).body(bytes);
-    for (name, value) in &signed.headers {
-        request = request.header(name, value);
+impl Sender<'_> {
+    /// One file: reserved, sent, completed. Ok(false) when the family had it after all.
+    async fn import_one(&self, album_id: AlbumId, send: &ToSend) -> anyhow::Result<bool> {
+        let (services, user_id, item) = (self.services, self.user_id, &send.item);
+        let request = ReserveRequest {
+            filename: &item.filename,
+            size: i64::try_from(item.size)?,
+            content_type: item.content_type(),
+            sha256: Some(&send.sha256),
+        };
+        let instructions = match uploads::reserve(services, user_id, album_id, &request).await? {
+            Reservation::Duplicate(_) => return Ok(false),
+            Reservation::Send(instructions) => instructions,
+        };
+        let upload_id = instructions.upload_id;
+        let sent = async {
+            match instructions.method {
+                SendMethod::Put(signed) => {
+                    let item = item.clone();
+                    let bytes = tokio::task::spawn_blocking(move || read_all(&item)).await??;
+                    self.put(&signed, bytes).await
+                }
+                SendMethod::Multipart { part_size, parts } => {
+                    self.send_parts(upload_id, item, part_size, parts.len()).await
+                }
+            }
+        };
+        if let Err(err) = sent.await {
+            if let Err(abort) = uploads::abort(services, user_id, upload_id).await {
+                tracing::warn!(error = %abort, %upload_id, "could not cancel a failed import upload; it expires");
+            }
+            return Err(err);
+        }
+        let hints = MetadataHints {
+            taken_at: item.taken_at.or(item.modified_at).map(|seconds| seconds.saturating_mul(1000)),
+            place: item.gps.map(|gps| (gps.latitude, gps.longitude)),
+        };
+        let completed = uploads::complete_with_hints(services, user_id, upload_id, None, &hints).await?;
+        // A photo starred in Google Photos is one she liked.
+        if item.favorite {
+            services.db.like(completed.media.id, album_id, user_id).await.context("cannot like a starred photo")?;
+        }
+        Ok(true)
     }
-    let response = request.send().await.context("cannot reach the store")?;
-    let status = response.status();
-    if !status.is_success() {
-        let body = response.text().await.unwrap_or_default();
-        anyhow::bail!("the store refused the file ({status}): {}", body.chars().take(300).collect::<String>());
+
+    /// The parts of a big file, each read, hashed and sent in turn (one part in memory at a time).
+    async fn send_parts(&self, upload_id: MediaId, item: &Item, part_size: i64, count: usize) -> anyhow::Result<()> {
+        let mut reader = {
+            let item = item.clone();
+            tokio::task::spawn_blocking(move || item.open()).await??
+        };
+        for part_number in 1..=i32::try_from(count)? {
+            let (back, bytes) = tokio::task::spawn_blocking(move || {
+                let mut bytes = Vec::new();
+                let read = (&mut reader).take(u64::try_from(part_size).unwrap_or_default()).read_to_end(&mut bytes);
+                read.map(|_| (reader, bytes))
+            })
+            .await??;
+            reader = back;
+            let sha256 = Sha256::of(&bytes).to_hex();
+            let request = uploads::part_url(self.services, self.user_id, upload_id, part_number, &sha256).await?;
+            self.put(&request.signed, bytes).await?;
+        }
+        Ok(())
     }
-    Ok(())
+
+    async fn put(&self, signed: &SignedRequest, bytes: Vec<u8>) -> anyhow::Result<()> {
+        let mut request = self.http.put(&signed.url).body(bytes);
+        for (name, value) in &signed.headers {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.context("cannot reach the store")?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            anyhow::bail!("the store refused the file ({status}): {}", body.chars().take(300).collect::<String>());
+        }
+        Ok(())
+    }
 }
 
 /// The SHA-256 of a file's bytes, checking that there are as many as the scan said.
@@ -404,54 +417,6 @@ fn read_all(item: &Item) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(usize::try_from(item.size).unwrap_or_default());
     item.open()?.read_to_end(&mut bytes)?;
     Ok(bytes)
-}
-
-/// Plain lines, at most one a second (and the last).
-struct Progress {
-    started: Instant,
-    total_files: usize,
-    total_bytes: u64,
-    files: AtomicU64,
-    bytes: AtomicU64,
-    last_line: Mutex<Instant>,
-}
-
-impl Progress {
-    fn new(total_files: usize, total_bytes: u64) -> Progress {
-        let started = Instant::now();
-        Progress {
-            started,
-            total_files,
-            total_bytes,
-            files: AtomicU64::new(0),
-            bytes: AtomicU64::new(0),
-            last_line: Mutex::new(started),
-        }
-    }
-
-    fn done(&self, size: u64, _ok: bool, say: &(dyn Fn(&str) + Sync)) {
-        let files = self.files.fetch_add(1, Ordering::Relaxed) + 1;
-        let bytes = self.bytes.fetch_add(size, Ordering::Relaxed) + size;
-        let last = files as usize == self.total_files;
-        {
-            let mut last_line = self.last_line.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            if !last && last_line.elapsed() < Duration::from_secs(1) {
-                return;
-            }
-            *last_line = Instant::now();
-        }
-        let seconds = self.started.elapsed().as_secs_f64().max(0.001);
-        let speed = bytes as f64 / seconds;
-        let left = (self.total_bytes.saturating_sub(bytes)) as f64 / speed.max(1.0);
-        say(&format!(
-            "imported {files}/{} files, {} of {}, {}/s, about {:.0} s left",
-            self.total_files,
-            human_bytes(bytes as i64),
-            human_bytes(self.total_bytes as i64),
-            human_bytes(speed as i64),
-            left
-        ));
-    }
 }
 
 fn report_path(options: &ImportOptions) -> PathBuf {
