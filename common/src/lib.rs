@@ -13,6 +13,7 @@ pub mod id;
 pub mod lock;
 pub mod memories;
 pub mod metrics;
+pub mod months;
 pub mod notifier;
 pub mod private_files;
 pub mod processing;

@@ -5,6 +5,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use picup_common::db::MediaCursor;
+use picup_common::months::{Month, MonthCount};
+use serde::{Deserialize, Serialize};
 
 use picup_common::id::{AlbumId, MediaId};
 use picup_common::processing::{self, Direction};
@@ -12,13 +14,14 @@ use picup_common::processing::{self, Direction};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::routes::{PageQuery, next_page, pair_cursor};
+use crate::routes::{PageQuery, next_page, pair_cursor, utc_offset};
 use crate::state::AppState;
 use crate::views::{MediaView, Page};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/albums/{id}/media", get(list_media))
+        .route("/albums/{id}/months", get(list_months))
         .route("/media/{id}", get(get_media).delete(delete_media))
         .route("/media/{id}/restore", post(restore_media))
         .route("/media/{id}/rotate", post(rotate_media))
@@ -31,14 +34,34 @@ pub fn media_cursor(cursor: &str) -> ApiResult<MediaCursor> {
     Ok(MediaCursor { taken_at, id: MediaId::new(id) })
 }
 
+/// A page of an album: after a cursor, or from the newest photo of a month.
+#[derive(Deserialize)]
+struct AlbumPageQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+    /// `YYYY-MM`: the page starts at the month's newest photo (the scrubber's jump).
+    month: Option<Month>,
+    /// The viewer's time zone, minutes east of UTC, for where `month` starts.
+    #[serde(default)]
+    offset_minutes: i64,
+}
+
 async fn list_media(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(album_id): Path<AlbumId>,
-    Query(page): Query<PageQuery>,
+    Query(query): Query<AlbumPageQuery>,
 ) -> ApiResult<axum::Json<Page<MediaView>>> {
-    let after = page.cursor.as_deref().map(media_cursor).transpose()?;
-    let limit = page.limit();
+    let offset = utc_offset(query.offset_minutes)?;
+    let after = match (query.cursor.as_deref(), query.month) {
+        (Some(cursor), _) => Some(media_cursor(cursor)?),
+        // Everything taken before the next month starts, newest first.
+        (None, Some(month)) => {
+            Some(MediaCursor { taken_at: month.next().start_ms(offset.ms()), id: MediaId::new(i64::MIN) })
+        }
+        (None, None) => None,
+    };
+    let limit = PageQuery { cursor: None, limit: query.limit }.limit();
     let mut media = state.services.db.album_page(album_id, user.id, after, limit + 1).await?;
     if media.is_empty() {
         // An empty page, or an album the caller may not see (404).
@@ -46,6 +69,34 @@ async fn list_media(
     }
     let next_cursor = next_page(&mut media, limit, |last| format!("{}.{}", last.media.taken_at, last.media.id));
     Ok(axum::Json(Page { items: MediaView::viewed(&state, &media).await?, next_cursor }))
+}
+
+#[derive(Serialize)]
+struct Months {
+    months: Vec<MonthCount>,
+}
+
+/// The album's months with photos, newest first, for the scrubber.
+async fn list_months(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(album_id): Path<AlbumId>,
+    Query(zone): Query<ZoneQuery>,
+) -> ApiResult<axum::Json<Months>> {
+    let offset = utc_offset(zone.offset_minutes)?;
+    let months = state.services.db.album_months(album_id, user.id, offset.ms()).await?;
+    if months.is_empty() {
+        // An empty album, or one the caller may not see (404).
+        state.services.db.album_access(album_id, user.id).await?;
+    }
+    Ok(axum::Json(Months { months }))
+}
+
+#[derive(Deserialize)]
+struct ZoneQuery {
+    /// Minutes east of UTC.
+    #[serde(default)]
+    offset_minutes: i64,
 }
 
 async fn get_media(

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
+use crate::routes::utc_offset;
 use crate::state::AppState;
 use crate::views::{MediaView, civil_from_days};
 
@@ -33,14 +34,8 @@ struct YearOfMemories {
     media: Vec<MediaView>,
 }
 
-/// The longest a time zone is from UTC (UTC+14, Kiribati; UTC-12).
-const MAX_OFFSET_MINUTES: i64 = 14 * 60;
-
 fn day_of(query: &MemoriesQuery) -> ApiResult<OnThisDay> {
-    if query.offset_minutes.abs() > MAX_OFFSET_MINUTES {
-        return Err(ApiError::field("offset_minutes", "a time zone is at most 14 hours from UTC"));
-    }
-    let offset_ms = query.offset_minutes * 60_000;
+    let offset_ms = utc_offset(query.offset_minutes)?.ms();
     let (year, month, day) = match query.on.as_deref() {
         Some(text) => parse_date(text).ok_or_else(|| ApiError::field("on", "a date like 2026-12-02"))?,
         None => civil_from_days((picup_common::now_ms() + offset_ms).div_euclid(86_400_000)),

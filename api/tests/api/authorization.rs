@@ -123,6 +123,7 @@ fn matrix() -> Vec<Row> {
         ),
         fresh(row("POST", "/api/v1/uploads/{id}/complete", Upload, "O")),
         row("GET", "/api/v1/albums/{id}/media", Album, "OCV"),
+        row("GET", "/api/v1/albums/{id}/months", Album, "OCV"),
         row("GET", "/api/v1/media/{id}", Media, "OCV"),
         row("GET", "/api/v1/media/{id}/download", Media, "OCV"),
         row("GET", "/api/v1/albums/{id}/download", Album, "OCV"),

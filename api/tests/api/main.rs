@@ -28,5 +28,6 @@ mod share_links;
 mod sign_in;
 mod simple_mode;
 mod storage_faults;
+mod timeline;
 mod uploads;
 mod web;

@@ -3,6 +3,7 @@ use super::outbox::insert_outbox;
 use super::{Db, DbError, DbResult, Tx};
 use crate::events::Event;
 use crate::id::{AlbumId, MediaId, UserId};
+use crate::months::MonthCount;
 use crate::now_ms;
 use crate::storage::ObjectKind;
 
@@ -413,6 +414,31 @@ impl Db {
             .bind(after.id)
             .fetch_all(self.pool())
             .await?)
+    }
+
+    /// The months of the album that hold photos or videos the album's page lists, newest first,
+    /// with how many, `offset_ms` east of UTC; empty when the viewer may not see the album.
+    pub async fn album_months(
+        &self,
+        album_id: AlbumId,
+        viewer_id: UserId,
+        offset_ms: i64,
+    ) -> DbResult<Vec<MonthCount>> {
+        let year_month = super::memories::taken_in_zone(self.backend(), "$3").year_month;
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {year_month} AS month, COUNT(*) AS count FROM media m \
+             WHERE m.album_id = $1 AND m.deleted_at IS NULL AND m.live_photo_of IS NULL \
+             AND EXISTS (SELECT 1 FROM albums a WHERE a.id = $1 AND {may_see}) \
+             GROUP BY 1 ORDER BY 1 DESC",
+            may_see = may_see_album("a", "$2")
+        ));
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as(sql).bind(album_id).bind(viewer_id).bind(offset_ms).fetch_all(self.pool()).await?;
+        // A month the database wrote is always one `Month` reads; a year past 9999 is left out.
+        Ok(rows
+            .into_iter()
+            .filter_map(|(month, count)| Some(MonthCount { month: month.parse().ok()?, count }))
+            .collect())
     }
 
     /// Joins a Live Photo's still and movie once both are ready (the same owner, album and

@@ -36,25 +36,40 @@ impl OnThisDay {
     }
 }
 
-/// The taken time's month and day (`MM-DD`), and its year, in the person's zone (`$2` is the
-/// offset), as SQL: the time shifted so that its UTC fields are theirs.
-fn taken_in_zone(backend: Backend) -> (&'static str, &'static str) {
+/// The taken time's month and day (`MM-DD`), its year, and its month (`YYYY-MM`), in the person's
+/// zone (`offset` is the SQL of the offset in milliseconds), as SQL: the time shifted so that its
+/// UTC fields are theirs.
+pub(super) struct TakenInZone {
+    pub month_day: String,
+    pub year: String,
+    pub year_month: String,
+}
+
+pub(super) fn taken_in_zone(backend: Backend, offset: &str) -> TakenInZone {
     match backend {
-        Backend::Sqlite => (
-            "strftime('%m-%d', (m.taken_at + $2) / 1000, 'unixepoch')",
-            "CAST(strftime('%Y', (m.taken_at + $2) / 1000, 'unixepoch') AS INTEGER)",
-        ),
-        Backend::Postgres => (
-            "to_char(to_timestamp((m.taken_at + $2) / 1000.0) AT TIME ZONE 'UTC', 'MM-DD')",
-            "CAST(EXTRACT(YEAR FROM to_timestamp((m.taken_at + $2) / 1000.0) AT TIME ZONE 'UTC') AS BIGINT)",
-        ),
+        Backend::Sqlite => {
+            let shifted = format!("(m.taken_at + {offset}) / 1000, 'unixepoch'");
+            TakenInZone {
+                month_day: format!("strftime('%m-%d', {shifted})"),
+                year: format!("CAST(strftime('%Y', {shifted}) AS INTEGER)"),
+                year_month: format!("strftime('%Y-%m', {shifted})"),
+            }
+        }
+        Backend::Postgres => {
+            let shifted = format!("to_timestamp((m.taken_at + {offset}) / 1000.0) AT TIME ZONE 'UTC'");
+            TakenInZone {
+                month_day: format!("to_char({shifted}, 'MM-DD')"),
+                year: format!("CAST(EXTRACT(YEAR FROM {shifted}) AS BIGINT)"),
+                year_month: format!("to_char({shifted}, 'YYYY-MM')"),
+            }
+        }
     }
 }
 
 /// The memories of user `$1` on month-day `$3` before year `$4`: ready photos and videos, out of
 /// the trash, in albums they may see (`m` is the media, `a` its album).
 fn memories_from(backend: Backend) -> String {
-    let (month_day, year) = taken_in_zone(backend);
+    let TakenInZone { month_day, year, .. } = taken_in_zone(backend, "$2");
     format!(
         "FROM media m JOIN albums a ON a.id = m.album_id \
          WHERE m.deleted_at IS NULL AND m.live_photo_of IS NULL AND m.status = 'ready' AND {may_see} \
@@ -97,7 +112,7 @@ impl Db {
         if announced.is_some() {
             return Ok(false);
         }
-        let (_, year) = taken_in_zone(self.backend());
+        let year = taken_in_zone(self.backend(), "$2").year;
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {year} AS taken_year, COUNT(*) {from} GROUP BY 1 ORDER BY 1 DESC",
             from = memories_from(self.backend()),
