@@ -2,13 +2,19 @@
 # Load on a release picup-api with PostgreSQL and Redis (the production shape), measured with wrk
 # from the same machine: /healthz (the ceiling), a page of 50 media with signed URLs (first page
 # and one deep in an album of ROWS media), and upload reservations; at 16, 64 and 256
-# connections. Prints requests/s, p50 and p99, and the api's peak RSS.
+# connections. Prints requests/s, p50 and p99, and the api's peak RSS. With the album's timeline
+# (#19): its months list and a jump to the month half-way down.
 #
 #   ROWS=10000000 api/bench/load.sh     (default 1000000; needs wrk, PostgreSQL and Redis)
+#   SPACING_MS (60000: a photo a minute back in time), CONNECTIONS ("16 64 256"),
+#   MEASURE ("healthz first deep reserve months jump": which lines to measure)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROWS=${ROWS:-1000000}
 DURATION=${DURATION:-10s}
+SPACING_MS=${SPACING_MS:-60000}
+CONNECTIONS=${CONNECTIONS:-16 64 256}
+MEASURE=${MEASURE:-healthz first deep reserve months jump}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 REDIS=${REDIS:-redis://127.0.0.1:6379}
 DB=picup_load
@@ -44,14 +50,14 @@ ALBUM=$(curl -fs -X POST "$BASE/api/v1/albums" -H "$json" -H "authorization: Bea
   -d '{"title":"Load"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
 OWNER=$(psql "$PG/$DB" -Atc "SELECT id FROM users LIMIT 1")
 
-# ROWS ready photos in one album, one per minute going back in time.
+# ROWS ready photos in one album, one every SPACING_MS going back in time.
 started=$SECONDS
 psql "$PG/$DB" -qc "
   INSERT INTO media (id, album_id, owner_id, kind, status, filename, content_type, size_bytes, object_key,
       thumbnail_key, preview_key, taken_at, width, height, created_at, updated_at)
   SELECT 1000 + n, $ALBUM, $OWNER, 'photo', 'ready', 'IMG_' || n || '.JPG', 'image/jpeg', 3000000,
       'originals/$OWNER/' || (1000 + n) || '.jpg', 'derivatives/$OWNER/' || (1000 + n) || '/thumb.webp',
-      'derivatives/$OWNER/' || (1000 + n) || '/preview.jpg', 1700000000000 - n * 60000, 4032, 3024,
+      'derivatives/$OWNER/' || (1000 + n) || '/preview.jpg', 1700000000000 - n * $SPACING_MS, 4032, 3024,
       1700000000000, 1700000000000
   FROM generate_series(1::bigint, $ROWS::bigint) AS n;
   ANALYZE media;"
@@ -59,10 +65,17 @@ echo "seeded $ROWS media rows in $((SECONDS - started)) s"
 
 # The cursor of the page that starts 90% of the way down the album (what OFFSET would scan to).
 DEEP=$((ROWS * 9 / 10))
-CURSOR="$((1700000000000 - DEEP * 60000)).$((1000 + DEEP))"
+CURSOR="$((1700000000000 - DEEP * SPACING_MS)).$((1000 + DEEP))"
 FIRST="$BASE/api/v1/albums/$ALBUM/media?limit=50"
 DEEP_URL="$BASE/api/v1/albums/$ALBUM/media?limit=50&cursor=$CURSOR"
 curl -fs -H "authorization: Bearer $TOKEN" "$DEEP_URL" | python3 -c 'import json, sys; page = json.load(sys.stdin); assert len(page["items"]) == 50, page'
+MONTHS_URL="$BASE/api/v1/albums/$ALBUM/months"
+# The month half-way down the album: what the old way reached only after ROWS / 100 pages.
+MIDDLE=$(date -u -d "@$(( (1700000000000 - ROWS / 2 * SPACING_MS) / 1000 ))" +%Y-%m)
+JUMP_URL="$BASE/api/v1/albums/$ALBUM/media?limit=50&month=$MIDDLE"
+months=$(curl -fs -H "authorization: Bearer $TOKEN" "$MONTHS_URL" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["months"]))')
+newer=$(psql "$PG/$DB" -Atc "SELECT count(*) FROM media WHERE taken_at >= $(date -u -d "$MIDDLE-01 +1 month" +%s)000")
+echo "the album's timeline: $months months; a jump to $MIDDLE replaces $(( (newer + 49) / 50 )) pages of scrolling"
 
 lua=$(mktemp)
 cat > "$lua" <<LUA
@@ -74,7 +87,7 @@ LUA
 
 measure() { # label url [wrk args...]
   local label=$1 url=$2; shift 2
-  for connections in 16 64 256; do
+  for connections in $CONNECTIONS; do
     out=$(wrk -t2 -c"$connections" -d"$DURATION" --latency "$@" "$url" 2>&1)
     [ -n "${SHOW:-}" ] && echo "$out"
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
@@ -88,9 +101,12 @@ measure() { # label url [wrk args...]
 }
 echo "api: $(nproc) cores shared with wrk; $ROWS media in the album"
 echo "api idle RSS: $(awk '/VmRSS/ {print $2, $3}' /proc/$api/status)"
-measure "/healthz" "$BASE/healthz"
-measure "list 50 (first page)" "$FIRST" -H "authorization: Bearer $TOKEN"
-measure "list 50 (90% down)" "$DEEP_URL" -H "authorization: Bearer $TOKEN"
-measure "reserve an upload" "$BASE/api/v1/albums/$ALBUM/uploads" -s "$lua"
+wants() { [[ " $MEASURE " == *" $1 "* ]]; }
+wants healthz && measure "/healthz" "$BASE/healthz"
+wants first && measure "list 50 (first page)" "$FIRST" -H "authorization: Bearer $TOKEN"
+wants deep && measure "list 50 (90% down)" "$DEEP_URL" -H "authorization: Bearer $TOKEN"
+wants reserve && measure "reserve an upload" "$BASE/api/v1/albums/$ALBUM/uploads" -s "$lua"
+wants months && measure "months of the album" "$MONTHS_URL" -H "authorization: Bearer $TOKEN"
+wants jump && measure "jump to $MIDDLE" "$JUMP_URL" -H "authorization: Bearer $TOKEN"
 echo "api peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$api/status)"
 rm -f "$lua"

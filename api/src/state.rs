@@ -3,6 +3,7 @@ use std::sync::Arc;
 use picup_common::config::Config;
 use picup_common::services::Services;
 
+use picup_common::months::MonthsCache;
 use tokio_util::sync::CancellationToken;
 
 use crate::oidc::Oidc;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub places: Option<Arc<Places>>,
     /// Cancelled when the process stops; long-lived responses (event streams) end with it.
     pub shutdown: CancellationToken,
+    /// Albums' months already counted, for the scrubber.
+    pub months: Arc<MonthsCache>,
 }
 
 impl AppState {
@@ -43,7 +46,15 @@ impl AppState {
             Some(path) => Some(Arc::new(Places::open(path, services.config.geoip_credit.clone())?)),
             None => None,
         };
-        Ok(AppState { services: Arc::new(services), limiters, passkeys, oidc, places, shutdown })
+        Ok(AppState {
+            services: Arc::new(services),
+            limiters,
+            passkeys,
+            oidc,
+            places,
+            shutdown,
+            months: Arc::default(),
+        })
     }
 
     /// Passkeys, or why there are none.

@@ -1,10 +1,15 @@
 //! The months of an album's timeline (#19): which months hold photos, and where each starts, in
 //! the viewer's time zone, so a thumb on the scrubber reaches July 2015 at once.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::civil_from_days;
+use crate::db::{Db, DbError, DbResult};
+use crate::id::{AlbumId, UserId};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -94,6 +99,58 @@ impl serde::Serialize for Month {
 pub struct MonthCount {
     pub month: Month,
     pub count: i64,
+}
+
+/// The months of albums already counted, kept while nothing in the album changed: counting a
+/// 100,000-photo album's months costs the database tens of milliseconds; seeing whether anything
+/// changed since (the newest `media.updated_at` of the album, which every add, trash, restore,
+/// pairing and date read writes) costs one index lookup. An entry also ends after `MAX_AGE`, so
+/// two servers whose clocks differ cannot keep a stale count longer than that.
+#[derive(Default)]
+pub struct MonthsCache {
+    entries: Mutex<HashMap<(AlbumId, i64), Counted>>,
+}
+
+struct Counted {
+    version: i64,
+    at: Instant,
+    months: Arc<Vec<MonthCount>>,
+}
+
+impl MonthsCache {
+    const MAX_AGE: Duration = Duration::from_secs(60);
+    /// Albums times time zones kept; past it the cache starts again (it is only a shortcut).
+    const MAX_ENTRIES: usize = 4096;
+
+    /// The album's months with photos, newest first, `offset` from UTC, as `viewer` may see
+    /// them: `NotFound` when they may not see the album.
+    pub async fn album_months(
+        &self,
+        db: &Db,
+        album_id: AlbumId,
+        viewer_id: UserId,
+        offset: UtcOffset,
+    ) -> DbResult<Arc<Vec<MonthCount>>> {
+        let version = db.album_listing_version(album_id, viewer_id).await?.ok_or(DbError::NotFound)?;
+        let key = (album_id, offset.ms());
+        if let Some(counted) = self.lock().get(&key)
+            && counted.version == version
+            && counted.at.elapsed() < Self::MAX_AGE
+        {
+            return Ok(counted.months.clone());
+        }
+        let months = Arc::new(db.album_months(album_id, viewer_id, offset.ms()).await?);
+        let mut entries = self.lock();
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, Counted { version, at: Instant::now(), months: months.clone() });
+        Ok(months)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(AlbumId, i64), Counted>> {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Days from 1970-01-01 to a date (Howard Hinnant's algorithm; the inverse of `civil_from_days`).

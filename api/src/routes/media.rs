@@ -84,12 +84,8 @@ async fn list_months(
     Query(zone): Query<ZoneQuery>,
 ) -> ApiResult<axum::Json<Months>> {
     let offset = utc_offset(zone.offset_minutes)?;
-    let months = state.services.db.album_months(album_id, user.id, offset.ms()).await?;
-    if months.is_empty() {
-        // An empty album, or one the caller may not see (404).
-        state.services.db.album_access(album_id, user.id).await?;
-    }
-    Ok(axum::Json(Months { months }))
+    let months = state.months.album_months(&state.services.db, album_id, user.id, offset).await?;
+    Ok(axum::Json(Months { months: months.as_ref().clone() }))
 }
 
 #[derive(Deserialize)]

@@ -69,7 +69,7 @@ async fn the_months_of_an_album_and_a_jump_to_any_of_them() {
     ];
     // The evening of 30 June in London is the morning of 1 July in Seoul.
     let june_evening = photo_taken(&app, &admin, &album, 4, "2015-06-30T20:00:00Z").await;
-    photo_taken(&app, &admin, &album, 5, "2019-12-25T09:00:00Z").await;
+    let christmas = photo_taken(&app, &admin, &album, 5, "2019-12-25T09:00:00Z").await;
     photo_taken(&app, &admin, &album, 6, "2024-02-29T09:00:00Z").await;
     photo_taken(&app, &admin, &album, 7, "2024-02-01T09:00:00Z").await;
     // A photo in the trash is in no month.
@@ -83,6 +83,17 @@ async fn the_months_of_an_album_and_a_jump_to_any_of_them() {
     let in_seoul = [("2024-02", 2), ("2019-12", 1), ("2015-08", 1), ("2015-07", 3)];
     let expected: Vec<(String, i64)> = in_seoul.iter().map(|(month, count)| ((*month).to_owned(), *count)).collect();
     assert_eq!(months(&app, &admin, &album, 540).await, expected);
+
+    // The months are counted again as soon as the album changes (they are kept while it does not).
+    let boxing_day = photo_taken(&app, &admin, &album, 9, "2019-12-26T09:00:00Z").await;
+    assert!(months(&app, &admin, &album, 0).await.contains(&("2019-12".to_owned(), 2)));
+    assert_eq!(app.delete(&format!("/media/{boxing_day}"), &admin.token).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(app.delete(&format!("/media/{christmas}"), &admin.token).await.0, StatusCode::NO_CONTENT);
+    let after_trash = months(&app, &admin, &album, 0).await;
+    assert!(!after_trash.iter().any(|(month, _)| month == "2019-12"), "{after_trash:?}");
+    let (status, _) = app.post(&format!("/media/{christmas}/restore"), &admin.token, serde_json::json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(months(&app, &admin, &album, 0).await.contains(&("2019-12".to_owned(), 1)));
 
     // The jump: the page starts at July's newest photo, and its next page goes on into June.
     let (status, page) = app.get(&format!("/albums/{album}/media?month=2015-07&limit=3"), &admin.token).await;

@@ -416,6 +416,17 @@ impl Db {
             .await?)
     }
 
+    /// What changes whenever the album's listed photos or their dates change (the newest
+    /// `updated_at` of its media, 0 for none); `None` when the viewer may not see the album.
+    pub async fn album_listing_version(&self, album_id: AlbumId, viewer_id: UserId) -> DbResult<Option<i64>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(COALESCE((SELECT MAX(m.updated_at) FROM media m WHERE m.album_id = $1), 0) AS BIGINT) \
+             FROM albums a WHERE a.id = $1 AND {may_see}",
+            may_see = may_see_album("a", "$2")
+        ));
+        Ok(sqlx::query_scalar(sql).bind(album_id).bind(viewer_id).fetch_optional(self.pool()).await?)
+    }
+
     /// The months of the album that hold photos or videos the album's page lists, newest first,
     /// with how many, `offset_ms` east of UTC; empty when the viewer may not see the album.
     pub async fn album_months(
