@@ -64,7 +64,7 @@ def make_files(into):
         folder = into / f"copy-{copy}"
         folder.mkdir(parents=True)
         for n, path in enumerate(files):
-            target = folder / f"{n:03}-{path.name}"
+            target = folder / f"{copy}-{n:03}-{path.name}"
             target.write_bytes(path.read_bytes() + os.urandom(64))
             made.append(target)
     return made

@@ -329,11 +329,7 @@ impl Sender<'_> {
         let upload_id = instructions.upload_id;
         let sent = async {
             match instructions.method {
-                SendMethod::Put(signed) => {
-                    let item = item.clone();
-                    let bytes = tokio::task::spawn_blocking(move || read_all(&item)).await??;
-                    self.put(&signed, bytes).await
-                }
+                SendMethod::Put(signed) => self.put(&signed, streamed(item), item.size).await,
                 SendMethod::Multipart { part_size, parts } => {
                     self.send_parts(upload_id, item, part_size, parts.len()).await
                 }
@@ -373,13 +369,15 @@ impl Sender<'_> {
             reader = back;
             let sha256 = Sha256::of(&bytes).to_hex();
             let request = uploads::part_url(self.services, self.user_id, upload_id, part_number, &sha256).await?;
-            self.put(&request.signed, bytes).await?;
+            let size = bytes.len() as u64;
+            self.put(&request.signed, reqwest::Body::from(bytes), size).await?;
         }
         Ok(())
     }
 
-    async fn put(&self, signed: &SignedRequest, bytes: Vec<u8>) -> anyhow::Result<()> {
-        let mut request = self.http.put(&signed.url).body(bytes);
+    async fn put(&self, signed: &SignedRequest, body: reqwest::Body, size: u64) -> anyhow::Result<()> {
+        // S3 wants the length up front (a presigned PUT is not sent in chunks).
+        let mut request = self.http.put(&signed.url).header(reqwest::header::CONTENT_LENGTH, size).body(body);
         for (name, value) in &signed.headers {
             request = request.header(name, value);
         }
@@ -413,10 +411,29 @@ fn hash(item: &Item) -> std::io::Result<String> {
     Ok(hex::encode(hasher.finalize()))
 }
 
-fn read_all(item: &Item) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(usize::try_from(item.size).unwrap_or_default());
-    item.open()?.read_to_end(&mut bytes)?;
-    Ok(bytes)
+/// A file's bytes as a request body, read 256 KiB at a time on a blocking thread: a file of any
+/// size costs the import a few buffers, not its size.
+fn streamed(item: &Item) -> reqwest::Body {
+    let (chunks, mut receiver) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(4);
+    let item = item.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut reader = match item.open() {
+            Ok(reader) => reader,
+            Err(err) => return chunks.blocking_send(Err(err)),
+        };
+        loop {
+            let mut chunk = vec![0; 256 * 1024];
+            match reader.read(&mut chunk) {
+                Ok(0) => return Ok(()),
+                Ok(n) => {
+                    chunk.truncate(n);
+                    chunks.blocking_send(Ok(chunk))?;
+                }
+                Err(err) => return chunks.blocking_send(Err(err)),
+            }
+        }
+    });
+    reqwest::Body::wrap_stream(futures::stream::poll_fn(move |context| receiver.poll_recv(context)))
 }
 
 fn report_path(options: &ImportOptions) -> PathBuf {
