@@ -25,7 +25,7 @@ const SHELL_FILES = [
   '/index.html', '/app.css', '/manifest.webmanifest',
   '/js/app.js', '/js/api.js', '/js/dom.js', '/js/i18n.js', '/js/album-items.js', '/js/viewer.js', '/js/social.js',
   '/js/activity.js', '/js/upload.js', '/js/hash-worker.js', '/js/passkeys.js', '/js/family.js', '/js/slideshow.js',
-  '/js/pwa.js', '/js/offline.js', '/js/shared.js', '/js/share-links.js', '/js/memories.js',
+  '/js/pwa.js', '/js/offline.js', '/js/shared.js', '/js/share-links.js', '/js/memories.js', '/js/scrubber.js',
   '/vendor/thumbhash.js', '/vendor/sha256.js',
   '/icons/icon-192.png', '/icons/icon-512.png', '/icons/icon-maskable-192.png', '/icons/icon-maskable-512.png', '/icons/apple-touch-icon.png',
 ];

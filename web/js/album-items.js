@@ -3,7 +3,8 @@
 // fewer than a page), so new uploads, finished thumbnails and deletions show up without dropping
 // the pages scrolled to. While anything is processing it refreshes by itself, after 2 s at first
 // and less often the longer it waits (up to 15 s); it stops when nothing is processing or the
-// album is no longer on screen.
+// album is no longer on screen. After a jump to a month (the scrubber), the pages start at that
+// month's newest photo, and a refresh fetches them from there.
 
 import { api } from './api.js';
 
@@ -20,8 +21,11 @@ export class AlbumItems {
   items = [];
   /** Where the next page starts: null before the first page, undefined after the last. */
   cursor = null;
+  /** The month ('YYYY-MM') the pages start at, or null for the newest photo. */
+  month = null;
 
   #path;
+  #offset;
   #onChange;
   #isShown;
   #onPolled;
@@ -35,10 +39,12 @@ export class AlbumItems {
   /**
    * `onChange(items)` after every load or refresh; `isShown()` says whether the album is still on
    * screen; `onPolled()` after each refresh the polling made. `path` is where its pages are read
-   * (a share link's page reads `/shared/{token}/media`).
+   * (a share link's page reads `/shared/{token}/media`). `offsetMinutes` is the device's time zone
+   * (minutes east of UTC), where a month starts.
    */
-  constructor(albumId, { onChange, isShown, onPolled, path = `/albums/${albumId}/media` }) {
+  constructor(albumId, { onChange, isShown, onPolled, path = `/albums/${albumId}/media`, offsetMinutes = -new Date().getTimezoneOffset() }) {
     this.#path = path;
+    this.#offset = offsetMinutes;
     this.#onChange = onChange;
     this.#isShown = isShown;
     this.#onPolled = onPolled || (() => {});
@@ -93,6 +99,20 @@ export class AlbumItems {
     return this.#loading;
   }
 
+  /**
+   * Starts the pages again at `month` ('YYYY-MM': its newest photo, or the next older month's when
+   * it has none), or at the newest photo with null: the pages loaded so far are let go.
+   */
+  startAt(month) {
+    return this.#exclusive(async () => {
+      const page = await this.#fetch(null, PAGE_SIZE, month);
+      this.month = month;
+      this.items = page.items;
+      this.cursor = page.next_cursor || undefined;
+      this.#changed();
+    });
+  }
+
   /** Fetches again what is loaded (to the end, when the end was reached) and keeps the cursor. */
   refresh() {
     if (this.#refreshWaiting) return this.#refreshWaiting;
@@ -120,8 +140,10 @@ export class AlbumItems {
     this.#poll = { timer: null, delay: FIRST_POLL_MS, processing: new Set() };
   }
 
-  #fetch(cursor, limit) {
-    const after = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+  /** A page after `cursor`, or the first one: from the newest photo, or from `month`'s. */
+  #fetch(cursor, limit, month = this.month) {
+    const after = cursor ? `&cursor=${encodeURIComponent(cursor)}`
+      : month ? `&month=${encodeURIComponent(month)}&offset_minutes=${this.#offset}` : '';
     return api('GET', `${this.#path}?limit=${limit}${after}`);
   }
 

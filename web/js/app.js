@@ -18,6 +18,7 @@ import { showFamily } from './family.js';
 import { sharedToken, showShared } from './shared.js';
 import { shareLinkSection } from './share-links.js';
 import { memoriesStrip } from './memories.js';
+import { monthName, monthScrubber, zoneOffset } from './scrubber.js';
 
 /** Everything the page keeps between views. (Each view keeps its own things in its closure.) */
 const state = {
@@ -357,22 +358,36 @@ function albumSlideshowButton(album) {
 
 /**
  * An album's photos. `show.open` opens the viewer at that photo (from a notification), with its
- * comments when `show.comments`, even when it is not on the pages loaded.
+ * comments when `show.comments`, even when it is not on the pages loaded. A long album has the
+ * month scrubber on the right (scrubber.js); after a jump to a month, a big "Back to the newest"
+ * above the grid.
  */
 async function showAlbum(albumId, show = {}) {
   const album = await api('GET', `/albums/${albumId}`);
   const grid = el('ul', { class: 'grid', 'aria-label': album.title });
   const empty = el('p', { text: t('emptyAlbum'), hidden: true });
   const sentinel = el('div', { 'aria-hidden': 'true' });
+  // Months are counted where the device is, the same for the scrubber and the pages it opens.
+  const offset = zoneOffset();
   const list = new AlbumItems(albumId, {
     onChange: (items) => render(items),
     isShown: () => grid.isConnected,
-    onPolled: () => refreshMe().catch(() => {}),
+    onPolled: () => {
+      refreshMe().catch(() => {});
+      loadMonths();
+    },
+    offsetMinutes: offset,
   });
   /** The tile shown for each item id, and what it was made from. */
   let tiles = new Map();
   const zipSize = el('span', { class: 'size-note' });
-  const refresh = () => list.refresh().catch((err) => toast(explain(err)));
+  const loadMonths = () => api('GET', `/albums/${albumId}/months?offset_minutes=${offset}`)
+    .then(({ months }) => { if (grid.isConnected) scrubber.setMonths(months); })
+    .catch(() => {}); // without its months the album is still there, without the scrubber
+  const refresh = () => {
+    loadMonths();
+    return list.refresh().catch((err) => toast(explain(err)));
+  };
   // Only what she may do is offered: the uploader and the album's owner may delete a photo.
   const canDelete = (item) => !simpleMode() && (album.role === 'owner' || item.owner_id === state.me.id);
   // Turning a photo: whoever may add to the album, not in simple mode.
@@ -408,17 +423,71 @@ async function showAlbum(albumId, show = {}) {
   // Patches the grid in place: tiles that stay are not touched, so the scroll position and focus stay.
   const render = (items) => {
     tiles = patchGrid(grid, tiles, items, looks, tileFor);
-    empty.hidden = items.length > 0;
+    empty.hidden = items.length > 0 || list.month !== null;
     const ready = items.filter((item) => item.status === 'ready');
-    zipSize.textContent = list.cursor === undefined && ready.length
+    // The whole album's size: every page loaded, from the newest.
+    zipSize.textContent = list.cursor === undefined && list.month === null && ready.length
       ? t('zipSize', { size: bytes(ready.reduce((sum, item) => sum + (item.size_bytes || 0), 0)) }) : '';
+    if (pinned !== null) keepAtTop();
+    scrubber.follow();
   };
 
   const fill = list.followScrolling(grid, sentinel, (err) => toast(explain(err)));
 
+  // After a jump: which month the photos start at, and the way back to the newest.
+  const jumpedFrom = el('p', { class: 'jumped-from' });
+  const backToNewest = el('button', { type: 'button', class: 'big back-to-newest', 'aria-label': t('backToNewest'), text: `↑ ${t('backToNewest')}`,
+    onclick: () => goTo(null) });
+  const jumped = el('div', { class: 'jumped', hidden: true }, jumpedFrom, backToNewest);
+  /**
+   * Where a jump scrolled the page to (the way back at the top of the screen), while the pages
+   * after it still come: a short first page cannot be scrolled that far yet, the next ones can.
+   * Null once it is there, or once she scrolled herself.
+   */
+  let pinned = null;
+  const pinAtTop = () => {
+    window.scrollTo(0, Math.max(0, jumped.getBoundingClientRect().top + window.scrollY - 8));
+    pinned = window.scrollY;
+    if (jumped.hidden || jumped.getBoundingClientRect().top <= 8.5) pinned = null;
+  };
+  const keepAtTop = () => {
+    if (window.scrollY === pinned && !jumped.hidden) pinAtTop();
+    else pinned = null;
+  };
+  /**
+   * Shows the album from `month`'s newest photo (null: from the newest of all), the page at the
+   * top of the grid; the next pages follow from there as she scrolls.
+   */
+  const goTo = async (month) => {
+    const wasJumped = list.month !== null;
+    try {
+      await list.startAt(month);
+    } catch (err) {
+      toast(explain(err));
+      return;
+    }
+    if (!grid.isConnected) return;
+    jumped.hidden = month === null;
+    jumpedFrom.textContent = month ? t('jumpedFrom', { month: monthName(month) }) : '';
+    pinned = null;
+    if (month) pinAtTop();
+    else window.scrollTo(0, 0);
+    // The button she pressed is gone: the focus goes to the page, not to nowhere.
+    if (!month && wasJumped && document.activeElement === backToNewest) document.getElementById('main').focus({ preventScroll: true });
+    scrubber.follow();
+    fill().catch((err) => toast(explain(err)));
+  };
+  const scrubber = monthScrubber({ grid, items: () => list.items, offset, onJump: goTo,
+    floating: () => [document.getElementById('tabs'), uploads?.button, slideshow] });
+
   const owner = album.role === 'owner';
   const canAdd = album.role !== 'viewer';
-  const uploads = canAdd ? uploadPanel(albumId, refresh) : null;
+  // New uploads show at the top of the newest photos: an upload started after a jump brings them
+  // back (once for the files chosen together).
+  let returning = null;
+  const uploads = canAdd ? uploadPanel(albumId, refresh, () => {
+    if (list.month !== null && !returning) returning = goTo(null).finally(() => { returning = null; });
+  }) : null;
   // The whole album as one ZIP file; everyone who sees the album may have it (the owner finds it
   // under More, the others beside the title). Its size is said once every page is loaded.
   const zip = el('a', { class: 'button quiet download-all', href: `/api/v1/albums/${albumId}/download`, download: '' },
@@ -456,8 +525,10 @@ async function showAlbum(albumId, show = {}) {
     },
   }) }, el('span', { class: 'triangle', 'aria-hidden': 'true' }), el('span', { text: t('startSlideshow') }));
   page(album.title, tools, about, el('div', { class: 'actions add-row' }, uploads ? uploads.button : null, slideshow),
-    uploads ? uploads.panel : null, empty, grid, sentinel);
+    // The scrubber floats beside the grid; it comes before it for the Tab key (not after every photo).
+    uploads ? uploads.panel : null, empty, jumped, scrubber.element, grid, sentinel);
   document.getElementById('main').classList.add('album-page');
+  loadMonths();
   // Photos shared from another app, brought here by "Add to album" (pwa.js): they upload as if chosen here.
   const shared = uploads && takeSharedFiles(albumId);
   if (shared) uploads.start(shared);
@@ -501,7 +572,7 @@ document.addEventListener('visibilitychange', () => {
   keepAwake();
 });
 
-function uploadPanel(albumId, onUploaded) {
+function uploadPanel(albumId, onUploaded, onSending = () => {}) {
   const input = el('input', { type: 'file', multiple: true, accept: 'image/*,video/*,.heic,.heif', class: 'visually-hidden', tabindex: '-1', 'aria-hidden': 'true' });
   const list = el('ul', { class: 'uploads', 'aria-live': 'polite' });
   const total = el('progress', { max: 1, value: 0, 'aria-label': t('uploadTotal') });
@@ -561,6 +632,7 @@ function uploadPanel(albumId, onUploaded) {
   };
 
   const send = async (file, resumeId) => {
+    onSending();
     const key = `${file.name}-${file.size}-${file.lastModified}-${Math.random()}`;
     if (!resumeId) { progress.count += 1; progress.bytes += file.size; }
     progress.active += 1;

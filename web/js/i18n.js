@@ -182,6 +182,7 @@ const STRINGS = {
     turnLeft: 'Turn left', turnRight: 'Turn right',
     invitedBy: '{name} invited you to “{album}”.', joinAlbum: 'Join “{album}”', joinedAlbum: 'You can now see “{album}”.',
     inviteEnded: 'This invite link no longer works. Ask for a new one.', notNow: 'Not now', joinWithOnePress: 'Join with one press:',
+    scrubberLabel: 'Go to a month', backToNewest: 'Back to the newest', jumpedFrom: 'Photos from {month} and earlier',
   },
   ko: {
     skip: '본문으로 건너뛰기', albums: '앨범', trash: '휴지통', language: '언어', signOut: '로그아웃',
@@ -362,6 +363,7 @@ const STRINGS = {
     turnLeft: '왼쪽으로 돌리기', turnRight: '오른쪽으로 돌리기',
     invitedBy: '{name}님이 ‘{album}’ 앨범에 초대했어요.', joinAlbum: '‘{album}’ 앨범에 들어가기', joinedAlbum: '이제 ‘{album}’ 앨범을 볼 수 있어요.',
     inviteEnded: '이 초대 링크는 더 이상 쓸 수 없어요. 새 링크를 부탁하세요.', notNow: '나중에', joinWithOnePress: '버튼 하나로 참여하세요:',
+    scrubberLabel: '다른 달로 가기', backToNewest: '최신 사진으로', jumpedFrom: '{month}부터 예전 사진',
   },
 };
 

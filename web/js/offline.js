@@ -5,8 +5,8 @@
 // Everything kept goes when she signs out or her session ends.
 
 const CACHE = 'picup-api';
-/** The api paths kept (query strings included in the key: `/albums/7/media?limit=60`). */
-const KEPT = /^\/(me|albums)(\/[^/?]+(\/media)?)?$/;
+/** The api paths kept (query strings included in the key: `/albums/7/media?limit=60`), an album's months too. */
+const KEPT = /^\/(me|albums)(\/[^/?]+(\/(media|months))?)?$/;
 const store = () => (globalThis.caches ? globalThis.caches.open(CACHE) : Promise.reject(new Error('no Cache Storage here')));
 
 /** Keeps a GET's answer, when it is one the album needs offline. */

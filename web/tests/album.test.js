@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { drawnPhotos as drawPhotos, freePort } from './harness.js';
+import { apiFrom, drawnPhotos as drawPhotos, freePort } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
@@ -2457,4 +2457,240 @@ test('#20 no share link password reaches the logs', async () => {
 test('#20 no share link token reaches the logs', async () => {
   assert.ok(shareTokens.size >= 3, `tokens to look for: ${shareTokens.size}`);
   notLogged(shareTokens);
+});
+
+// ---------- #19 the month scrubber ----------
+
+/** The scrubber's album: three years, four months each, six photos a month (newest first below). */
+const SCRUB_YEARS = [2021, 2019, 2017];
+const SCRUB_MONTHS = ['12', '09', '06', '03'];
+const SCRUB_PER_MONTH = 6;
+let scrubAlbum;
+
+/** A page on the scrubber's album, in Seoul, pages of 12 (not 60) so that a few months make several. */
+async function scrubberPage({ locale = 'en-US', viewport = { width: 390, height: 844 }, phone = true } = {}) {
+  const context = await browser.newContext({ locale, timezoneId: 'Asia/Seoul', viewport, isMobile: phone, hasTouch: phone, bypassCSP: true,
+    serviceWorkers: 'block' });
+  await context.route('**/api/v1/albums/*/media?**', async (route) => {
+    const url = new URL(route.request().url());
+    if (url.searchParams.get('limit') === '60') url.searchParams.set('limit', '12');
+    try {
+      await route.fulfill({ response: await route.fetch({ url: url.toString() }) });
+    } catch (error) {
+      // The page went on (or was closed) while this page was on its way: nobody waits for it.
+      if (!/already handled|closed|disposed/.test(error.message)) throw error;
+    }
+  });
+  const target = await context.newPage();
+  // Signed in afresh (her language is the browser's, not one chosen on another page).
+  await target.goto(base);
+  assert.ok(await target.evaluate(async (password) => (await fetch('/api/v1/auth/login', { method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'picup' },
+    body: JSON.stringify({ email: 'grandma@family.test', password }) })).ok, PASSWORD));
+  await target.goto(`${base}/#/album/${scrubAlbum}`);
+  await target.locator('main .grid .tile img').first().waitFor();
+  return target;
+}
+
+/** The file name of the album's first tile (its label is "name, date"). */
+const firstTile = (target) => target.locator('main .grid button.tile').first().getAttribute('aria-label').then((label) => label.split(',')[0]);
+const waitForFirstTile = (target, name, timeout = 15_000) => target.waitForFunction((wanted) => document.querySelector('main .grid button.tile')
+  ?.getAttribute('aria-label')?.startsWith(`${wanted},`), name, { timeout });
+
+/**
+ * Drags the scrubber's handle with a finger (touch events, as a phone sends them) down until the
+ * bubble says `month`; returns the CDP session with the finger still down (`lift()` lets go).
+ */
+async function dragHandleTo(target, month, { shotName } = {}) {
+  const handle = target.locator('.scrub-handle');
+  const box = await handle.boundingBox();
+  const x = box.x + box.width / 2;
+  let y = box.y + box.height / 2;
+  const cdp = await target.context().newCDPSession(target);
+  const touch = (type, points) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points });
+  await touch('touchStart', [{ x, y }]);
+  const bubble = target.locator('.scrub-bubble');
+  let said = '';
+  for (let step = 0; step < 300 && said !== month; step += 1) {
+    y += 3;
+    await touch('touchMove', [{ x, y }]);
+    said = (await bubble.isVisible()) ? await bubble.textContent() : '';
+  }
+  assert.equal(said, month, 'the bubble names the month under the finger');
+  // The handle follows the finger (a frame later: moves are dispatched with the frames).
+  await target.waitForFunction((at) => {
+    const box = document.querySelector('.scrub-handle').getBoundingClientRect();
+    return Math.abs(box.top + box.height / 2 - at) < 1;
+  }, y, { timeout: 2000 });
+  assert.equal(await bubble.textContent(), month);
+  if (shotName) await shot(shotName, target, { screen: true });
+  return { lift: async () => { await touch('touchEnd', []); await cdp.detach(); } };
+}
+
+test('#19 a long album has a month scrubber: years on the right, a finger drags to a month, older pages follow, back to the newest', async () => {
+  const phone = await grandmaOnAPhone({ timezoneId: 'Asia/Seoul' });
+  const files = [];
+  for (const year of SCRUB_YEARS) {
+    for (const month of SCRUB_MONTHS) {
+      const drawn = await drawnPhotos(SCRUB_PER_MONTH, `${year}-${month}`);
+      drawn.forEach((file, i) => files.push({ ...file, buffer: withTakenDate(file.buffer, `${year}:${month}:${String(3 + 4 * i).padStart(2, '0')} 10:00:00`, '+09:00') }));
+    }
+  }
+  await phone.getByRole('button', { name: /New album/ }).tap();
+  await phone.getByLabel('Album name').fill('Twenty years of the garden');
+  await phone.getByRole('button', { name: 'Create' }).tap();
+  await phone.getByRole('heading', { name: 'Twenty years of the garden' }).waitFor();
+  scrubAlbum = decodeURIComponent(new URL(phone.url()).hash.split('/')[2]);
+  // A small album has no scrubber.
+  assert.ok(await phone.locator('.scrubber').isHidden(), 'no scrubber on an empty album');
+  await phone.locator('input[type=file]').setInputFiles(files);
+  await phone.getByText(`Finished: ${files.length} of ${files.length}`).waitFor({ timeout: 120_000 });
+  // Every photo ready, its date read from its EXIF.
+  for (let i = 0; ; i += 1) {
+    const { items } = await apiFrom(phone, 'GET', `/albums/${scrubAlbum}/media?limit=200`);
+    if (items.length === files.length && items.every((item) => item.status === 'ready')) break;
+    assert.ok(i < 240, `the photos are ready within 2 minutes (${items.filter((item) => item.status === 'ready').length} of ${files.length})`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const { months } = await phone.evaluate((id) => fetch(`/api/v1/albums/${id}/months?offset_minutes=540`).then((r) => r.json()), scrubAlbum);
+  assert.deepEqual(months.map((m) => `${m.month}=${m.count}`), SCRUB_YEARS.flatMap((year) => SCRUB_MONTHS.map((month) => `${year}-${month}=${SCRUB_PER_MONTH}`)));
+  await phone.context().close();
+
+  const target = await scrubberPage();
+  // The years on the right, newest at the top; the handle a slider for the keyboard.
+  const slider = target.getByRole('slider', { name: 'Go to a month' });
+  await slider.waitFor();
+  await target.waitForFunction(() => document.querySelectorAll('.scrub-year').length === 3);
+  assert.deepEqual(await target.locator('.scrub-year').allTextContents(), ['2021', '2019', '2017']);
+  const yearTops = await target.locator('.scrub-year').evaluateAll((labels) => labels.map((label) => label.getBoundingClientRect().top));
+  assert.ok(yearTops[0] < yearTops[1] && yearTops[1] < yearTops[2], `years from top to bottom: ${yearTops}`);
+  // Beside the photos, not over them; at least 44 px for a finger; three photos a row still.
+  const [grid, scrub, handleBox] = [await target.locator('main .grid').boundingBox(), await target.locator('.scrubber').boundingBox(),
+    await target.locator('.scrub-handle').boundingBox()];
+  assert.ok(grid.x + grid.width <= scrub.x + 1, `the grid (to ${grid.x + grid.width}) ends where the scrubber (${scrub.x}) starts`);
+  assert.ok(scrub.x + scrub.width <= 390, 'the scrubber is on the screen');
+  assert.ok(handleBox.width >= 44 && handleBox.height >= 44, `the handle is big enough: ${handleBox.width}x${handleBox.height}`);
+  assert.equal(await target.locator('.scrub-handle').evaluate((node) => getComputedStyle(node).touchAction), 'none');
+  assert.equal(await target.evaluate(() => getComputedStyle(document.querySelector('main .grid')).gridTemplateColumns.split(' ').length), 3);
+  await noSidewaysScrolling(target, 'the album with its scrubber');
+  assert.equal(await firstTile(target), '2021-12-5.jpg');
+  await target.waitForFunction(() => [...document.querySelectorAll('main .grid .tile img')].slice(0, 15).every((img) => img.complete && img.naturalWidth > 0));
+  await shot('90-phone-scrubber', target, { screen: true });
+  await runAxe(target, 'the album with its scrubber');
+
+  // A finger drags the handle down to June 2021 (the bubble says so), and lets go: the album from there.
+  const finger = await dragHandleTo(target, 'June 2021', { shotName: '90-phone-scrubber-drag' });
+  await finger.lift();
+  await waitForFirstTile(target, '2021-06-5.jpg');
+  const back = target.getByRole('button', { name: 'Back to the newest' });
+  await back.waitFor();
+  await target.getByText('Photos from June 2021 and earlier').waitFor();
+  // The page is at the top of the grid, the way back in view.
+  await target.waitForFunction(() => Math.abs(document.querySelector('.jumped').getBoundingClientRect().top - 8) < 1, null, { timeout: 5000 }).catch(async () => {
+    assert.fail(`the way back is at the top of the screen (${await target.locator('.jumped').evaluate((node) => node.getBoundingClientRect().top)})`);
+  });
+  await target.waitForFunction(() => [...document.querySelectorAll('main .grid .tile img')].slice(0, 12).every((img) => img.complete && img.naturalWidth > 0));
+  // The handle shows where the screen is now: June 2021.
+  assert.equal(await slider.getAttribute('aria-valuetext'), 'June 2021');
+  await shot('90-phone-scrubber-jumped', target, { screen: true });
+
+  // Scrolling loads the older pages, to the oldest photo.
+  const after = SCRUB_PER_MONTH * (SCRUB_YEARS.length * SCRUB_MONTHS.length - 2);
+  assert.ok((await tiles(target)) < after, `not every page is loaded at once (${await tiles(target)})`);
+  for (let i = 0; i < 20 && (await tiles(target)) < after; i += 1) {
+    await target.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  assert.equal(await tiles(target), after, 'every older photo, from June 2021 on');
+  assert.match(await target.locator('main .grid button.tile').last().getAttribute('aria-label'), /^2017-03-0\.jpg,/);
+  // At the very end the handle is at the bottom, on 2017.
+  await target.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  await target.waitForFunction(() => /2017$/.test(document.querySelector('.scrub-handle').getAttribute('aria-valuetext')));
+  const [endHandle, endTrack] = [await target.locator('.scrub-handle').boundingBox(), await target.locator('.scrubber').boundingBox()];
+  assert.ok(endHandle.y + endHandle.height > endTrack.y + endTrack.height * 0.75, 'the handle is low on the track');
+
+  // A tap on a year goes to its newest month.
+  await target.locator('.scrub-year', { hasText: '2019' }).tap();
+  await waitForFirstTile(target, '2019-12-5.jpg');
+  await target.getByText('Photos from December 2019 and earlier').waitFor();
+
+  // Back to the newest: the newest photo first again, at the top of the page.
+  await back.tap();
+  await waitForFirstTile(target, '2021-12-5.jpg');
+  await target.locator('.jumped').waitFor({ state: 'hidden' });
+  assert.equal(await target.evaluate(() => window.scrollY), 0);
+  assert.equal(await slider.getAttribute('aria-valuetext'), 'December 2021');
+
+  // Simple mode (bigger text): the scrubber stays beside the photos, three a row, its handle bigger.
+  // (The album's title and buttons take more of the screen: the track is long once she scrolls.)
+  await target.evaluate(() => {
+    document.body.classList.add('simple');
+    document.documentElement.classList.add('simple');
+    window.dispatchEvent(new Event('resize'));
+    window.scrollTo(0, document.querySelector('main .grid').getBoundingClientRect().top + window.scrollY - 8);
+  });
+  await target.waitForFunction(() => document.querySelectorAll('.scrub-year').length === 3);
+  assert.equal(await target.evaluate(() => getComputedStyle(document.querySelector('main .grid')).gridTemplateColumns.split(' ').length), 3);
+  await noSidewaysScrolling(target, 'the scrubber in simple mode');
+  const simpleHandle = await target.locator('.scrub-handle').boundingBox();
+  assert.ok(simpleHandle.x + simpleHandle.width <= 390, 'the bigger handle is whole on the screen');
+  const simpleFinger = await dragHandleTo(target, 'September 2019', { shotName: '90-phone-scrubber-simple' });
+  await simpleFinger.lift();
+  await waitForFirstTile(target, '2019-09-5.jpg');
+  await target.context().close();
+});
+
+test('#19 the scrubber in Korean: the bubble says “2019년 9월”, and “최신 사진으로” brings back the newest', async () => {
+  const target = await scrubberPage({ locale: 'ko-KR' });
+  const slider = target.getByRole('slider', { name: '다른 달로 가기' });
+  await slider.waitFor();
+  assert.equal(await slider.getAttribute('aria-valuetext'), '2021년 12월');
+  const finger = await dragHandleTo(target, '2019년 9월', { shotName: '90-phone-scrubber-ko' });
+  await finger.lift();
+  await waitForFirstTile(target, '2019-09-5.jpg');
+  await target.getByText('2019년 9월부터 예전 사진').waitFor();
+  await target.getByRole('button', { name: '최신 사진으로' }).tap();
+  await waitForFirstTile(target, '2021-12-5.jpg');
+  await target.context().close();
+});
+
+test('#19 the scrubber with the keyboard on a computer: PageDown a month at a time, Enter goes; End goes by itself; an upload brings back the newest', async () => {
+  const target = await scrubberPage({ viewport: { width: 1280, height: 800 }, phone: false });
+  const slider = target.getByRole('slider', { name: 'Go to a month' });
+  await slider.waitFor();
+  await target.waitForFunction(() => [...document.querySelectorAll('main .grid .tile img')].slice(0, 12).every((img) => img.complete && img.naturalWidth > 0));
+  // Tab reaches the handle soon after the album's buttons (not after every photo).
+  await target.getByRole('button', { name: 'Slideshow' }).focus();
+  for (let i = 0; i < 4 && !(await slider.evaluate((node) => node === document.activeElement)); i += 1) await target.keyboard.press('Tab');
+  assert.ok(await slider.evaluate((node) => node === document.activeElement), 'Tab reaches the handle');
+  await target.keyboard.press('PageDown');
+  await target.keyboard.press('PageDown');
+  assert.equal(await slider.getAttribute('aria-valuetext'), 'June 2021');
+  assert.equal(await target.locator('.scrub-bubble').textContent(), 'June 2021');
+  await shot('90-desktop-scrubber', target, { screen: true });
+  await target.keyboard.press('Enter');
+  await waitForFirstTile(target, '2021-06-5.jpg');
+  await target.getByRole('button', { name: 'Back to the newest' }).waitFor();
+  await target.waitForFunction(() => [...document.querySelectorAll('main .grid .tile img')].slice(0, 12).every((img) => img.complete && img.naturalWidth > 0));
+  await shot('90-desktop-scrubber-jumped', target, { screen: true });
+  // End: the oldest month, gone to after a moment without Enter; the focus stays on the handle.
+  await target.keyboard.press('End');
+  assert.equal(await slider.getAttribute('aria-valuetext'), 'March 2017');
+  await waitForFirstTile(target, '2017-03-5.jpg');
+  assert.ok(await slider.evaluate((node) => node === document.activeElement), 'the focus stays on the handle');
+  await target.getByText('Photos from March 2017 and earlier').waitFor();
+  // Home and Enter: the newest again.
+  await target.keyboard.press('Home');
+  await target.keyboard.press('Enter');
+  await waitForFirstTile(target, '2021-12-5.jpg');
+  await target.locator('.jumped').waitFor({ state: 'hidden' });
+
+  // After a jump, adding a photo brings back the newest, where it shows.
+  await target.keyboard.press('End');
+  await target.keyboard.press('Enter');
+  await waitForFirstTile(target, '2017-03-5.jpg');
+  await target.locator('input[type=file]').setInputFiles(await drawnPhotos(1, 'new-today'));
+  await waitForFirstTile(target, 'new-today-0.jpg', 90_000);
+  await target.locator('.jumped').waitFor({ state: 'hidden' });
+  await target.context().close();
 });
