@@ -7,14 +7,15 @@
 #
 #   ROWS=10000000 api/bench/load.sh     (default 1000000; needs wrk, PostgreSQL and Redis)
 #   SPACING_MS (60000: a photo a minute back in time), CONNECTIONS ("16 64 256"),
-#   MEASURE ("healthz first deep reserve months jump": which lines to measure)
+#   MEASURE ("healthz first first-br first-gzip deep reserve months jump": which lines to measure). Each line also
+#   gives the api's and PostgreSQL's CPU per request, from /proc around the wrk run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROWS=${ROWS:-1000000}
 DURATION=${DURATION:-10s}
 SPACING_MS=${SPACING_MS:-60000}
 CONNECTIONS=${CONNECTIONS:-16 64 256}
-MEASURE=${MEASURE:-healthz first deep reserve months jump}
+MEASURE=${MEASURE:-healthz first first-br first-gzip deep reserve months jump}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 REDIS=${REDIS:-redis://127.0.0.1:6379}
 DB=picup_load
@@ -85,18 +86,28 @@ wrk.headers["content-type"] = "application/json"
 wrk.headers["authorization"] = "Bearer $TOKEN"
 LUA
 
+# CPU time in clock ticks: the api's, and every PostgreSQL process's (its backends do the queries).
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+pg_ticks() { local sum=0; for pid in $(pgrep -x postgres || pgrep postgres); do sum=$((sum + $(ticks "$pid" 2>/dev/null || echo 0))); done; echo $sum; }
+HZ=$(getconf CLK_TCK)
 measure() { # label url [wrk args...]
   local label=$1 url=$2; shift 2
   for connections in $CONNECTIONS; do
+    local api_before pg_before
+    api_before=$(ticks $api); pg_before=$(pg_ticks)
     out=$(wrk -t2 -c"$connections" -d"$DURATION" --latency "$@" "$url" 2>&1)
+    api_cpu=$(( $(ticks $api) - api_before )); pg_cpu=$(( $(pg_ticks) - pg_before ))
+    requests=$(echo "$out" | awk '/requests in/ {print $1}')
     [ -n "${SHOW:-}" ] && echo "$out"
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
     p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
     errors=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
     timeouts=$(echo "$out" | awk '/Socket errors/ {print $NF}')
-    printf '%-26s %5s conns %10s req/s  p50 %8s  p99 %8s  non-2xx %s  timeouts %s\n' \
-      "$label" "$connections" "$rps" "$p50" "$p99" "${errors:-0}" "${timeouts:-0}"
+    cpu=$(awk -v a="$api_cpu" -v p="$pg_cpu" -v n="$requests" -v hz="$HZ" \
+      'BEGIN { printf "CPU/request: api %.3f ms, PostgreSQL %.3f ms", a * 1000 / hz / n, p * 1000 / hz / n }')
+    printf '%-26s %5s conns %10s req/s  p50 %8s  p99 %8s  non-2xx %s  timeouts %s  %s\n' \
+      "$label" "$connections" "$rps" "$p50" "$p99" "${errors:-0}" "${timeouts:-0}" "$cpu"
   done
 }
 echo "api: $(nproc) cores shared with wrk; $ROWS media in the album"
@@ -104,6 +115,9 @@ echo "api idle RSS: $(awk '/VmRSS/ {print $2, $3}' /proc/$api/status)"
 wants() { [[ " $MEASURE " == *" $1 "* ]]; }
 wants healthz && measure "/healthz" "$BASE/healthz"
 wants first && measure "list 50 (first page)" "$FIRST" -H "authorization: Bearer $TOKEN"
+# As browsers ask for it: compressed.
+wants first-br && measure "list 50, brotli" "$FIRST" -H "authorization: Bearer $TOKEN" -H "accept-encoding: br"
+wants first-gzip && measure "list 50, gzip" "$FIRST" -H "authorization: Bearer $TOKEN" -H "accept-encoding: gzip"
 wants deep && measure "list 50 (90% down)" "$DEEP_URL" -H "authorization: Bearer $TOKEN"
 wants reserve && measure "reserve an upload" "$BASE/api/v1/albums/$ALBUM/uploads" -s "$lua"
 wants months && measure "months of the album" "$MONTHS_URL" -H "authorization: Bearer $TOKEN"
