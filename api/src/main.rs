@@ -71,14 +71,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `picup-api import`: beside a running album too. Its own embedded S3 endpoint (on a free port,
-/// over the same data folder) takes the bytes; its events, without Redis, are left in the outbox
-/// for the running album's relay to hand to its thumbnailer.
+/// `picup-api import`: beside a running album too. On embedded defaults the bytes go through the
+/// running album's embedded S3 endpoint (found through the data folder), or, when the album is
+/// not running, through one of its own on a free port; its events, without Redis, are left in
+/// the outbox for the album's relay to hand to its thumbnailer.
 async fn import(mut config: Config, options: &picup_api::import::ImportOptions) -> anyhow::Result<()> {
     use picup_common::config::StorageConfig;
     if let StorageConfig::Embedded { addr, public_endpoint } = &mut config.storage {
-        *addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        *public_endpoint = None;
+        match picup_common::embedded_s3::running(&config.data_dir).await? {
+            Some(album_store) => config.storage = StorageConfig::S3(album_store),
+            None => {
+                *addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                *public_endpoint = None;
+            }
+        }
     }
     let shutdown = tokio_util::sync::CancellationToken::new();
     let (mut services, local_events) = picup_common::services::Services::connect(config, shutdown.clone()).await?;

@@ -86,6 +86,9 @@ pub async fn start(
         }
     });
     tracing::info!(%addr, root = %root.display(), "embedded S3 endpoint listening");
+    // For `picup-api import`: it sends its bytes through this endpoint while it runs (see `running`).
+    crate::private_files::write_private(&data_dir.join(ADDRESS_FILE), addr.to_string().as_bytes())
+        .with_context(|| format!("cannot write {}", data_dir.join(ADDRESS_FILE).display()))?;
 
     let endpoint = format!("http://{addr}");
     Ok(EmbeddedS3 {
@@ -99,6 +102,32 @@ pub async fn start(
             force_path_style: true,
         },
     })
+}
+
+/// Where the last embedded endpoint over a data folder listens.
+const ADDRESS_FILE: &str = "embedded-s3-address";
+
+/// The embedded endpoint a running album serves over `data_dir`, as a client's configuration;
+/// `None` when none answers. A second endpoint over the same folder must not start beside it:
+/// the file store names its temporary files with a counter each process starts at 0, and wipes
+/// them all when it starts, so two would overwrite or delete each other's files in flight.
+pub async fn running(data_dir: &Path) -> anyhow::Result<Option<S3Config>> {
+    let Ok(text) = std::fs::read_to_string(data_dir.join(ADDRESS_FILE)) else { return Ok(None) };
+    let Ok(addr) = text.trim().parse::<SocketAddr>() else { return Ok(None) };
+    let reachable = tokio::time::timeout(std::time::Duration::from_secs(2), tokio::net::TcpStream::connect(addr)).await;
+    if !matches!(reachable, Ok(Ok(_))) {
+        return Ok(None);
+    }
+    let (access_key, secret_key) = credentials(data_dir)?;
+    let endpoint = format!("http://{addr}");
+    Ok(Some(S3Config {
+        public_endpoint: Some(endpoint.clone()),
+        endpoint: Some(endpoint),
+        bucket: BUCKET.to_owned(),
+        region: REGION.to_owned(),
+        credentials: Some((access_key, secret_key.into())),
+        force_path_style: true,
+    }))
 }
 
 /// Keys made once per data folder, so URLs signed before a restart still work after it.
