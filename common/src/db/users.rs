@@ -133,28 +133,33 @@ impl Db {
 
     /// Turns simple mode on or off, by the person themselves or by the family's admin.
     pub async fn set_simple_mode(&self, user_id: UserId, on: bool) -> DbResult<User> {
-        let result = sqlx::query("UPDATE users SET simple_mode = $1 WHERE id = $2")
-            .bind(i64::from(on))
-            .bind(user_id)
-            .execute(self.pool())
-            .await?;
-        if result.rows_affected() == 0 {
-            return Err(DbError::NotFound);
-        }
-        self.user(user_id).await
+        self.set_user_setting(user_id, UserSetting::SimpleMode, i64::from(on)).await
     }
 
     pub async fn set_quota(&self, user_id: UserId, quota_bytes: i64) -> DbResult<User> {
-        let result = sqlx::query("UPDATE users SET quota_bytes = $1 WHERE id = $2")
-            .bind(quota_bytes)
-            .bind(user_id)
-            .execute(self.pool())
-            .await?;
+        self.set_user_setting(user_id, UserSetting::Quota, quota_bytes).await
+    }
+
+    /// Changes one of a person's settings and reads them back; `NotFound` when there is no such
+    /// person.
+    async fn set_user_setting(&self, user_id: UserId, setting: UserSetting, value: i64) -> DbResult<User> {
+        let column = match setting {
+            UserSetting::SimpleMode => "simple_mode",
+            UserSetting::Quota => "quota_bytes",
+        };
+        let sql = sqlx::AssertSqlSafe(format!("UPDATE users SET {column} = $1 WHERE id = $2"));
+        let result = sqlx::query(sql).bind(value).bind(user_id).execute(self.pool()).await?;
         if result.rows_affected() == 0 {
             return Err(DbError::NotFound);
         }
         self.user(user_id).await
     }
+}
+
+/// The settings the admin (or the person) changes one at a time; each names its column.
+enum UserSetting {
+    SimpleMode,
+    Quota,
 }
 
 pub(super) async fn user_by_id<'e>(
