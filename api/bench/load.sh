@@ -86,9 +86,12 @@ wrk.headers["content-type"] = "application/json"
 wrk.headers["authorization"] = "Bearer $TOKEN"
 LUA
 
-# CPU time in clock ticks: the api's, and every PostgreSQL process's (its backends do the queries).
+# CPU time in clock ticks: the api's, and each PostgreSQL process's (its backends do the queries),
+# as "pid ticks" lines; a backend that ends during the run takes its ticks with it, so only the
+# processes alive at the end are counted (from 0 for those that began during the run).
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-pg_ticks() { local sum=0; for pid in $(pgrep -x postgres || pgrep postgres); do sum=$((sum + $(ticks "$pid" 2>/dev/null || echo 0))); done; echo $sum; }
+pg_ticks() { for pid in $(pgrep -x postgres); do echo "$pid $(ticks "$pid" 2>/dev/null || echo 0)"; done; }
+pg_spent() { awk 'NR == FNR { before[$1] = $2; next } { spent += $2 - ($1 in before ? before[$1] : 0) } END { print spent + 0 }' <(echo "$1") <(echo "$2"); }
 HZ=$(getconf CLK_TCK)
 measure() { # label url [wrk args...]
   local label=$1 url=$2; shift 2
@@ -96,7 +99,7 @@ measure() { # label url [wrk args...]
     local api_before pg_before
     api_before=$(ticks $api); pg_before=$(pg_ticks)
     out=$(wrk -t2 -c"$connections" -d"$DURATION" --latency "$@" "$url" 2>&1)
-    api_cpu=$(( $(ticks $api) - api_before )); pg_cpu=$(( $(pg_ticks) - pg_before ))
+    api_cpu=$(( $(ticks $api) - api_before )); pg_cpu=$(pg_spent "$pg_before" "$(pg_ticks)")
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
     [ -n "${SHOW:-}" ] && echo "$out"
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
@@ -105,7 +108,7 @@ measure() { # label url [wrk args...]
     errors=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
     timeouts=$(echo "$out" | awk '/Socket errors/ {print $NF}')
     cpu=$(awk -v a="$api_cpu" -v p="$pg_cpu" -v n="$requests" -v hz="$HZ" \
-      'BEGIN { printf "CPU/request: api %.3f ms, PostgreSQL %.3f ms", a * 1000 / hz / n, p * 1000 / hz / n }')
+      'BEGIN { if (n > 0) printf "CPU/request: api %.3f ms, PostgreSQL %.3f ms", a * 1000 / hz / n, p * 1000 / hz / n }')
     printf '%-26s %5s conns %10s req/s  p50 %8s  p99 %8s  non-2xx %s  timeouts %s  %s\n' \
       "$label" "$connections" "$rps" "$p50" "$p99" "${errors:-0}" "${timeouts:-0}" "$cpu"
   done
