@@ -219,11 +219,16 @@ fn album_named<'a>(albums: &'a [(String, String)], title: &str) -> &'a str {
     &albums.iter().find(|(name, _)| name == title).unwrap_or_else(|| panic!("no album {title:?} in {albums:?}")).1
 }
 
-/// A real iPhone 13 mini photo (from libavif's tests, `testdata/SOURCES.md`) with its own EXIF
-/// date, 2026-01-07 15:20:14 +01:00.
-fn photo_with_exif_date() -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/robustness/libavif-apple_gainmap_new.jpg");
+/// A file of `testdata/robustness/` (other projects' test files, `testdata/SOURCES.md`).
+fn testdata(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/robustness").join(name);
     std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// A real iPhone 13 mini photo (from libavif's tests) with its own EXIF date, 2026-01-07
+/// 15:20:14 +01:00.
+fn photo_with_exif_date() -> Vec<u8> {
+    testdata("libavif-apple_gainmap_new.jpg")
 }
 
 #[tokio::test]
@@ -250,6 +255,11 @@ async fn an_unpacked_takeout_and_a_plain_folder_keep_each_photos_own_date_place_
         "Photos from 2016/IMG_0100.jpg.json",
         sidecar_with("IMG_0100.jpg", 1_460_000_000, Some(tower), r#""favorited": true,"#).as_bytes(),
     );
+    // A real HEIC and a real MP4 (from other projects' test files, `testdata/SOURCES.md`).
+    add("Photos from 2018/IMG_0200.HEIC", &testdata("androidx-sample_mp.heic"));
+    add("Photos from 2018/IMG_0200.HEIC.json", sidecar("IMG_0200.HEIC", 1_520_000_000, None).as_bytes());
+    add("Photos from 2018/VID_0201.mp4", &testdata("tika-testmp4video.mp4"));
+    add("Photos from 2018/VID_0201.mp4.json", sidecar("VID_0201.mp4", 1_520_000_100, None).as_bytes());
     // Archived in Google Photos: imported, out of the main album.
     add("Photos from 2017/IMG_0101.jpg", &jpeg(11));
     add(
@@ -291,6 +301,11 @@ async fn an_unpacked_takeout_and_a_plain_folder_keep_each_photos_own_date_place_
     assert_eq!(starred["location"], serde_json::json!({"latitude": tower.0, "longitude": tower.1}));
     assert_eq!((starred["liked"].clone(), starred["like_count"].clone()), (Value::Bool(true), Value::from(1)));
     assert_eq!(phone["like_count"], 0, "only the starred one");
+    for (name, kind) in [("IMG_0200.HEIC", "photo"), ("VID_0201.mp4", "video")] {
+        let media = by_name(&main, name);
+        assert_eq!((media["status"].as_str(), media["kind"].as_str()), (Some("ready"), Some(kind)), "{media}");
+        assert!(taken(&media).starts_with("2018-03-0"), "no date of its own: the sidecar's; {media}");
+    }
     assert_eq!(archived.len(), 1, "{archived:?}");
     assert_eq!(archived[0]["filename"], "IMG_0101.jpg");
     assert!(taken(&archived[0]).starts_with("2017-03-20T08:53:20"), "{}", archived[0]);
