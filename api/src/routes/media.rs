@@ -14,7 +14,7 @@ use picup_common::processing::{self, Direction};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::routes::{PageQuery, next_page, pair_cursor, utc_offset};
+use crate::routes::{next_page, page_limit, pair_cursor, utc_offset};
 use crate::state::AppState;
 use crate::views::{MediaView, Page};
 
@@ -61,7 +61,7 @@ async fn list_media(
         }
         (None, None) => None,
     };
-    let limit = PageQuery { cursor: None, limit: query.limit }.limit();
+    let limit = page_limit(query.limit);
     let mut media = state.services.db.album_page(album_id, user.id, after, limit + 1).await?;
     if media.is_empty() {
         // An empty page, or an album the caller may not see (404).
@@ -72,8 +72,8 @@ async fn list_media(
 }
 
 #[derive(Serialize)]
-struct Months {
-    months: Vec<MonthCount>,
+struct Months<'a> {
+    months: &'a [MonthCount],
 }
 
 /// The album's months with photos, newest first, for the scrubber.
@@ -82,10 +82,11 @@ async fn list_months(
     CurrentUser(user): CurrentUser,
     Path(album_id): Path<AlbumId>,
     Query(zone): Query<ZoneQuery>,
-) -> ApiResult<axum::Json<Months>> {
+) -> ApiResult<axum::response::Response> {
     let offset = utc_offset(zone.offset_minutes)?;
     let months = state.months.album_months(&state.services.db, album_id, user.id, offset).await?;
-    Ok(axum::Json(Months { months: months.as_ref().clone() }))
+    // Written straight from the kept list, without copying it.
+    Ok(axum::response::IntoResponse::into_response(axum::Json(Months { months: &months })))
 }
 
 #[derive(Deserialize)]

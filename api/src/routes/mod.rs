@@ -177,8 +177,13 @@ pub struct PageQuery {
 
 impl PageQuery {
     pub fn limit(&self) -> i64 {
-        self.limit.unwrap_or(50).clamp(1, 200)
+        page_limit(self.limit)
     }
+}
+
+/// How many items a page holds: 50 unless asked, 1 to 200.
+pub fn page_limit(asked: Option<i64>) -> i64 {
+    asked.unwrap_or(50).clamp(1, 200)
 }
 
 /// The viewer's time zone from `offset_minutes` (minutes east of UTC).
