@@ -13,7 +13,7 @@
 //   /share-target; they are kept in the "picup-share" cache and the page opens "Add to album"
 //   (#/share-target), which uploads them with the album's own upload code.
 
-const VERSION = '2026-12-02.1';
+const VERSION = '2026-12-02.2';
 const SHELL = `picup-shell-${VERSION}`;
 const THUMBS = 'picup-thumbs';
 const SHARE = 'picup-share';
@@ -23,7 +23,7 @@ const THUMB_PATIENCE_MS = 4000;
 
 const SHELL_FILES = [
   '/index.html', '/app.css', '/manifest.webmanifest',
-  '/js/app.js', '/js/api.js', '/js/dom.js', '/js/i18n.js', '/js/album-items.js', '/js/viewer.js', '/js/social.js',
+  '/js/early.js', '/js/app.js', '/js/api.js', '/js/dom.js', '/js/i18n.js', '/js/album-items.js', '/js/viewer.js', '/js/social.js',
   '/js/activity.js', '/js/upload.js', '/js/hash-worker.js', '/js/passkeys.js', '/js/family.js', '/js/slideshow.js',
   '/js/pwa.js', '/js/offline.js', '/js/shared.js', '/js/share-links.js', '/js/memories.js', '/js/scrubber.js',
   '/vendor/thumbhash.js', '/vendor/sha256.js',

@@ -18,14 +18,16 @@ export class ApiError extends Error {
 export async function api(method, path, body) {
   const headers = { 'X-Requested-With': 'picup' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // A change may make what early.js asked out of date.
+  const early = method === 'GET' ? takeEarly(path) : endEarly();
   let response;
   try {
-    response = await fetch(`/api/v1${path}`, {
+    response = await (early || fetch(`/api/v1${path}`, {
       method,
       credentials: 'same-origin',
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    }));
   } catch (err) {
     const kept = method === 'GET' ? await recall(path) : null;
     if (kept) return kept;
@@ -41,4 +43,19 @@ export async function api(method, path, body) {
   }
   if (method === 'GET') remember(path, data);
   return data;
+}
+
+/** The answer early.js started for this GET, taken once; null when it started none. */
+function takeEarly(path) {
+  const started = window.picupEarly;
+  const response = started?.get(path);
+  if (!response) return null;
+  started.delete(path);
+  return response;
+}
+
+/** Early answers not taken by now are let go: they were asked for the first screen only. */
+export function endEarly() {
+  window.picupEarly?.clear();
+  return null;
 }

@@ -4,7 +4,7 @@
 // #/album/ID, #/album/ID/photo/MEDIA?comments, #/news, #/search, #/settings, #/trash, #/devices,
 // #/family, #/link/TOKEN, #/welcome, #/oidc-error/CODE).
 
-import { api } from './api.js';
+import { api, endEarly } from './api.js';
 import { ask, confirmAction, el, explain, fieldProblems, icon, moreMenu, page, patchGrid, simpleMode, thumbhashBackground, toast } from './dom.js';
 import { bytes, currentLanguage, date, placeText, setLanguage, t, takenText } from './i18n.js';
 import { contentTypeOf, sha256Of, uploadFile } from './upload.js';
@@ -115,7 +115,8 @@ async function showSignIn(message, { email = '' } = {}) {
   const passkeys = await passkeysHere();
   const { providers } = await signInMethods();
   const signedIn = async () => {
-    forgetInvite();
+    // She goes on to where she was going (an album's link), unless that was an invite.
+    if (new URLSearchParams(location.search).has('invite')) forgetInvite();
     await refreshMe();
     route();
   };
@@ -1328,4 +1329,4 @@ window.addEventListener('beforeunload', (event) => {
 });
 // The app on the phone (the service worker, the offline note); back online, the page shows fresh answers.
 startApp({ onOnline: () => { if (state.me) route(); } });
-route();
+route().finally(endEarly);

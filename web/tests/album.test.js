@@ -2694,3 +2694,43 @@ test('#19 the scrubber with the keyboard on a computer: PageDown a month at a ti
   await target.locator('.jumped').waitFor({ state: 'hidden' });
   await target.context().close();
 });
+
+test('#19 opening an album asks once each for who she is, the album and its first page, all from early.js; signed out, the album opens fresh after signing in', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, serviceWorkers: 'block' });
+  const target = await context.newPage();
+  const cdp = await context.newCDPSession(target);
+  await cdp.send('Network.enable');
+  const asked = [];
+  cdp.on('Network.requestWillBeSent', ({ request, initiator }) => {
+    const url = new URL(request.url);
+    if (!url.pathname.startsWith('/api/v1/') || request.method !== 'GET') return;
+    const by = initiator.stack?.callFrames?.[0]?.url || initiator.url || initiator.type;
+    asked.push({ path: url.pathname + url.search, by: by.replace(base, '') });
+  });
+  const firstScreen = [`/api/v1/me`, `/api/v1/albums/${scrubAlbum}`, `/api/v1/albums/${scrubAlbum}/media?limit=60`];
+  const askedOnceByEarly = () => {
+    for (const path of firstScreen) {
+      const requests = asked.filter((request) => request.path === path);
+      assert.equal(requests.length, 1, `${path} is asked once: ${JSON.stringify(asked)}`);
+      assert.equal(requests[0].by, '/js/early.js', `${path} is asked by early.js`);
+    }
+  };
+
+  // Signed out: early.js's answers say so; after signing in, the album is asked for again.
+  await target.goto(`${base}/#/album/${scrubAlbum}`);
+  await target.getByLabel('Email').fill('grandma@family.test');
+  askedOnceByEarly();
+  await target.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await target.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await target.locator('main .grid .tile img').first().waitFor();
+  assert.equal(asked.filter((request) => request.path === firstScreen[2]).length, 2, `the page is asked again after signing in: ${JSON.stringify(asked)}`);
+  assert.equal(await target.getByRole('heading', { name: 'Twenty years of the garden' }).count(), 1);
+
+  // Signed in, a fresh opening: nothing asked twice.
+  asked.length = 0;
+  await target.reload();
+  await target.locator('main .grid .tile img').first().waitFor();
+  await target.waitForTimeout(500);
+  askedOnceByEarly();
+  await context.close();
+});

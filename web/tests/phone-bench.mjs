@@ -3,10 +3,16 @@
 // network as measured nowhere near a city (1.6 Mbps down, 750 kbps up, 150 ms round trips) and
 // unthrottled, side by side in one run. Prints, from the navigation's start: when the first
 // thumbhash placeholder is drawn, when every tile on the first screen shows its thumbnail, the
-// layout shift (CLS) until then, and the bytes the page fetched.
+// layout shift (CLS) until then, and the bytes the page fetched. With BASELINE=<git revision>,
+// the web album of that revision is measured too, in the same run, against the same api and
+// album: the api serves its web folder through a link the script points at one or the other.
 //
-//   cd web/tests && npm ci && node phone-bench.mjs     (PICUP_API_BIN=../../target/release/picup-api PHOTOS=500)
-import { apiFrom, drawnPhotos, launchBrowser, startApi } from './harness.js';
+//   cd web/tests && npm ci && node phone-bench.mjs     (PICUP_API_BIN=../../target/release/picup-api PHOTOS=500 BASELINE=HEAD)
+import { execSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { apiFrom, drawnPhotos, launchBrowser, repo, startApi } from './harness.js';
 
 const photos = Number(process.env.PHOTOS || 500);
 const networks = [
@@ -15,7 +21,22 @@ const networks = [
 ];
 const account = { email: 'bench@family.test', password: 'a long family password', display_name: 'Bench' };
 
-const api = await startApi({ PICUP_RATE_USER_BURST: '100000', PICUP_RATE_IP_BURST: '100000',
+// The web folders measured, each as a name and a folder; the api serves `served`, a link to one.
+const folders = mkdtempSync(join(tmpdir(), 'picup-phone-bench-'));
+const variants = [['now', join(repo, 'web')]];
+if (process.env.BASELINE) {
+  const baseline = join(folders, 'baseline');
+  execSync(`mkdir -p ${baseline} && git -C ${repo} archive ${process.env.BASELINE} web | tar -x -C ${baseline}`);
+  variants.unshift([`at ${process.env.BASELINE}`, join(baseline, 'web')]);
+}
+const served = join(folders, 'served');
+const serve = (folder) => {
+  rmSync(served, { force: true });
+  symlinkSync(folder, served);
+};
+serve(variants[0][1]);
+
+const api = await startApi({ PICUP_WEB_DIR: served, PICUP_RATE_USER_BURST: '100000', PICUP_RATE_IP_BURST: '100000',
   PICUP_RATE_USER_PER_SECOND: '100000', PICUP_RATE_IP_PER_SECOND: '100000', RUST_LOG: 'error' });
 const browser = await launchBrowser();
 try {
@@ -40,7 +61,9 @@ try {
   }
   console.log(`an album of ${photos} photos, uploaded and thumbnailed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
-  for (const [label, conditions] of networks) {
+  for (const [network, conditions] of networks) for (const [variant, folder] of variants) {
+    serve(folder);
+    const label = `${variant}, ${network}`;
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 3,
       isMobile: true, hasTouch: true, serviceWorkers: 'block' });
     await context.request.post(`${api.base}/api/v1/auth/login`, { data: { email: account.email, password: account.password } });
@@ -79,11 +102,12 @@ try {
       look();
     }));
     const ms = (value) => (value === null ? '   none' : `${Math.round(value).toString().padStart(5)} ms`);
-    console.log(`${label.padEnd(18)} first placeholder ${ms(figures.placeholder)}; the first screen's ${figures.tiles} thumbnails ${ms(figures.shown)}; `
+    console.log(`${label.padEnd(30)} first placeholder ${ms(figures.placeholder)}; the first screen's ${figures.tiles} thumbnails ${ms(figures.shown)}; `
       + `layout shift ${figures.shift.toFixed(3)}; ${(bytes / 1024).toFixed(0)} KiB fetched`);
     await context.close();
   }
 } finally {
   await browser.close();
   api.stop();
+  rmSync(folders, { recursive: true, force: true });
 }
