@@ -23,7 +23,7 @@ min_ms() {
 printf '%-28s %12s %12s %12s %10s %8s\n' file in_process_ms warm_child_ms cold_child_ms other_ms speedup
 for file in "$CORPUS"/jpeg/42_IndexError.jpg "$CORPUS"/jpeg/empty_gps.jpg "$CORPUS"/jpeg/handwritten-notes.jpg \
             "$CORPUS"/jpeg/craft-beer.jpg "$CORPUS"/heic/iphone_13_pro_max.HEIC "$CORPUS"/heic/samsung-one-ui-6.heic \
-            "$CORPUS"/heic/HMD_Nokia_8.3_5G.heif "$CORPUS"/video/quicktime-hvc1.mov "$CORPUS"/video/mp42-hvc1.mp4; do
+            "$CORPUS"/heic/HMD_Nokia_8.3_5G.heif "$CORPUS"/heic/example.heic "$CORPUS"/video/quicktime-hvc1.mov "$CORPUS"/video/mp42-hvc1.mp4; do
   # The decode child inherits the pinning.
   read -r in_process ours cold < <(taskset -c 1 ./target/release/thumbnail-bench --rounds "$RUNS" "$file" | awk 'NR==2 {print $(NF-2), $(NF-1), $NF}')
   case "$file" in

@@ -4,6 +4,7 @@
 pub mod consumer;
 pub mod decode;
 pub mod heif_refs;
+pub mod heif_rotation;
 pub mod job;
 pub mod metadata;
 pub mod motion;

@@ -66,6 +66,94 @@ fn orient(image: Rgb, orientation: Orientation) -> Result<Rgb, RasterError> {
     Ok(Rgb { width: rgb.width(), height: rgb.height(), pixels: rgb.into_raw() })
 }
 
+/// One 8-bit plane as a decoder gives it: `height` rows of `width` samples, `stride` bytes apart.
+pub struct Plane<'a> {
+    pub data: &'a [u8],
+    pub width: u32,
+    pub height: u32,
+    pub stride: usize,
+}
+
+/// How Y'CbCr samples become RGB: the matrix's red and blue weights, and whether the samples span
+/// 0-255 (full range, as in JPEG) or 16-235 (video range).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct YCbCrMatrix {
+    red_weight: f32,
+    blue_weight: f32,
+    full_range: bool,
+}
+
+impl YCbCrMatrix {
+    /// BT.601 (JPEG's matrix, and libheif's reading of a HEIF that names none).
+    pub const fn bt601(full_range: bool) -> YCbCrMatrix {
+        YCbCrMatrix { red_weight: 0.299, blue_weight: 0.114, full_range }
+    }
+
+    pub const fn bt709(full_range: bool) -> YCbCrMatrix {
+        YCbCrMatrix { red_weight: 0.2126, blue_weight: 0.0722, full_range }
+    }
+
+    fn rgb(&self, y: u8, cb: u8, cr: u8) -> [u8; 3] {
+        let (y, cb, cr) = if self.full_range {
+            (f32::from(y), f32::from(cb) - 128.0, f32::from(cr) - 128.0)
+        } else {
+            let chroma = |c: u8| (f32::from(c) - 128.0) * (255.0 / 224.0);
+            ((f32::from(y) - 16.0) * (255.0 / 219.0), chroma(cb), chroma(cr))
+        };
+        let (kr, kb) = (self.red_weight, self.blue_weight);
+        let kg = 1.0 - kr - kb;
+        let red = y + 2.0 * (1.0 - kr) * cr;
+        let blue = y + 2.0 * (1.0 - kb) * cb;
+        let green = y - (2.0 * kb * (1.0 - kb) / kg) * cb - (2.0 * kr * (1.0 - kr) / kg) * cr;
+        // `as` saturates: out-of-gamut values land on 0 or 255.
+        [red.round() as u8, green.round() as u8, blue.round() as u8]
+    }
+}
+
+/// The preview-sized RGB image of the `width` x `height` picture at the top left of Y'CbCr planes
+/// (any chroma subsampling; a decoder's planes may be larger than the picture): each plane is
+/// resized to the preview's size on its own, then the small result is turned into RGB. A 12 MP
+/// HEIC never exists as full-size RGB: no conversion of 12 million pixels, and a resize of one
+/// channel at full size (plus two quarter-size ones) instead of three.
+pub fn preview_from_ycbcr(
+    [luma, blue, red]: [&Plane<'_>; 3],
+    (width, height): (u32, u32),
+    matrix: YCbCrMatrix,
+) -> Result<Rgb, RasterError> {
+    let (width, height) = (width.min(luma.width), height.min(luma.height));
+    let (preview_width, preview_height) = fit(width, height, PREVIEW_LONG_SIDE);
+    let resize = |plane: &Plane<'_>| {
+        // A chroma sample covers 2 x 2 pixels in 4:2:0: the picture is half as many samples wide.
+        let (across, down) = (luma.width.div_ceil(plane.width.max(1)), luma.height.div_ceil(plane.height.max(1)));
+        let crop = (f64::from(width) / f64::from(across), f64::from(height) / f64::from(down));
+        resize_plane(plane, crop, (preview_width, preview_height))
+    };
+    let (y, cb, cr) = (resize(luma)?, resize(blue)?, resize(red)?);
+    let mut pixels = Vec::with_capacity(y.len() * 3);
+    for ((&y, &cb), &cr) in y.iter().zip(&cb).zip(&cr) {
+        pixels.extend_from_slice(&matrix.rgb(y, cb, cr));
+    }
+    Ok(Rgb { width: preview_width, height: preview_height, pixels })
+}
+
+/// The `crop` (width, height) at the top left of a plane, resized to `size`.
+fn resize_plane(plane: &Plane<'_>, crop: (f64, f64), (width, height): (u32, u32)) -> Result<Vec<u8>, RasterError> {
+    let stride = u32::try_from(plane.stride).map_err(|_| RasterError("plane too wide".into()))?;
+    let rows =
+        plane.data.get(..plane.stride * plane.height as usize).ok_or_else(|| RasterError("plane too short".into()))?;
+    let src = ImageRef::new(stride, plane.height, rows, PixelType::U8)
+        .map_err(|e| RasterError(format!("resize source: {e}")))?;
+    let mut dst = Image::new(width, height, PixelType::U8);
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom)).crop(
+        0.0,
+        0.0,
+        crop.0.min(f64::from(plane.width)),
+        crop.1.min(f64::from(plane.height)),
+    );
+    Resizer::new().resize(&src, &mut dst, &options).map_err(|e| RasterError(format!("resize: {e}")))?;
+    Ok(dst.into_vec())
+}
+
 /// Does the orientation swap width and height?
 pub fn swaps_axes(orientation: Orientation) -> bool {
     matches!(
@@ -178,6 +266,23 @@ mod tests {
                 assert_eq!(combined.to_rgb8(), expected.to_rgb8(), "{orientation:?} then {turns} quarter turns");
             }
         }
+    }
+
+    /// Pure red, white and black, as each matrix and range writes them, come back; and red
+    /// written by BT.709 but read as BT.601 does not (the HEIC test's tolerance would see it).
+    #[test]
+    fn ycbcr_becomes_the_rgb_it_was_made_from() {
+        let close = |got: [u8; 3], want: [u8; 3]| got.iter().zip(want).all(|(g, w)| g.abs_diff(w) <= 2);
+        let bt601 = YCbCrMatrix::bt601(true);
+        assert!(close(bt601.rgb(76, 85, 255), [255, 0, 0]), "{:?}", bt601.rgb(76, 85, 255));
+        assert!(close(bt601.rgb(255, 128, 128), [255, 255, 255]));
+        let bt709 = YCbCrMatrix::bt709(true);
+        assert!(close(bt709.rgb(54, 99, 255), [255, 0, 0]), "{:?}", bt709.rgb(54, 99, 255));
+        assert!(!close(bt601.rgb(54, 99, 255), [255, 0, 0]), "{:?}", bt601.rgb(54, 99, 255));
+        let video = YCbCrMatrix::bt709(false);
+        assert!(close(video.rgb(16, 128, 128), [0, 0, 0]));
+        assert!(close(video.rgb(235, 128, 128), [255, 255, 255]));
+        assert!(close(video.rgb(63, 102, 240), [255, 0, 0]), "{:?}", video.rgb(63, 102, 240));
     }
 
     #[test]
