@@ -115,8 +115,9 @@ async function showSignIn(message, { email = '' } = {}) {
   const passkeys = await passkeysHere();
   const { providers } = await signInMethods();
   const signedIn = async () => {
-    // She goes on to where she was going (an album's link), unless that was an invite.
-    if (new URLSearchParams(location.search).has('invite')) forgetInvite();
+    // She goes on to the album she was opening (its link); otherwise to her albums.
+    const invited = new URLSearchParams(location.search).has('invite');
+    if (invited || !location.hash.startsWith('#/album/')) forgetInvite();
     await refreshMe();
     route();
   };
