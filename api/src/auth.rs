@@ -2,9 +2,6 @@
 //! requests that change state must carry `X-Requested-With`, which a cross-site form or image
 //! cannot send and a cross-site script cannot send without a CORS preflight the api refuses.
 
-use argon2::Argon2;
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
@@ -14,7 +11,7 @@ use picup_common::db::User;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "picup_session";
@@ -83,31 +80,3 @@ pub fn removal_cookie(secure: bool) -> Cookie<'static> {
     cookie.make_removal();
     cookie
 }
-
-/// Argon2id with the crate's recommended parameters, off the async threads.
-pub async fn hash_password(password: String) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?
-    .map_err(|e| ApiError::Internal(anyhow::anyhow!("argon2: {e}")))
-}
-
-/// Verifies a password; with no stored hash it still does the work, so timing does not tell
-/// whether an email is registered.
-pub async fn verify_password(password: String, stored: Option<String>) -> ApiResult<bool> {
-    tokio::task::spawn_blocking(move || {
-        let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
-        let parsed = PasswordHash::new(&stored).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
-        Ok::<_, anyhow::Error>(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?
-    .map_err(ApiError::Internal)
-}
-
-/// Argon2id hash of a random password nobody knows, used for unknown emails.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3rG0Qk4qBI1VVnEbmm0Yp6q9u4wAp4fFhO0OpnK4bMc";

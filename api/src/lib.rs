@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod import;
 pub mod oidc;
+pub mod passwords;
 pub mod places;
 pub mod rate_limit;
 pub mod routes;

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
+use crate::passwords::Passwords;
 use crate::sign_in;
 
 /// A provider answers within this, or the person is told to try again.
@@ -168,6 +169,7 @@ impl Oidc {
     pub async fn finish(
         &self,
         db: &Db,
+        passwords: &Passwords,
         provider: &OidcProvider,
         code: &str,
         state: &str,
@@ -212,13 +214,14 @@ impl Oidc {
             tracing::info!(provider = %provider.name, "OpenID sign-in refused: an account nobody here has linked");
             return Err(Refusal::Unknown);
         };
-        self.join(db, &claims, &identity, &invite).await
+        self.join(db, passwords, &claims, &identity, &invite).await
     }
 
     /// A new member joins with an invite and the provider's verified email and name.
     async fn join(
         &self,
         db: &Db,
+        passwords: &Passwords,
         claims: &CoreIdTokenClaims,
         identity: &OidcIdentity,
         invite: &str,
@@ -234,7 +237,7 @@ impl Oidc {
             .filter(|name| !name.is_empty())
             .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_owned());
         // Nobody knows this password: the member signs in through the provider (or a passkey).
-        let password_hash = auth::hash_password(auth::new_token()).await.map_err(internal)?;
+        let password_hash = passwords.hash(auth::new_token()).await.map_err(internal)?;
         let new_user = NewUser {
             email,
             display_name: &name,

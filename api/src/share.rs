@@ -41,7 +41,7 @@ pub async fn make_link(state: &AppState, owner: &User, album_id: AlbumId, new: N
         Some(password) if !(4..=256).contains(&password.chars().count()) => {
             return Err(ApiError::field("password", "please use 4 to 256 characters"));
         }
-        Some(password) => Some(auth::hash_password(password.to_owned()).await?),
+        Some(password) => Some(state.passwords.hash(password.to_owned()).await?),
         None => None,
     };
     let token = auth::new_token();
@@ -120,7 +120,7 @@ pub async fn unlock(state: &AppState, token: &str, password: String) -> ApiResul
     };
     not_slowed_down_until(link.blocked_until)?;
     let db = &state.services.db;
-    if !auth::verify_password(password, Some(stored)).await? {
+    if !state.passwords.verify(password, Some(stored)).await? {
         db.record_wrong_share_password(link.id).await?;
         return Err(ApiError::WrongPassword);
     }

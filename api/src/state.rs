@@ -1,12 +1,13 @@
 use std::sync::Arc;
 
+use anyhow::Context;
 use picup_common::config::Config;
-use picup_common::services::Services;
-
 use picup_common::months::MonthsCache;
+use picup_common::services::Services;
 use tokio_util::sync::CancellationToken;
 
 use crate::oidc::Oidc;
+use crate::passwords::Passwords;
 use crate::places::Places;
 use crate::rate_limit::RateLimiters;
 use crate::sign_in::Passkeys;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Albums' months already counted, for the scrubber.
     pub months: Arc<MonthsCache>,
+    /// Password hashing, on threads of its own.
+    pub passwords: Arc<Passwords>,
 }
 
 impl AppState {
@@ -54,6 +57,7 @@ impl AppState {
             places,
             shutdown,
             months: Arc::default(),
+            passwords: Arc::new(Passwords::start().context("starting the password hashing threads")?),
         })
     }
 

@@ -81,7 +81,7 @@ async fn register(
     validate_registration(&request)?;
     let db = &state.services.db;
     let email = normalize_email(&request.email);
-    let password_hash = auth::hash_password(request.password).await?;
+    let password_hash = state.passwords.hash(request.password).await?;
 
     let new_user = NewUser {
         email: &email,
@@ -117,7 +117,7 @@ async fn login(
     if let Some(user) = &user {
         sign_in::not_slowed_down(user)?;
     }
-    let valid = auth::verify_password(request.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let valid = state.passwords.verify(request.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     let user = match (user, valid) {
         (Some(user), true) => user,
         (Some(user), false) => {
@@ -200,12 +200,12 @@ async fn set_password(
     if user.password_set && !after_link {
         sign_in::not_slowed_down(&user)?;
         let current = request.current_password.unwrap_or_default();
-        if !auth::verify_password(current, Some(user.password_hash.clone())).await? {
+        if !state.passwords.verify(current, Some(user.password_hash.clone())).await? {
             db.record_failed_login(user.id).await?;
             return Err(ApiError::field("current_password", "this is not your current password"));
         }
     }
-    db.set_password(user.id, &auth::hash_password(request.new_password).await?).await?;
+    db.set_password(user.id, &state.passwords.hash(request.new_password).await?).await?;
     tracing::info!(user_id = %user.id, after_link, "password changed");
     Ok(StatusCode::NO_CONTENT)
 }

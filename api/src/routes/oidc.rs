@@ -123,7 +123,10 @@ async fn callback(
             Err(if error == "access_denied" { Refusal::Cancelled } else { Refusal::Refused })
         }
         (Some(code), Some(trip_state), None) => {
-            state.oidc.finish(&state.services.db, provider, &code, &trip_state, browser_state.as_deref()).await
+            state
+                .oidc
+                .finish(&state.services.db, &state.passwords, provider, &code, &trip_state, browser_state.as_deref())
+                .await
         }
         _ => Err(Refusal::Refused),
     };
