@@ -60,16 +60,18 @@ pub(crate) fn child_boxes(file: &[u8], range: std::ops::Range<usize>) -> impl It
     })
 }
 
+/// A box of `kind` around `payload`, for tests that build files.
+#[cfg(test)]
+pub(crate) fn boxed(kind: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+    let mut bytes = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
+    bytes.extend_from_slice(kind);
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn boxed(kind: &[u8; 4], payload: &[u8]) -> Vec<u8> {
-        let mut bytes = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
-        bytes.extend_from_slice(kind);
-        bytes.extend_from_slice(payload);
-        bytes
-    }
 
     fn heif_with_refs(references: &[(&[u8; 4], &[u16])]) -> Vec<u8> {
         let mut iref = vec![0, 0, 0, 0]; // version 0: 16-bit item ids

@@ -96,13 +96,7 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn boxed(kind: &[u8; 4], payload: &[u8]) -> Vec<u8> {
-        let mut bytes = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
-        bytes.extend_from_slice(kind);
-        bytes.extend_from_slice(payload);
-        bytes
-    }
+    use crate::heif_refs::boxed;
 
     /// A HEIF whose primary item 1 has `properties` (item 2 has an irot of its own).
     fn heif_with(properties: &[(&[u8; 4], u8)]) -> Vec<u8> {
