@@ -179,10 +179,9 @@ fn flatten_to_rgb(image: image::DynamicImage) -> Rgb {
 
 /// HEIC/HEIF through libheif. The `irot`/`imir` transforms are the photo's orientation (libheif's
 /// to apply, or ours after the resize: `heif_rotation`); the EXIF orientation describes the same
-/// rotation and must not be applied again. An 8-bit photo (every
-/// phone's) is decoded to its own Y'CbCr and made preview-sized before it becomes RGB
-/// (`raster::preview_from_ycbcr`): libheif's conversion of every full-size pixel was a quarter of
-/// the work.
+/// rotation and must not be applied again. An 8-bit photo (every phone's) is decoded to its own
+/// Y'CbCr and made preview-sized before it becomes RGB (`raster::preview_from_ycbcr`): no
+/// full-size RGB is ever made.
 fn decode_heif(bytes: &[u8], max_megapixels: u64) -> Result<Decoded, PhotoError> {
     use libheif_rs::{HeifContext, LibHeif};
     let heif = LibHeif::new();
@@ -194,23 +193,24 @@ fn decode_heif(bytes: &[u8], max_megapixels: u64) -> Result<Decoded, PhotoError>
     let exif = metadata::heif_exif(&handle).or_else(|| metadata::exif_from_container(bytes));
     let metadata = exif.as_ref().map(metadata::read).unwrap_or_default();
     let eight_bits = handle.luma_bits_per_pixel() == 8 && handle.chroma_bits_per_pixel() == 8;
-    let stored = (stored_side(handle.ispe_width()), stored_side(handle.ispe_height()));
+    // Decided before decoding, so a photo the fast path cannot take is decoded once.
+    let matrix = ycbcr_matrix(handle.color_profile_nclx().as_ref()).filter(|_| eight_bits);
     // Only a quarter turn of a photo that is not square: the planes' shape then says for sure
     // whether libheif turned them anyway (it does for some grids).
-    let rotation = heif_rotation::primary_rotation(bytes)
-        .filter(|rotation| raster::swaps_axes(*rotation) && stored.0 != stored.1 && stored.0.is_some());
-    let native = if eight_bits { Some(decode_heif_native(&heif, &handle, rotation.is_some())?) } else { None };
-    let (rgb, full_width, full_height, orientation) = match native.as_ref().and_then(NativeImage::ycbcr) {
+    let stored = stored_side(handle.ispe_width()).zip(stored_side(handle.ispe_height())).filter(|(w, h)| w != h);
+    let rotation = heif_rotation::primary_rotation(bytes).filter(|rotation| raster::swaps_axes(*rotation));
+    let stored_turn = stored.zip(rotation);
+    let ycbcr = matrix.map(|_| decode_heif_ycbcr(&heif, &handle, stored_turn.is_some())).transpose()?;
+    let (rgb, full_width, full_height, orientation) = match ycbcr.as_ref().and_then(ycbcr_planes).zip(matrix) {
         Some((planes, matrix)) => {
-            let [luma, ..] = &planes;
-            let (stored_width, stored_height) = (stored.0.unwrap_or(0), stored.1.unwrap_or(0));
-            let as_stored = rotation.is_some() && luma.width >= stored_width && luma.height >= stored_height;
+            let luma = &planes[0];
+            let as_stored = stored_turn.filter(|((w, h), _)| luma.width >= *w && luma.height >= *h);
             // The decoder's planes may be a little larger than the picture (coded in whole blocks).
-            let size = if as_stored { (stored_width, stored_height) } else { (handle.width(), handle.height()) };
+            let size = as_stored.map_or((handle.width(), handle.height()), |(size, _)| size);
             let (width, height) = (size.0.min(luma.width), size.1.min(luma.height));
-            let orientation = rotation.filter(|_| as_stored).unwrap_or(Orientation::NoTransforms);
-            let rgb = raster::preview_from_ycbcr([&planes[0], &planes[1], &planes[2]], size, matrix)
-                .map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+            let orientation = as_stored.map_or(Orientation::NoTransforms, |(_, turn)| turn);
+            let rgb =
+                raster::preview_from_ycbcr(&planes, size, matrix).map_err(|e| PhotoError::Corrupt(e.to_string()))?;
             (rgb, width, height, orientation)
         }
         None => {
@@ -224,35 +224,22 @@ fn decode_heif(bytes: &[u8], max_megapixels: u64) -> Result<Decoded, PhotoError>
 
 /// The photo in Y'CbCr 4:2:0 (how phones store it: libheif converts nothing), not turned when
 /// `as_stored` (a photo stored on its side is turned after the resize: heif_rotation).
-fn decode_heif_native(
+fn decode_heif_ycbcr(
     heif: &libheif_rs::LibHeif,
     handle: &libheif_rs::ImageHandle,
     as_stored: bool,
-) -> Result<NativeImage, PhotoError> {
+) -> Result<libheif_rs::Image, PhotoError> {
     let mut options =
         libheif_rs::DecodingOptions::new().ok_or_else(|| PhotoError::Corrupt("libheif: no decoding options".into()))?;
     options.set_ignore_transformations(as_stored);
     let ycbcr = libheif_rs::ColorSpace::YCbCr(libheif_rs::Chroma::C420);
-    let image = heif.decode(handle, ycbcr, Some(options)).map_err(heif_corrupt)?;
-    // The decoder's own reading of the stream's colours, else the file's.
-    let nclx = image.color_profile_nclx().or_else(|| handle.color_profile_nclx());
-    Ok(NativeImage { image, matrix: ycbcr_matrix(nclx.as_ref()) })
+    heif.decode(handle, ycbcr, Some(options)).map_err(heif_corrupt)
 }
 
-struct NativeImage {
-    image: libheif_rs::Image,
-    matrix: Option<raster::YCbCrMatrix>,
-}
-
-impl NativeImage {
-    /// Its three 8-bit Y'CbCr planes and their matrix, when it is such an image.
-    fn ycbcr(&self) -> Option<([raster::Plane<'_>; 3], raster::YCbCrMatrix)> {
-        if !matches!(self.image.color_space(), Some(libheif_rs::ColorSpace::YCbCr(_))) {
-            return None;
-        }
-        let planes = self.image.planes();
-        Some(([eight_bit(planes.y)?, eight_bit(planes.cb)?, eight_bit(planes.cr)?], self.matrix?))
-    }
+/// Its three 8-bit Y'CbCr planes, when it has them (a greyscale photo has one).
+fn ycbcr_planes(image: &libheif_rs::Image) -> Option<[raster::Plane<'_>; 3]> {
+    let planes = image.planes();
+    Some([eight_bit(planes.y)?, eight_bit(planes.cb)?, eight_bit(planes.cr)?])
 }
 
 fn eight_bit(plane: Option<libheif_rs::Plane<&[u8]>>) -> Option<raster::Plane<'_>> {

@@ -116,7 +116,7 @@ impl YCbCrMatrix {
 /// HEIC never exists as full-size RGB: no conversion of 12 million pixels, and a resize of one
 /// channel at full size (plus two quarter-size ones) instead of three.
 pub fn preview_from_ycbcr(
-    [luma, blue, red]: [&Plane<'_>; 3],
+    [luma, blue, red]: &[Plane<'_>; 3],
     (width, height): (u32, u32),
     matrix: YCbCrMatrix,
 ) -> Result<Rgb, RasterError> {

@@ -19,7 +19,8 @@ export async function api(method, path, body) {
   const headers = { 'X-Requested-With': 'picup' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   // A change may make what early.js asked out of date.
-  const early = method === 'GET' ? takeEarly(path) : endEarly();
+  if (method !== 'GET') endEarly();
+  const early = method === 'GET' ? takeEarly(path) : null;
   let response;
   try {
     response = await (early || fetch(`/api/v1${path}`, {
@@ -57,5 +58,4 @@ function takeEarly(path) {
 /** Early answers not taken by now are let go: they were asked for the first screen only. */
 export function endEarly() {
   window.picupEarly?.clear();
-  return null;
 }
