@@ -2719,12 +2719,15 @@ test('#19 opening an album asks once each for who she is, the album and its firs
   // Signed out: early.js's answers say so; after signing in, the album is asked for again.
   await target.goto(`${base}/#/album/${scrubAlbum}`);
   await target.getByLabel('Email').fill('grandma@family.test');
+  await shot('92-phone-album-link-signed-out', target);
   askedOnceByEarly();
   await target.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await target.getByRole('button', { name: 'Sign in', exact: true }).click();
   await target.locator('main .grid .tile img').first().waitFor();
   assert.equal(asked.filter((request) => request.path === firstScreen[2]).length, 2, `the page is asked again after signing in: ${JSON.stringify(asked)}`);
   assert.equal(await target.getByRole('heading', { name: 'Twenty years of the garden' }).count(), 1);
+  await target.waitForFunction(() => [...document.querySelectorAll('main .grid .tile img')].slice(0, 6).every((img) => img.complete && img.naturalWidth > 0));
+  await shot('92-phone-album-link-signed-in', target, { screen: true });
 
   // Signed in, a fresh opening: nothing asked twice.
   asked.length = 0;
