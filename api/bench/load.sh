@@ -7,7 +7,7 @@
 #
 #   ROWS=10000000 api/bench/load.sh     (default 1000000; needs wrk, PostgreSQL and Redis)
 #   SPACING_MS (60000: a photo a minute back in time), CONNECTIONS ("16 64 256"),
-#   MEASURE ("healthz first first-br first-gzip deep reserve months jump": which lines to measure). Each line also
+#   MEASURE ("healthz first first-br first-gzip deep reserve months jump", and "me": which lines to measure). Each line also
 #   gives the api's and PostgreSQL's CPU per request, from /proc around the wrk run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -117,6 +117,8 @@ echo "api: $(nproc) cores shared with wrk; $ROWS media in the album"
 echo "api idle RSS: $(awk '/VmRSS/ {print $2, $3}' /proc/$api/status)"
 wants() { [[ " $MEASURE " == *" $1 "* ]]; }
 wants healthz && measure "/healthz" "$BASE/healthz"
+# A signed-in request that does nothing else: what every page pays before its own work.
+wants me && measure "/me (signed in, no work)" "$BASE/api/v1/me" -H "authorization: Bearer $TOKEN"
 wants first && measure "list 50 (first page)" "$FIRST" -H "authorization: Bearer $TOKEN"
 # As browsers ask for it: compressed.
 wants first-br && measure "list 50, brotli" "$FIRST" -H "authorization: Bearer $TOKEN" -H "accept-encoding: br"

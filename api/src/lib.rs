@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod import;
+pub mod media_json;
 pub mod oidc;
 pub mod passwords;
 pub mod places;

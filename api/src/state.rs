@@ -6,6 +6,7 @@ use picup_common::months::MonthsCache;
 use picup_common::services::Services;
 use tokio_util::sync::CancellationToken;
 
+use crate::media_json::MediaJsonCache;
 use crate::oidc::Oidc;
 use crate::passwords::Passwords;
 use crate::places::Places;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub months: Arc<MonthsCache>,
     /// Password hashing, on threads of its own.
     pub passwords: Arc<Passwords>,
+    /// Media items' JSON already written, for albums' pages.
+    pub media_json: Arc<MediaJsonCache>,
 }
 
 impl AppState {
@@ -58,6 +61,7 @@ impl AppState {
             shutdown,
             months: Arc::default(),
             passwords: Arc::new(Passwords::start().context("starting the password hashing threads")?),
+            media_json: Arc::default(),
         })
     }
 

@@ -2,9 +2,10 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use picup_common::db::{Album, Comment, FeedItem, Media, MediaKind, MediaStatus, Person, Role, User, ViewedMedia};
+use picup_common::db::{Album, Comment, FeedItem, Media, MediaKind, MediaStatus, Person, Role, User};
 use picup_common::id::{AlbumId, CommentId, MediaId, UserId};
-use picup_common::storage::ObjectKind;
+use picup_common::storage::{ObjectKind, StorageError};
+use picup_common::view_urls::ViewUrls;
 use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult};
@@ -89,8 +90,20 @@ pub struct MediaUrls {
     pub playable: Option<String>,
 }
 
+/// A media item as someone sees it: what its row says, with its counts and their like.
 #[derive(Serialize)]
 pub struct MediaView {
+    #[serde(flatten)]
+    pub stored: StoredMediaView,
+    pub like_count: i64,
+    pub comment_count: i64,
+    /// Whether the person asking liked it.
+    pub liked: bool,
+}
+
+/// A media item's fields that change only when its row does (`updated_at`), or its URLs' window.
+#[derive(Serialize)]
+pub struct StoredMediaView {
     pub id: MediaId,
     pub album_id: AlbumId,
     pub owner_id: UserId,
@@ -122,10 +135,6 @@ pub struct MediaView {
     pub camera: Option<Camera>,
     pub location: Option<Location>,
     pub urls: MediaUrls,
-    pub like_count: i64,
-    pub comment_count: i64,
-    /// Whether the person asking liked it.
-    pub liked: bool,
     /// The SHA-256 of the stored original (hex), once the thumbnailer has read it.
     pub sha256: Option<String>,
     /// A Live Photo or motion photo: the video its still plays.
@@ -150,25 +159,25 @@ pub struct Location {
     pub longitude: f64,
 }
 
-impl MediaView {
-    async fn new(state: &AppState, media: &Media, liked: bool) -> ApiResult<Self> {
+impl StoredMediaView {
+    pub async fn new(urls: &ViewUrls, media: &Media) -> Result<Self, StorageError> {
         let optional = |key: &Option<String>, kind| {
             let key = key.clone();
             async move {
                 match key {
-                    Some(key) => view_url(state, &key, kind).await.map(Some),
+                    Some(key) => urls.url(&key, kind).await.map(Some),
                     None => Ok(None),
                 }
             }
         };
-        let urls = MediaUrls {
-            original: view_url(state, &media.object_key, ObjectKind::Original).await?,
+        let media_urls = MediaUrls {
+            original: urls.url(&media.object_key, ObjectKind::Original).await?,
             preview: optional(&media.preview_key, ObjectKind::Preview).await?,
             thumbnail: optional(&media.thumbnail_key, ObjectKind::Thumbnail).await?,
             playable: optional(&media.playable_key, ObjectKind::Playable).await?,
         };
         let live = optional(&media.motion_key, ObjectKind::Motion).await?.map(|video_url| Live { video_url });
-        Ok(MediaView {
+        Ok(StoredMediaView {
             id: media.id,
             album_id: media.album_id,
             owner_id: media.owner_id,
@@ -190,18 +199,30 @@ impl MediaView {
             camera: (media.camera_make.is_some() || media.camera_model.is_some())
                 .then(|| Camera { make: media.camera_make.clone(), model: media.camera_model.clone() }),
             location: media.latitude.zip(media.longitude).map(|(latitude, longitude)| Location { latitude, longitude }),
-            urls,
-            like_count: media.like_count,
-            comment_count: media.comment_count,
-            liked,
+            urls: media_urls,
             sha256: media.sha256.clone(),
             live,
         })
     }
 
-    /// Media with whether the person asking liked each, as the database gave them.
-    pub async fn viewed(state: &AppState, items: &[ViewedMedia]) -> ApiResult<Vec<Self>> {
-        futures::future::try_join_all(items.iter().map(|item| MediaView::new(state, &item.media, item.liked))).await
+    /// Its JSON object without the closing brace, for a page to close with the counts and the
+    /// viewer's like (`MediaView`'s other fields).
+    pub fn open_json(&self) -> String {
+        // Writing plain data to a String cannot fail.
+        let mut json = serde_json::to_string(self).unwrap_or_default();
+        json.pop();
+        json
+    }
+}
+
+impl MediaView {
+    async fn new(state: &AppState, media: &Media, liked: bool) -> ApiResult<Self> {
+        Ok(MediaView {
+            stored: StoredMediaView::new(&state.services.view_urls, media).await?,
+            like_count: media.like_count,
+            comment_count: media.comment_count,
+            liked,
+        })
     }
 
     /// Media as `viewer_id` sees them: with whether they liked each.

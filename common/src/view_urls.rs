@@ -40,8 +40,13 @@ impl ViewUrls {
         self.signer.is_some()
     }
 
+    /// When the URLs signed now expire: what names the current window.
+    pub fn window(&self) -> u64 {
+        window_expiry(self.window, SystemTime::now())
+    }
+
     pub async fn url(&self, key: &str, kind: ObjectKind) -> Result<String, StorageError> {
-        let expires = window_expiry(self.window, SystemTime::now());
+        let expires = self.window();
         let name = format!("{kind:?} {key}");
         if let Some(url) = self.recall(&name, expires) {
             return Ok(url);

@@ -2,7 +2,8 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use picup_common::db::MediaCursor;
 use picup_common::months::{Month, MonthCount};
@@ -16,7 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::routes::{next_page, page_limit, pair_cursor, utc_offset};
 use crate::state::AppState;
-use crate::views::{MediaView, Page};
+use crate::views::MediaView;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -51,7 +52,7 @@ async fn list_media(
     CurrentUser(user): CurrentUser,
     Path(album_id): Path<AlbumId>,
     Query(query): Query<AlbumPageQuery>,
-) -> ApiResult<axum::Json<Page<MediaView>>> {
+) -> ApiResult<Response> {
     let offset = utc_offset(query.offset_minutes)?;
     let after = match (query.cursor.as_deref(), query.month) {
         (Some(cursor), _) => Some(media_cursor(cursor)?),
@@ -62,13 +63,15 @@ async fn list_media(
         (None, None) => None,
     };
     let limit = page_limit(query.limit);
-    let mut media = state.services.db.album_page(album_id, user.id, after, limit + 1).await?;
-    if media.is_empty() {
+    let mut rows = state.services.db.album_page(album_id, user.id, after, limit + 1).await?;
+    if rows.is_empty() {
         // An empty page, or an album the caller may not see (404).
         state.services.db.album_access(album_id, user.id).await?;
     }
-    let next_cursor = next_page(&mut media, limit, |last| format!("{}.{}", last.media.taken_at, last.media.id));
-    Ok(axum::Json(Page { items: MediaView::viewed(&state, &media).await?, next_cursor }))
+    let next_cursor = next_page(&mut rows, limit, |last| format!("{}.{}", last.taken_at, last.id));
+    // `Page<MediaView>`, written from items written before (see `media_json`).
+    let body = state.media_json.page(&state.services, &rows, next_cursor.as_deref()).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 #[derive(Serialize)]
@@ -82,11 +85,11 @@ async fn list_months(
     CurrentUser(user): CurrentUser,
     Path(album_id): Path<AlbumId>,
     Query(zone): Query<ZoneQuery>,
-) -> ApiResult<axum::response::Response> {
+) -> ApiResult<Response> {
     let offset = utc_offset(zone.offset_minutes)?;
     let months = state.months.album_months(&state.services.db, album_id, user.id, offset).await?;
     // Written straight from the kept list, without copying it.
-    Ok(axum::response::IntoResponse::into_response(axum::Json(Months { months: &months })))
+    Ok(axum::Json(Months { months: &months }).into_response())
 }
 
 #[derive(Deserialize)]

@@ -100,7 +100,7 @@ async fn ask(db: &Db, world: &World, query: &str, user: UserId) -> String {
         }
         "album_page seaside" | "album_page gone" => {
             let album = if query.ends_with("seaside") { seaside } else { gone };
-            world.names(db.album_page(album, user, None, 100).await.expect("page").iter().map(|m| m.media.id.get()))
+            world.names(db.album_page(album, user, None, 100).await.expect("page").iter().map(|m| m.id.get()))
         }
         "search_media" => {
             let query = SearchQuery { words: words("photo"), ..SearchQuery::default() };

@@ -4,7 +4,9 @@ use picup_worker::jobs::Job;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{TestApp, id_of, on_redis, pseudo_random_bytes, sample_photo};
+use crate::helpers::{TestApp, User, id_of, on_redis, pseudo_random_bytes, sample_photo};
+use picup_common::db::Role;
+use serde_json::Value;
 
 #[tokio::test]
 async fn an_album_lists_newest_first_in_pages_with_stable_urls() {
@@ -44,6 +46,69 @@ async fn an_album_lists_newest_first_in_pages_with_stable_urls() {
     let (status, body) = app.get(&format!("/albums/{album}/media?cursor=garbage"), &admin.token).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["code"], "invalid_cursor");
+    app.stop().await;
+}
+
+/// Each item of `user`'s page of the album, beside what the item's own page says to them.
+async fn page_and_own_answers(app: &TestApp, user: &User, album: &str) -> Vec<(Value, Value)> {
+    let mut pairs = Vec::new();
+    for item in app.media_list(user, album).await {
+        let (status, own) = app.get(&format!("/media/{}", id_of(&item)), &user.token).await;
+        assert_eq!(status, StatusCode::OK, "{own}");
+        pairs.push((item, own));
+    }
+    pairs
+}
+
+async fn assert_page_agrees(app: &TestApp, user: &User, album: &str, when: &str) {
+    for (listed, own) in page_and_own_answers(app, user, album).await {
+        assert_eq!(listed, own, "{when}: the album's page and the photo's own page differ for user {}", user.id);
+    }
+}
+
+/// The album's page is written from items it wrote before (#19): after likes, a comment and a
+/// turn, each person's page still says of every photo what the photo's own page says to them.
+#[tokio::test]
+async fn an_albums_page_says_of_each_photo_what_its_own_page_says_as_they_change() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let album = app.album(&admin, "Summer").await;
+    let gran = app.seeded_member(&album, "gran", Role::Contributor).await;
+    let photo = id_of(&app.upload(&admin, &album, &sample_photo(), "image/jpeg").await);
+    let unreadable = id_of(&app.upload(&admin, &album, &pseudo_random_bytes(3000, 7), "image/jpeg").await);
+    let settled = app.settle(&admin, &album).await;
+    assert_eq!(settled.len(), 2, "{settled:?}");
+    for user in [&admin, &gran] {
+        assert_page_agrees(&app, user, &album, "uploaded").await;
+    }
+
+    let request = |method, path: String| app.request(method, &path, Some(&gran.token)).send();
+    assert!(request(Method::PUT, format!("/media/{photo}/like")).await.expect("like").status().is_success());
+    let (status, comment) =
+        app.post(&format!("/media/{unreadable}/comments"), &gran.token, json!({ "body": "What is this?" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{comment}");
+    let seen_by_gran = app.media_list(&gran, &album).await;
+    let liked = seen_by_gran.iter().find(|m| id_of(m) == photo).expect("the photo");
+    assert_eq!((&liked["liked"], &liked["like_count"]), (&json!(true), &json!(1)), "her like at once: {liked}");
+    let commented = seen_by_gran.iter().find(|m| id_of(m) == unreadable).expect("the unreadable file");
+    assert_eq!(commented["comment_count"], 1, "{commented}");
+    let seen_by_admin = app.media_list(&admin, &album).await;
+    let liked = seen_by_admin.iter().find(|m| id_of(m) == photo).expect("the photo");
+    assert_eq!((&liked["liked"], &liked["like_count"]), (&json!(false), &json!(1)), "her like, not his: {liked}");
+    for user in [&admin, &gran] {
+        assert_page_agrees(&app, user, &album, "liked and commented").await;
+    }
+
+    let (status, turned) =
+        app.post(&format!("/media/{photo}/rotate"), &admin.token, json!({ "direction": "clockwise" })).await;
+    assert_eq!(status, StatusCode::OK, "{turned}");
+    let settled = app.settle(&admin, &album).await;
+    let listed = settled.iter().find(|m| id_of(m) == photo).expect("the photo");
+    assert_eq!(listed["quarter_turns"], 1, "the turn shows in the page: {listed}");
+    assert_ne!(listed["urls"]["thumbnail"], liked["urls"]["thumbnail"], "the thumbnail made again: {listed}");
+    for user in [&admin, &gran] {
+        assert_page_agrees(&app, user, &album, "turned").await;
+    }
     app.stop().await;
 }
 

@@ -168,11 +168,16 @@ impl TryFrom<String> for MediaStatus {
     }
 }
 
-/// A media item and whether the person asking liked it.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct ViewedMedia {
-    #[sqlx(flatten)]
-    pub media: Media,
+/// An item of an album's page as someone sees it: where it falls (`taken_at`, `id`), what says
+/// whether a view of it written before is still right (`updated_at`, which every change to its
+/// row moves), and what changes without it: the counts of likes and comments and their like.
+#[derive(Clone, Copy, Debug, sqlx::FromRow)]
+pub struct PageRow {
+    pub id: MediaId,
+    pub taken_at: i64,
+    pub updated_at: i64,
+    pub like_count: i64,
+    pub comment_count: i64,
     #[sqlx(try_from = "super::Flag")]
     pub liked: bool,
 }
@@ -382,21 +387,22 @@ impl Db {
         Ok((media, access))
     }
 
-    /// A page of an album, newest taken first. The row comparison `(taken_at, id) < (..)` lets
-    /// both databases start the index range at the cursor, so page 180 000 costs what page 1 does.
-    /// A page of an album as `viewer_id` sees it, with their likes, in one round trip (this is
-    /// the album's hot path). The access check is part of the query: rows come back only to
-    /// someone who may see the album, so an empty page does not say which; `album_access` does.
+    /// A page of an album as `viewer_id` sees it, newest taken first, with their likes, in one
+    /// round trip (this is the album's hot path); the rest of each item is `media_with_ids`'.
+    /// The row comparison `(taken_at, id) < (..)` lets both databases start the index range at
+    /// the cursor, so page 180 000 costs what page 1 does. The access check is part of the
+    /// query: rows come back only to someone who may see the album, so an empty page does not
+    /// say which; `album_access` does.
     pub async fn album_page(
         &self,
         album_id: AlbumId,
         viewer_id: UserId,
         after: Option<MediaCursor>,
         limit: i64,
-    ) -> DbResult<Vec<ViewedMedia>> {
+    ) -> DbResult<Vec<PageRow>> {
         let after = after.unwrap_or(MediaCursor { taken_at: i64::MAX, id: MediaId::new(i64::MAX) });
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {MEDIA_COLUMNS}, CAST(CASE WHEN EXISTS \
+            "SELECT m.id, m.taken_at, m.updated_at, m.like_count, m.comment_count, CAST(CASE WHEN EXISTS \
                (SELECT 1 FROM likes l WHERE l.media_id = m.id AND l.user_id = $2) THEN 1 ELSE 0 END AS BIGINT) AS liked \
              FROM media m WHERE m.album_id = $1 AND m.deleted_at IS NULL AND m.live_photo_of IS NULL \
              AND (m.taken_at, m.id) < ($3, $4) \
@@ -414,6 +420,25 @@ impl Db {
             .bind(after.id)
             .fetch_all(self.pool())
             .await?)
+    }
+
+    /// The media with these ids, in no order; ids of media purged since are left out. No access
+    /// check: the ids come from a query that made it (`album_page`).
+    pub async fn media_with_ids(&self, ids: &[MediaId]) -> DbResult<Vec<Media>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {MEDIA_COLUMNS} FROM media m WHERE m.id IN ({})",
+            placeholders.join(", ")
+        ));
+        // As many shapes as page sizes: not worth a prepared statement on every connection.
+        let mut query = sqlx::query_as(sql).persistent(false);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        Ok(query.fetch_all(self.pool()).await?)
     }
 
     /// What changes whenever the album's listed photos or their dates change (the newest

@@ -35,8 +35,8 @@ pub use feed::{ActivityKind, FANOUT_MEMBER_LIMIT, FeedCursor, FeedItem};
 pub use invites::{Invite, InvitePreview};
 pub use maintenance::QuotaAudit;
 pub use media::{
-    Media, MediaCursor, MediaKind, MediaStatus, MetadataHints, NewMedia, ProcessedMedia, QuarterTurns, Recorded,
-    ViewedMedia,
+    Media, MediaCursor, MediaKind, MediaStatus, MetadataHints, NewMedia, PageRow, ProcessedMedia, QuarterTurns,
+    Recorded,
 };
 pub use memories::{MEMORIES_LIMIT, ON_THIS_DAY, OnThisDay};
 pub use outbox::OutboxEvent;
