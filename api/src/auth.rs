@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use base64::Engine;
 use picup_common::db::User;
+use picup_common::id::UserId;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -38,6 +39,27 @@ impl FromRequestParts<AppState> for CurrentUser {
         state.limiters.check_user(signed_in.user.id)?;
         state.services.db.seen_session(&token_hash, signed_in.last_seen_at).await?;
         Ok(CurrentUser(signed_in.user))
+    }
+}
+
+/// Who is signed in, for the album's reads that need no more than who (its pages and months):
+/// the database is asked at most every few seconds per session (`Db::recent_session_user`).
+/// Refused as `CurrentUser` refuses, and rate-limited the same.
+pub struct Viewer(pub UserId);
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if is_safe(&parts.method)
+            && let Some((token, _)) = session_token(&parts.headers)
+            && let Some(user_id) = state.services.db.recent_session_user(&hash_token(&token))
+        {
+            state.limiters.check_user(user_id)?;
+            return Ok(Viewer(user_id));
+        }
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        Ok(Viewer(user.id))
     }
 }
 

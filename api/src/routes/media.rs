@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use picup_common::id::{AlbumId, MediaId};
 use picup_common::processing::{self, Direction};
 
-use crate::auth::CurrentUser;
+use crate::auth::{CurrentUser, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::routes::{next_page, page_limit, pair_cursor, utc_offset};
@@ -49,7 +49,7 @@ struct AlbumPageQuery {
 
 async fn list_media(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    Viewer(viewer_id): Viewer,
     Path(album_id): Path<AlbumId>,
     Query(query): Query<AlbumPageQuery>,
 ) -> ApiResult<Response> {
@@ -63,10 +63,10 @@ async fn list_media(
         (None, None) => None,
     };
     let limit = page_limit(query.limit);
-    let mut rows = state.services.db.album_page(album_id, user.id, after, limit + 1).await?;
+    let mut rows = state.services.db.album_page(album_id, viewer_id, after, limit + 1).await?;
     if rows.is_empty() {
         // An empty page, or an album the caller may not see (404).
-        state.services.db.album_access(album_id, user.id).await?;
+        state.services.db.album_access(album_id, viewer_id).await?;
     }
     let next_cursor = next_page(&mut rows, limit, |last| format!("{}.{}", last.taken_at, last.id));
     // `Page<MediaView>`, written from items written before (see `media_json`).
@@ -82,12 +82,12 @@ struct Months<'a> {
 /// The album's months with photos, newest first, for the scrubber.
 async fn list_months(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    Viewer(viewer_id): Viewer,
     Path(album_id): Path<AlbumId>,
     Query(zone): Query<ZoneQuery>,
 ) -> ApiResult<Response> {
     let offset = utc_offset(zone.offset_minutes)?;
-    let months = state.months.album_months(&state.services.db, album_id, user.id, offset).await?;
+    let months = state.months.album_months(&state.services.db, album_id, viewer_id, offset).await?;
     // Written straight from the kept list, without copying it.
     Ok(axum::Json(Months { months: &months }).into_response())
 }

@@ -31,6 +31,13 @@ async fn she_sees_her_devices_and_signs_out_a_lost_one_or_all_others() {
     let admin = app.admin().await;
     let phone = sign_in_from(&app, "admin@family.test", PHONE).await;
     let computer = sign_in_from(&app, "admin@family.test", COMPUTER).await;
+    // The album's pages know a session for a few seconds without asking the database: an ended
+    // session must still be refused there at once.
+    let album = app.album(&admin, "Holidays").await;
+    let page = format!("/albums/{album}/media");
+    for token in [&admin.token, &phone, &computer] {
+        assert_eq!(app.get(&page, token).await.0, StatusCode::OK);
+    }
 
     let (status, sessions) = app.get("/sessions", &phone).await;
     assert_eq!(status, StatusCode::OK, "{sessions}");
@@ -51,15 +58,23 @@ async fn she_sees_her_devices_and_signs_out_a_lost_one_or_all_others() {
     let (status, _) = app.delete(&format!("/sessions/{lost_id}"), &phone).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(app.get("/me", &computer).await.0, StatusCode::UNAUTHORIZED, "the lost computer is signed out");
+    assert_eq!(app.get(&page, &computer).await.0, StatusCode::UNAUTHORIZED, "nor sees the album");
+    assert_eq!(app.get(&page, &phone).await.0, StatusCode::OK, "the phone still does");
     assert_eq!(app.delete(&format!("/sessions/{lost_id}"), &phone).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.delete("/sessions/not-a-session", &phone).await.0, StatusCode::NOT_FOUND);
 
     let (status, ended) = app.post("/sessions/sign-out-others", &phone, Value::Null).await;
     assert_eq!((status, &ended["signed_out"]), (StatusCode::OK, &json!(1)), "{ended}");
     assert_eq!(app.get("/me", &admin.token).await.0, StatusCode::UNAUTHORIZED, "her first session too");
+    assert_eq!(app.get(&page, &admin.token).await.0, StatusCode::UNAUTHORIZED, "nor sees the album");
+    assert_eq!(app.get(&format!("/albums/{album}/months"), &admin.token).await.0, StatusCode::UNAUTHORIZED);
     let (_, sessions) = app.get("/sessions", &phone).await;
     assert_eq!(sessions["items"].as_array().map(Vec::len), Some(1), "only the phone: {sessions}");
     assert_eq!(app.get("/sessions", &aunt.token).await.1["items"].as_array().map(Vec::len), Some(1), "hers are hers");
+
+    assert_eq!(app.get(&page, &phone).await.0, StatusCode::OK);
+    assert_eq!(app.post("/auth/logout", &phone, Value::Null).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(app.get(&page, &phone).await.0, StatusCode::UNAUTHORIZED, "signed out, the phone sees nothing");
     app.stop().await;
 }
 

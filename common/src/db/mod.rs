@@ -114,6 +114,7 @@ pub struct Db {
     ids: Arc<IdGenerator>,
     /// Signalled after every commit that recorded an activity (see `commit_activity`).
     activity_recorded: Arc<Notify>,
+    sessions: Arc<sessions::SessionMemory>,
 }
 
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -145,7 +146,13 @@ impl Db {
             crate::private_files::prepare_sqlite(&file).map_err(|e| DbError::Sqlx(sqlx::Error::Io(e)))?;
         }
         let pool = options.connect(url).await?;
-        Ok(Db { pool, backend, ids: Arc::new(IdGenerator::new()), activity_recorded: Arc::default() })
+        Ok(Db {
+            pool,
+            backend,
+            ids: Arc::new(IdGenerator::new()),
+            activity_recorded: Arc::default(),
+            sessions: Arc::default(),
+        })
     }
 
     pub async fn migrate(&self) -> DbResult<()> {

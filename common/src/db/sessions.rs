@@ -1,3 +1,7 @@
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
 use super::sign_in::SignInMethod;
 use super::users::{USER_COLUMNS_QUALIFIED, User};
 use super::{Db, DbResult};
@@ -23,6 +27,50 @@ impl SessionId {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// Whose each session token was (by its hash), as the database said in the last few seconds
+/// (#19 goal 2): an album's pages are asked for on every scroll, and looking the session up cost
+/// the database as much as the page. Ending a session through `Db` forgets it here at once;
+/// another api process, with a memory of its own, serves it at most `FOR` longer.
+#[derive(Default)]
+pub(super) struct SessionMemory {
+    entries: Mutex<HashMap<String, (UserId, Instant)>>,
+}
+
+impl SessionMemory {
+    const FOR: Duration = Duration::from_secs(10);
+    const MAX_ENTRIES: usize = 10_000;
+
+    fn recall(&self, token_hash: &str) -> Option<UserId> {
+        self.lock().get(token_hash).filter(|(_, at)| at.elapsed() < Self::FOR).map(|(user_id, _)| *user_id)
+    }
+
+    fn remember(&self, token_hash: &str, user_id: UserId) {
+        let mut entries = self.lock();
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.retain(|_, (_, at)| at.elapsed() < Self::FOR);
+            if entries.len() >= Self::MAX_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert(token_hash.to_owned(), (user_id, Instant::now()));
+    }
+
+    fn forget(&self, ended: impl Fn(&str, UserId) -> bool) {
+        self.lock().retain(|token_hash, (user_id, _)| !ended(token_hash, *user_id));
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, (UserId, Instant)>> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Its token hashes are not for logs.
+impl std::fmt::Debug for SessionMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SessionMemory({} sessions)", self.lock().len())
     }
 }
 
@@ -94,7 +142,15 @@ impl Db {
              WHERE s.token_hash = $1 AND s.expires_at > $2",
             USER_COLUMNS_QUALIFIED
         ));
-        Ok(sqlx::query_as(sql).bind(token_hash).bind(now_ms()).fetch_one(self.pool()).await?)
+        let signed_in: SignedIn = sqlx::query_as(sql).bind(token_hash).bind(now_ms()).fetch_one(self.pool()).await?;
+        self.sessions.remember(token_hash, signed_in.user.id);
+        Ok(signed_in)
+    }
+
+    /// Whose the live session is, when `session_user` said so in the last few seconds (see
+    /// `SessionMemory`); `None`: ask `session_user`.
+    pub fn recent_session_user(&self, token_hash: &str) -> Option<UserId> {
+        self.sessions.recall(token_hash)
     }
 
     /// Records that a session was used, unless it was within the last minute (a write per
@@ -145,6 +201,7 @@ impl Db {
                 .bind(SessionId::CHARS as i64)
                 .execute(self.pool())
                 .await?;
+        self.sessions.forget(|token_hash, owner| owner == user_id && SessionId::of_hash(token_hash) == *id);
         Ok(ended.rows_affected() > 0)
     }
 
@@ -155,11 +212,13 @@ impl Db {
             .bind(keep_token_hash)
             .execute(self.pool())
             .await?;
+        self.sessions.forget(|token_hash, owner| owner == user_id && token_hash != keep_token_hash);
         Ok(ended.rows_affected())
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> DbResult<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(self.pool()).await?;
+        self.sessions.forget(|remembered, _| remembered == token_hash);
         Ok(())
     }
 
