@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The api's resident memory through bursts of sign-ins: idle, after registering, then after each
-# of three bursts of N logins at once (Argon2id works in 19 MiB per hash). Each binary given is
+# of three bursts of N logins at once (Argon2id works in 12 MiB per hash; 19 MiB before #19). Each binary given is
 # measured in turn, in one run, on PostgreSQL and Redis (the production shape).
 #
 #   api/bench/login-memory.sh [BIN...]     (default target/release/picup-api; N=8)

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use crate::auth::{self, CurrentUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
+use crate::passwords::Passwords;
 use crate::rate_limit::ClientIp;
 use crate::sign_in::{self, Client};
 use crate::state::AppState;
@@ -117,7 +118,8 @@ async fn login(
     if let Some(user) = &user {
         sign_in::not_slowed_down(user)?;
     }
-    let valid = state.passwords.verify(request.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let valid = state.passwords.verify(request.password.clone(), stored).await?;
     let user = match (user, valid) {
         (Some(user), true) => user,
         (Some(user), false) => {
@@ -126,7 +128,10 @@ async fn login(
         }
         (None, _) => return Err(ApiError::InvalidCredentials),
     };
-    if user.failed_logins > 0 {
+    if Passwords::outdated(&user.password_hash) {
+        // Made with older parameters: made again with today's while the password is at hand.
+        db.set_password(user.id, &state.passwords.hash(request.password).await?).await?;
+    } else if user.failed_logins > 0 {
         db.reset_failed_logins(user.id).await?;
     }
     signed_in(&state, &user, SignInMethod::Password, &Client { headers: &headers, ip }, jar).await

@@ -186,3 +186,25 @@ async fn only_the_admin_sets_quotas() {
     assert_eq!(users["items"].as_array().map(Vec::len), Some(2));
     app.stop().await;
 }
+
+/// A password hashed with the older Argon2 parameters (19 MiB, 2 passes) still signs in, and is
+/// hashed again with today's (12 MiB, 3 passes; #19) while it is at hand.
+#[tokio::test]
+async fn a_password_hashed_the_older_way_still_signs_in_and_is_hashed_again() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    // "a long family password", as the crate's defaults hashed it.
+    let older = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$odhF5njDiycvs62T7WEjS/HBaIJBXcquaMqi5OIwBwQ";
+    app.execute_sql(&format!("UPDATE users SET password_hash = '{older}' WHERE id = {}", admin.id)).await;
+    let stored = || async { app.services.db.user_by_email("admin@family.test").await.expect("admin").password_hash };
+    assert_eq!(stored().await, older);
+
+    let token = app.login("admin@family.test").await;
+    assert_eq!(app.get("/me", &token).await.0, StatusCode::OK);
+    let again = stored().await;
+    assert!(again.starts_with("$argon2id$v=19$m=12288,t=3,p=1$"), "hashed again: {again}");
+    let token = app.login("admin@family.test").await;
+    assert_eq!(app.get("/me", &token).await.0, StatusCode::OK, "and signs in with it");
+    assert_eq!(stored().await, again, "once");
+    app.stop().await;
+}
