@@ -44,7 +44,8 @@ impl FromRequestParts<AppState> for CurrentUser {
 
 /// Who is signed in, for the album's reads that need no more than who (its pages and months):
 /// the database is asked at most every few seconds per session (`Db::recent_session_user`).
-/// Refused as `CurrentUser` refuses, and rate-limited the same.
+/// Refused as `CurrentUser` refuses, and rate-limited the same. A remembered session is not
+/// marked seen: `seen_session` writes at most once a minute, and the memory lasts 10 s.
 pub struct Viewer(pub UserId);
 
 impl FromRequestParts<AppState> for Viewer {

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use picup_common::db::PageRow;
 use picup_common::id::MediaId;
 use picup_common::services::Services;
+use picup_common::storage::StorageError;
 
 use crate::error::ApiResult;
 use crate::views::StoredMediaView;
@@ -43,12 +44,15 @@ impl MediaJsonCache {
         let missing: Vec<MediaId> =
             rows.iter().zip(&written).filter(|(_, json)| json.is_none()).map(|(row, _)| row.id).collect();
         if !missing.is_empty() {
-            let mut fresh = HashMap::with_capacity(missing.len());
-            for media in services.db.media_with_ids(&missing).await? {
-                let json = Arc::<str>::from(StoredMediaView::new(&services.view_urls, &media).await?.open_json());
-                fresh.insert(media.id, json.clone());
-                self.remember(media.id, Written { updated_at: media.updated_at, window, json });
-            }
+            let media = services.db.media_with_ids(&missing).await?;
+            // Signed together, as `MediaView::for_viewer` does: a CDN's URLs may each ask Redis.
+            let fresh = futures::future::try_join_all(media.iter().map(|media| async move {
+                let json = Arc::<str>::from(StoredMediaView::new(&services.view_urls, media).await?.open_json());
+                self.remember(media.id, Written { updated_at: media.updated_at, window, json: json.clone() });
+                Ok::<_, StorageError>((media.id, json))
+            }))
+            .await?;
+            let mut fresh: HashMap<MediaId, Arc<str>> = fresh.into_iter().collect();
             for (row, json) in rows.iter().zip(&mut written) {
                 if json.is_none() {
                     *json = fresh.remove(&row.id);
