@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use picup_thumbnailer::metadata;
+use picup_media::metadata;
 
 fuzz_target!(|data: &[u8]| {
     if let Some(exif) = metadata::exif_from_container(data) {

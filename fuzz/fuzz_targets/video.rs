@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     if written.is_err() {
         return;
     }
-    if let Ok(video) = picup_thumbnailer::video::poster(&path, 1) {
+    if let Ok(video) = picup_media::video::poster(&path, 1) {
         assert!(video.width > 0 && video.height > 0);
         assert!(!video.derivatives.thumbnail_webp.is_empty() && !video.derivatives.preview_jpeg.is_empty());
     }

@@ -3,15 +3,11 @@
 
 pub mod consumer;
 pub mod decode;
-pub mod heif_refs;
-pub mod heif_rotation;
 pub mod job;
-pub mod metadata;
-pub mod motion;
-pub mod photo;
-pub mod raster;
 pub mod sandbox;
-pub mod video;
+
+// The decoding itself lives in picup-media; these paths stay for the thumbnailer's callers.
+pub use picup_media::{heif_refs, heif_rotation, metadata, motion, photo, raster, video};
 
 use std::sync::Arc;
 use std::time::Duration;

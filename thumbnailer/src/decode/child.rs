@@ -13,7 +13,7 @@ use super::{
 use crate::metadata::Metadata;
 use crate::raster::Derivatives;
 use crate::sandbox::{self, Limits};
-use crate::{motion, photo, video};
+use crate::{motion, photo, raster, video};
 
 /// The same child after it set its limits and started afresh under them.
 const LIMITED: &str = "decode-limited";
@@ -120,7 +120,7 @@ fn decode_photo(item: &Item, max_megapixels: u64) -> Report {
         Err(err) if err.kind() == std::io::ErrorKind::OutOfMemory => return Report::Rejected(TOO_LARGE.into()),
         Err(err) => return Report::Rejected(format!("the original cannot be read ({err})")),
     };
-    let photo = match photo::process_turned(&bytes, max_megapixels, item.turns) {
+    let photo = match photo::process_turned(&bytes, max_megapixels, raster::clockwise(item.turns.get())) {
         Ok(photo) => photo,
         Err(err) => return Report::Rejected(err.to_string()),
     };
@@ -144,7 +144,7 @@ fn decode_photo(item: &Item, max_megapixels: u64) -> Report {
 }
 
 fn decode_video(item: &Item, max_megapixels: u64) -> Report {
-    let video = match video::poster_turned(&item.input, max_megapixels, item.turns) {
+    let video = match video::poster_turned(&item.input, max_megapixels, raster::clockwise(item.turns.get())) {
         Ok(video) => video,
         Err(err) => return Report::Rejected(err.to_string()),
     };

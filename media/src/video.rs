@@ -9,7 +9,6 @@ use ffmpeg::media::Type;
 use ffmpeg::software::scaling::{Context as Scaler, Flags};
 use ffmpeg_next as ffmpeg;
 use image::metadata::Orientation;
-use picup_common::db::QuarterTurns;
 
 use crate::metadata::parse_exif_time;
 use crate::raster::{self, Derivatives, Rgb};
@@ -51,12 +50,12 @@ const BLACK_LUMA: f64 = 18.0;
 const MAX_POSTER_TRIES: usize = 48;
 
 pub fn poster(path: &Path, max_megapixels: u64) -> Result<Video, VideoError> {
-    poster_turned(path, max_megapixels, QuarterTurns::default())
+    poster_turned(path, max_megapixels, Orientation::NoTransforms)
 }
 
-/// [`poster`], with a member's turn applied after the video's own rotation (to the poster and
+/// [`poster`], with a member's turn ([`raster::clockwise`]) applied after the video's own rotation (to the poster and
 /// the size; the video itself is not re-encoded, players turn it by the media's `quarter_turns`).
-pub fn poster_turned(path: &Path, max_megapixels: u64, turns: QuarterTurns) -> Result<Video, VideoError> {
+pub fn poster_turned(path: &Path, max_megapixels: u64, turn: Orientation) -> Result<Video, VideoError> {
     ffmpeg::init().map_err(|e| VideoError::Corrupt(e.to_string()))?;
     let mut input = ffmpeg::format::input(path).map_err(|_| VideoError::Unsupported)?;
     let (stream_index, time_base, rotation, codec_id, parameters) = {
@@ -144,7 +143,7 @@ pub fn poster_turned(path: &Path, max_megapixels: u64, turns: QuarterTurns) -> R
     }
     let best = chosen.or(fallback);
     let poster = best.ok_or_else(|| VideoError::Corrupt("no picture could be decoded".into()))?;
-    let rotation = raster::turned(rotation, turns);
+    let rotation = raster::turned(rotation, turn);
     let derivatives = raster::derivatives(&poster, rotation).map_err(|e| VideoError::Corrupt(e.to_string()))?;
     let (width, height) = if raster::swaps_axes(rotation) { (height, width) } else { (width, height) };
     Ok(Video { derivatives, width, height, duration_ms, created_at, browser_playable, is_h264, content_identifier })

@@ -6,7 +6,6 @@ use std::io::Cursor;
 
 use image::metadata::Orientation;
 use image::{ImageDecoder, ImageReader};
-use picup_common::db::QuarterTurns;
 
 use crate::metadata::{self, Metadata};
 use crate::raster::{self, Derivatives, Rgb};
@@ -60,18 +59,18 @@ pub struct Photo {
 }
 
 pub fn process(bytes: &[u8], max_megapixels: u64) -> Result<Photo, PhotoError> {
-    process_turned(bytes, max_megapixels, QuarterTurns::default())
+    process_turned(bytes, max_megapixels, Orientation::NoTransforms)
 }
 
-/// [`process`], with a member's turn applied after the photo's own orientation.
-pub fn process_turned(bytes: &[u8], max_megapixels: u64, turns: QuarterTurns) -> Result<Photo, PhotoError> {
+/// [`process`], with a member's turn ([`raster::clockwise`]) applied after the photo's own orientation.
+pub fn process_turned(bytes: &[u8], max_megapixels: u64, turn: Orientation) -> Result<Photo, PhotoError> {
     let format = sniff(bytes).ok_or(PhotoError::Unsupported)?;
     let decoded = match format {
         Format::Jpeg => decode_jpeg(bytes, max_megapixels)?,
         Format::Heif => decode_heif(bytes, max_megapixels)?,
         Format::Png | Format::Gif | Format::WebP => decode_with_image(bytes, max_megapixels)?,
     };
-    let orientation = raster::turned(decoded.orientation, turns);
+    let orientation = raster::turned(decoded.orientation, turn);
     let derivatives = raster::derivatives(&decoded.rgb, orientation).map_err(|e| PhotoError::Corrupt(e.to_string()))?;
     let (width, height) = if raster::swaps_axes(orientation) {
         (decoded.full_height, decoded.full_width)

@@ -6,7 +6,6 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::metadata::Orientation;
 use image::{DynamicImage, RgbImage};
-use picup_common::db::QuarterTurns;
 
 pub const THUMBNAIL_LONG_SIDE: u32 = 256;
 pub const PREVIEW_LONG_SIDE: u32 = 1440;
@@ -162,11 +161,31 @@ pub fn swaps_axes(orientation: Orientation) -> bool {
     )
 }
 
-/// The file's own orientation followed by a member's quarter turns clockwise, as one orientation.
-/// Each orientation is a flip (or none) and then a clockwise rotation; turning adds to the rotation.
-pub fn turned(orientation: Orientation, turns: QuarterTurns) -> Orientation {
+/// A member's turn of `quarter_turns` quarter turns clockwise (0 to 3; more wrap), as an orientation.
+pub fn clockwise(quarter_turns: u8) -> Orientation {
+    match quarter_turns % 4 {
+        0 => Orientation::NoTransforms,
+        1 => Orientation::Rotate90,
+        2 => Orientation::Rotate180,
+        _ => Orientation::Rotate270,
+    }
+}
+
+/// `first` (the file's own orientation), then `then` (a member's turn), as one orientation.
+pub fn turned(first: Orientation, then: Orientation) -> Orientation {
+    // Each orientation is a flip (or none), then a clockwise rotation: R^r F^f. Flipping turns a
+    // rotation around (F R^r = R^-r F), so R^r2 F^f2 R^r1 F^f1 = R^(r2 ± r1) F^(f1 xor f2).
+    let (first_flipped, first_rotation) = flip_and_rotation(first);
+    let (then_flipped, then_rotation) = flip_and_rotation(then);
+    let rotation = if then_flipped { then_rotation + 4 - first_rotation } else { then_rotation + first_rotation };
+    let rotated = clockwise(rotation);
+    if first_flipped == then_flipped { rotated } else { flipped_then(rotated) }
+}
+
+/// An orientation as (flipped horizontally first, quarter turns clockwise after).
+fn flip_and_rotation(orientation: Orientation) -> (bool, u8) {
     use Orientation::*;
-    let (flipped, rotation) = match orientation {
+    match orientation {
         NoTransforms => (false, 0),
         Rotate90 => (false, 1),
         Rotate180 => (false, 2),
@@ -176,16 +195,17 @@ pub fn turned(orientation: Orientation, turns: QuarterTurns) -> Orientation {
         Rotate270FlipH => (true, 1),
         FlipVertical => (true, 2),
         Rotate90FlipH => (true, 3),
-    };
-    match (flipped, (rotation + turns.get()) % 4) {
-        (false, 0) => NoTransforms,
-        (false, 1) => Rotate90,
-        (false, 2) => Rotate180,
-        (false, _) => Rotate270,
-        (true, 0) => FlipHorizontal,
-        (true, 1) => Rotate270FlipH,
-        (true, 2) => FlipVertical,
-        (true, _) => Rotate90FlipH,
+    }
+}
+
+/// A flip horizontally, then the clockwise `rotation`.
+fn flipped_then(rotation: Orientation) -> Orientation {
+    use Orientation::*;
+    match rotation {
+        Rotate90 => Rotate270FlipH,
+        Rotate180 => FlipVertical,
+        Rotate270 => Rotate90FlipH,
+        _ => FlipHorizontal,
     }
 }
 
@@ -246,25 +266,40 @@ mod tests {
         assert_eq!(fit(10_000, 1, 256), (256, 1));
     }
 
-    /// Every orientation a file may give, then every turn, is the one orientation `turned` says:
-    /// checked pixel by pixel on an image whose every pixel differs.
+    const ALL: [Orientation; 8] = {
+        use Orientation::*;
+        [NoTransforms, Rotate90, Rotate180, Rotate270, FlipHorizontal, FlipVertical, Rotate90FlipH, Rotate270FlipH]
+    };
+
+    /// Every orientation a file may give, then every other one (a member's turn is one of the
+    /// rotations), is the one orientation `turned` says: checked pixel by pixel on an image whose
+    /// every pixel differs.
     #[test]
     fn a_turn_is_applied_after_the_files_own_orientation() {
-        use Orientation::*;
         let source = DynamicImage::ImageRgb8(RgbImage::from_fn(3, 2, |x, y| image::Rgb([x as u8, y as u8, 0])));
-        for orientation in
-            [NoTransforms, Rotate90, Rotate180, Rotate270, FlipHorizontal, FlipVertical, Rotate90FlipH, Rotate270FlipH]
-        {
-            for turns in 0..4u8 {
+        for first in ALL {
+            for then in ALL {
                 let mut expected = source.clone();
-                expected.apply_orientation(orientation);
-                for _ in 0..turns {
-                    expected = expected.rotate90();
-                }
+                expected.apply_orientation(first);
+                expected.apply_orientation(then);
                 let mut combined = source.clone();
-                combined.apply_orientation(turned(orientation, QuarterTurns::from(turns)));
-                assert_eq!(combined.to_rgb8(), expected.to_rgb8(), "{orientation:?} then {turns} quarter turns");
+                combined.apply_orientation(turned(first, then));
+                assert_eq!(combined.to_rgb8(), expected.to_rgb8(), "{first:?} then {then:?}");
             }
+        }
+    }
+
+    #[test]
+    fn quarter_turns_clockwise_are_rotations() {
+        let source = DynamicImage::ImageRgb8(RgbImage::from_fn(3, 2, |x, y| image::Rgb([x as u8, y as u8, 0])));
+        for turns in 0..8u8 {
+            let mut expected = source.clone();
+            for _ in 0..turns {
+                expected = expected.rotate90();
+            }
+            let mut turned = source.clone();
+            turned.apply_orientation(clockwise(turns));
+            assert_eq!(turned.to_rgb8(), expected.to_rgb8(), "{turns} quarter turns");
         }
     }
 
