@@ -11,6 +11,8 @@ mod memories;
 mod oidc;
 mod openapi;
 mod passkeys;
+#[cfg(test)]
+mod request_inputs;
 mod search;
 pub mod sessions;
 mod share_links;
