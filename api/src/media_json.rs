@@ -4,7 +4,8 @@
 //! every column, signed or looked up 150 URLs and wrote them again. The page query now returns
 //! only what changes without `updated_at` (the counts of likes and comments, and whether the
 //! viewer liked it); each item's other fields are written once per change and window, kept
-//! here, and copied into the page.
+//! here, and copied into the page. A page lists tiles (`StoredMediaTile`): only the thumbnail's
+//! URL, the one the grid shows.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -16,7 +17,7 @@ use picup_common::services::Services;
 use picup_common::storage::StorageError;
 
 use crate::error::ApiResult;
-use crate::views::StoredMediaView;
+use crate::views::StoredMediaTile;
 
 #[derive(Default)]
 pub struct MediaJsonCache {
@@ -35,8 +36,8 @@ impl MediaJsonCache {
     /// windows go, then all (the next pages write them again).
     const MAX_ENTRIES: usize = 10_000;
 
-    /// A page's JSON body, `{"items": [...], "next_cursor": ...}`: the same as serialising
-    /// `Page<MediaView>` of those rows. The rows' access was checked by the query that gave
+    /// A page's JSON body, `{"items": [...], "next_cursor": ...}`: each item a tile with its
+    /// counts and the viewer's like, as `MediaView` has them. The rows' access was checked by the query that gave
     /// them; an item purged since is left out.
     pub async fn page(&self, services: &Services, rows: &[PageRow], next_cursor: Option<&str>) -> ApiResult<Vec<u8>> {
         let window = services.view_urls.window();
@@ -45,9 +46,9 @@ impl MediaJsonCache {
             rows.iter().zip(&written).filter(|(_, json)| json.is_none()).map(|(row, _)| row.id).collect();
         if !missing.is_empty() {
             let media = services.db.media_with_ids(&missing).await?;
-            // Signed together, as `MediaView::for_viewer` does: a CDN's URLs may each ask Redis.
+            // Signed together: a CDN's URLs may each ask Redis.
             let fresh = futures::future::try_join_all(media.iter().map(|media| async move {
-                let json = Arc::<str>::from(StoredMediaView::new(&services.view_urls, media).await?.open_json());
+                let json = Arc::<str>::from(StoredMediaTile::new(&services.view_urls, media).await?.open_json());
                 self.remember(media.id, Written { updated_at: media.updated_at, window, json: json.clone() });
                 Ok::<_, StorageError>((media.id, json))
             }))

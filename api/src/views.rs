@@ -101,9 +101,10 @@ pub struct MediaView {
     pub liked: bool,
 }
 
-/// A media item's fields that change only when its row does (`updated_at`), or its URLs' window.
+/// What a media item's row says of it besides its URLs: the same in an album's page (a tile) and
+/// whole. Changes only when its row does (`updated_at`).
 #[derive(Serialize)]
-pub struct StoredMediaView {
+pub struct MediaFields {
     pub id: MediaId,
     pub album_id: AlbumId,
     pub owner_id: UserId,
@@ -134,12 +135,38 @@ pub struct StoredMediaView {
     pub thumbhash: Option<String>,
     pub camera: Option<Camera>,
     pub location: Option<Location>,
-    pub urls: MediaUrls,
     /// The SHA-256 of the stored original (hex), once the thumbnailer has read it.
     pub sha256: Option<String>,
+}
+
+/// A media item whole, with every URL: its own page, uploads, search, memories and the trash.
+#[derive(Serialize)]
+pub struct StoredMediaView {
+    #[serde(flatten)]
+    pub fields: MediaFields,
+    pub urls: MediaUrls,
     /// A Live Photo or motion photo: the video its still plays.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live: Option<Live>,
+}
+
+/// A media item as an album's page lists it (#19): what the grid shows, so only the thumbnail's
+/// URL. A page is 50 to 200 of them, nearly all never opened, and the preview's, original's and
+/// motion's URLs were two thirds of its bytes and much of the api's time; the viewer asks
+/// `GET /media/{id}` for the one it opens.
+#[derive(Serialize)]
+pub struct StoredMediaTile {
+    #[serde(flatten)]
+    pub fields: MediaFields,
+    pub urls: TileUrls,
+    /// A Live Photo or motion photo (its video's URL comes with the whole item).
+    pub live: bool,
+}
+
+#[derive(Serialize)]
+pub struct TileUrls {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -159,25 +186,9 @@ pub struct Location {
     pub longitude: f64,
 }
 
-impl StoredMediaView {
-    pub async fn new(urls: &ViewUrls, media: &Media) -> Result<Self, StorageError> {
-        let optional = |key: &Option<String>, kind| {
-            let key = key.clone();
-            async move {
-                match key {
-                    Some(key) => urls.url(&key, kind).await.map(Some),
-                    None => Ok(None),
-                }
-            }
-        };
-        let media_urls = MediaUrls {
-            original: urls.url(&media.object_key, ObjectKind::Original).await?,
-            preview: optional(&media.preview_key, ObjectKind::Preview).await?,
-            thumbnail: optional(&media.thumbnail_key, ObjectKind::Thumbnail).await?,
-            playable: optional(&media.playable_key, ObjectKind::Playable).await?,
-        };
-        let live = optional(&media.motion_key, ObjectKind::Motion).await?.map(|video_url| Live { video_url });
-        Ok(StoredMediaView {
+impl MediaFields {
+    fn new(media: &Media) -> Self {
+        MediaFields {
             id: media.id,
             album_id: media.album_id,
             owner_id: media.owner_id,
@@ -199,14 +210,46 @@ impl StoredMediaView {
             camera: (media.camera_make.is_some() || media.camera_model.is_some())
                 .then(|| Camera { make: media.camera_make.clone(), model: media.camera_model.clone() }),
             location: media.latitude.zip(media.longitude).map(|(latitude, longitude)| Location { latitude, longitude }),
-            urls: media_urls,
             sha256: media.sha256.clone(),
-            live,
+        }
+    }
+}
+
+/// The URL of an object the item may not have yet (a thumbnail still being made).
+async fn optional_url(urls: &ViewUrls, key: Option<&str>, kind: ObjectKind) -> Result<Option<String>, StorageError> {
+    match key {
+        Some(key) => urls.url(key, kind).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+impl StoredMediaView {
+    pub async fn new(urls: &ViewUrls, media: &Media) -> Result<Self, StorageError> {
+        let media_urls = MediaUrls {
+            original: urls.url(&media.object_key, ObjectKind::Original).await?,
+            preview: optional_url(urls, media.preview_key.as_deref(), ObjectKind::Preview).await?,
+            thumbnail: optional_url(urls, media.thumbnail_key.as_deref(), ObjectKind::Thumbnail).await?,
+            playable: optional_url(urls, media.playable_key.as_deref(), ObjectKind::Playable).await?,
+        };
+        let live = optional_url(urls, media.motion_key.as_deref(), ObjectKind::Motion)
+            .await?
+            .map(|video_url| Live { video_url });
+        Ok(StoredMediaView { fields: MediaFields::new(media), urls: media_urls, live })
+    }
+}
+
+impl StoredMediaTile {
+    pub async fn new(urls: &ViewUrls, media: &Media) -> Result<Self, StorageError> {
+        let thumbnail = optional_url(urls, media.thumbnail_key.as_deref(), ObjectKind::Thumbnail).await?;
+        Ok(StoredMediaTile {
+            fields: MediaFields::new(media),
+            urls: TileUrls { thumbnail },
+            live: media.motion_key.is_some(),
         })
     }
 
     /// Its JSON object without the closing brace, for a page to close with the counts and the
-    /// viewer's like (`MediaView`'s other fields).
+    /// viewer's like (as `MediaView` has them).
     pub fn open_json(&self) -> String {
         // Writing plain data to a String cannot fail.
         let mut json = serde_json::to_string(self).unwrap_or_default();

@@ -346,7 +346,19 @@ impl TestApp {
         self.post(&format!("/uploads/{id}/complete"), &user.token, body).await
     }
 
-    /// Every item of the album, following its pages.
+    /// Every item of the album whole, with the URLs its own `GET /media/{id}` adds to a page's
+    /// tile (preview, original, playable, the live video).
+    pub async fn whole_items(&self, user: &User, album: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        for tile in self.media_list(user, album).await {
+            let (status, item) = self.get(&format!("/media/{}", id_of(&tile)), &user.token).await;
+            assert_eq!(status, StatusCode::OK, "{item}");
+            items.push(item);
+        }
+        items
+    }
+
+    /// Every item of the album as its pages list them (tiles: the thumbnail's URL only).
     pub async fn media_list(&self, user: &User, album: &str) -> Vec<Value> {
         let (mut items, mut cursor) = (Vec::new(), String::new());
         loop {
@@ -362,14 +374,13 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// Waits until the thumbnailer is done with every item of the album (ready or failed). A
-    /// minute: on two busy cores (the suite's tests run side by side) an iPhone's 24-megapixel
-    /// HEIC and its movie have taken more than 30 s.
+    /// Waits until the thumbnailer is done with every item of the album (ready or failed), and
+    /// gives them whole. A minute: on two busy cores (the suite's tests run side by side) an
+    /// iPhone's 24-megapixel HEIC and its movie have taken more than 30 s.
     pub async fn settle(&self, user: &User, album: &str) -> Vec<Value> {
         for _ in 0..600 {
-            let items = self.media_list(user, album).await;
-            if items.iter().all(|m| m["status"] != "processing") {
-                return items;
+            if self.media_list(user, album).await.iter().all(|m| m["status"] != "processing") {
+                return self.whole_items(user, album).await;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }

@@ -9,6 +9,13 @@
 import { api } from './api.js';
 
 export const PAGE_SIZE = 60;
+
+/**
+ * An item of an album's page whole: a page lists tiles (the thumbnail's URL only, `live` true or
+ * false); its own GET /media/{id} adds the preview, original, playable and live video URLs that
+ * the viewer and the slideshow show.
+ */
+export const wholeItem = (tile) => api('GET', `/media/${encodeURIComponent(tile.id)}`);
 const REFRESH_CHUNK = 200; // the api's largest page
 const FIRST_POLL_MS = 2000;
 const LAST_POLL_MS = 15000;

@@ -12,7 +12,7 @@ import { openViewer } from './viewer.js';
 import { startSlideshow } from './slideshow.js';
 import { showAddShared, startApp, takeSharedFiles } from './pwa.js';
 import { showNews, showSearch, startBell } from './activity.js';
-import { AlbumItems } from './album-items.js';
+import { AlbumItems, wholeItem } from './album-items.js';
 import { addPasskey, browserHasPasskeys, passkeyProblem, signInWithPasskey } from './passkeys.js';
 import { showFamily } from './family.js';
 import { sharedToken, showShared } from './shared.js';
@@ -347,7 +347,7 @@ function albumSlideshowButton(album) {
       } finally {
         button.disabled = false;
       }
-      startSlideshow(list.items, 0, { fetchMore: async () => {
+      startSlideshow(list.items, 0, { whole: wholeItem, fetchMore: async () => {
         const before = list.items.length;
         await list.loadMore();
         return list.items.slice(before);
@@ -398,7 +398,7 @@ async function showAlbum(albumId, show = {}) {
   const open = (item, comments = false) => {
     const index = list.items.findIndex((other) => other.id === item.id);
     const items = index >= 0 ? list.items : [...list.items, item];
-    openViewer(items, index >= 0 ? index : items.length - 1, { onChange: refresh, canDelete, canRotate, comments });
+    openViewer(items, index >= 0 ? index : items.length - 1, { onChange: refresh, canDelete, canRotate, comments, whole: wholeItem });
   };
 
   const tileFor = (item) => {
@@ -520,6 +520,7 @@ async function showAlbum(albumId, show = {}) {
     : el('div', { class: 'album-about viewer-note' }, sharingLine(album, 'p'), el('p', { text: t('viewerCannotAdd') }));
   // A big Slideshow for everyone who sees the album: the whole screen, one photo after another.
   const slideshow = el('button', { type: 'button', class: 'big quiet slideshow-start', onclick: () => startSlideshow(list.items, 0, {
+    whole: wholeItem,
     fetchMore: async () => {
       const before = list.items.length;
       await list.loadMore();

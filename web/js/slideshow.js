@@ -12,7 +12,7 @@
 //
 // Use:
 //   import { startSlideshow } from './slideshow.js';
-//   const show = startSlideshow(items, startIndex, { fetchMore, onClose });
+//   const show = startSlideshow(items, startIndex, { whole, fetchMore, onClose });
 //   show.close();   // leaves it (Escape, Back and the Close button do the same)
 //
 //   items       the media items as the api lists them (GET /albums/{id}/media, /shared/{token}/media):
@@ -20,6 +20,9 @@
 //                 urls: { preview, thumbnail, original, playable } }; only `status: 'ready'` ones
 //               are shown (an item without a status is taken as ready).
 //   startIndex  where in `items` to begin (0 for the first).
+//   whole       optional: async (item) => the item with its preview and video URLs, for items listed
+//               as tiles (an album's page gives only the thumbnail); asked for as each is loaded
+//               ahead. An item it cannot give is passed over like a photo that does not load.
 //   fetchMore   optional: async () => the items after the last one given (an empty array, null or
 //               undefined when there are no more). Asked for when the show comes near its end;
 //               after the last item it starts again from the first.
@@ -58,7 +61,7 @@ const isReady = (item) => item && (item.status === undefined || item.status === 
 const imageUrl = (item) => item.urls.preview || (item.kind === 'video' ? item.urls.thumbnail : item.urls.original);
 const reducedMotion = () => window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
 
-export function startSlideshow(items, startIndex = 0, { fetchMore, onClose } = {}) {
+export function startSlideshow(items, startIndex = 0, { whole = async (item) => item, fetchMore, onClose } = {}) {
   const shown = items.filter(isReady);
   if (!shown.length) {
     toast(t('slideshowNothing'));
@@ -107,14 +110,25 @@ export function startSlideshow(items, startIndex = 0, { fetchMore, onClose } = {
 
   /** The images loaded ahead, by item id: <img> elements in a hidden box, so they are loaded before they are shown. */
   const preloaded = new Map();
+  /** The whole items (see `whole`) of the images loaded ahead, by id, once they have come. */
+  const wholes = new Map();
 
+  /** The item's image, its URL set once its whole item has come ("failed" when it cannot). */
   function imageFor(item) {
     let image = preloaded.get(item.id);
     if (!image) {
-      image = el('img', { class: 'slide-image', src: imageUrl(item), alt: t(item.kind === 'video' ? 'videoAlt' : 'photoAlt', { date: takenText(item) }),
+      image = el('img', { class: 'slide-image', alt: t(item.kind === 'video' ? 'videoAlt' : 'photoAlt', { date: takenText(item) }),
         decoding: 'async', 'data-id': String(item.id) });
       preloaded.set(item.id, image);
       ahead.append(image);
+      const asked = image;
+      Promise.resolve().then(() => whole(item)).then((full) => {
+        wholes.set(item.id, full);
+        asked.src = imageUrl(full);
+      }, () => {
+        asked.dataset.failed = 'true';
+        asked.dispatchEvent(new Event('error'));
+      });
     }
     return image;
   }
@@ -134,12 +148,13 @@ export function startSlideshow(items, startIndex = 0, { fetchMore, onClose } = {
         preloaded.delete(id);
       }
     }
+    for (const id of wholes.keys()) if (!wanted.has(id)) wholes.delete(id);
   }
 
   /** Resolves true once the image can be drawn, false when it could not be loaded. */
   function loaded(image) {
     if (image.complete && image.naturalWidth > 0) return Promise.resolve(true);
-    if (image.complete && image.getAttribute('src')) return Promise.resolve(false);
+    if (image.dataset.failed || (image.complete && image.getAttribute('src'))) return Promise.resolve(false);
     return new Promise((resolve) => {
       const done = (ok) => {
         clearTimeout(give);
@@ -186,7 +201,8 @@ export function startSlideshow(items, startIndex = 0, { fetchMore, onClose } = {
     askForMore();
     const ok = await loaded(image);
     if (closed || mine !== turn) return;
-    if (!ok && item.kind !== 'video') {
+    const full = wholes.get(item.id);
+    if (!full || (!ok && item.kind !== 'video')) {
       // A photo that does not come is passed over (the one before stays on the screen meanwhile).
       schedule(1000);
       return;
@@ -196,7 +212,7 @@ export function startSlideshow(items, startIndex = 0, { fetchMore, onClose } = {
     preloaded.delete(item.id);
     let video = null;
     if (item.kind === 'video') {
-      video = el('video', { class: 'slide-video', src: item.urls.playable || item.urls.original, playsinline: true, preload: 'auto',
+      video = el('video', { class: 'slide-video', src: full.urls.playable || full.urls.original, playsinline: true, preload: 'auto',
         poster: ok ? image.src : null, 'aria-label': t('videoAlt', { date: takenText(item) }) });
       slide.append(video);
     }

@@ -29,13 +29,19 @@ const memberDownload = (item) => `/api/v1/media/${encodeURIComponent(item.id)}/d
  * (More: Turn left, Turn right); `comments` opens the comments at once. In simple mode neither is
  * offered.
  * `social: false` leaves out what needs an account (likes, comments, Delete); `downloadUrl(item)`
- * is where its original downloads from, null for no Download.
+ * is where its original downloads from, null for no Download. `whole(item)` resolves to the item
+ * with its preview, original and video URLs, for items listed as tiles (an album's page lists
+ * only thumbnails); until it comes, the thumbnail is shown enlarged.
  */
 export function openViewer(items, start, { onChange = () => {}, canDelete = () => false, canRotate = () => false, comments = false,
-  social: withSocial = true, downloadUrl = memberDownload } = {}) {
+  social: withSocial = true, downloadUrl = memberDownload, whole = async (item) => item } = {}) {
   const viewable = items.filter((item) => item.status === 'ready');
   let index = Math.max(0, viewable.indexOf(items[start]));
   let closedByBack = false;
+  /** Counts what was shown, so a whole item that comes after she moved on is not shown. */
+  let shownTurn = 0;
+  /** The whole items asked for, by id: each asked once while the viewer is open (again after a failure). */
+  const wholes = new Map();
   const stage = el('div', { class: 'stage' });
   const caption = el('p', { class: 'caption', 'aria-live': 'polite' });
   // The original, as a file with its own name (the api answers with Content-Disposition: attachment).
@@ -100,6 +106,7 @@ export function openViewer(items, start, { onChange = () => {}, canDelete = () =
       const at = viewable.findIndex((other) => other.id === fresh.id);
       if (at < 0) return;
       viewable[at] = fresh;
+      wholes.set(fresh.id, Promise.resolve(fresh));
       if (at === index && dialog.open) show(index);
     };
     replace(turned);
@@ -124,14 +131,49 @@ export function openViewer(items, start, { onChange = () => {}, canDelete = () =
       el('p', { text: t('processing') }))];
   }
 
+  /** The item whole (see `whole`), asked for once. */
+  function wholeOf(item) {
+    let asked = wholes.get(item.id);
+    if (!asked) {
+      asked = whole(item);
+      wholes.set(item.id, asked);
+      asked.catch(() => wholes.delete(item.id));
+    }
+    return asked;
+  }
+
+  /** Puts the photo or video on the stage once its item is whole, and asks ahead for its neighbours'. */
+  function showWhole(item) {
+    const mine = ++shownTurn;
+    stage.classList.remove('loading');
+    if (item.status === 'processing') {
+      stage.replaceChildren(...gettingReady());
+      return;
+    }
+    stage.replaceChildren(...waiting(item));
+    wholeOf(item).then((full) => {
+      if (mine !== shownTurn || !dialog.open) return;
+      const at = viewable.indexOf(item);
+      if (at >= 0) viewable[at] = full;
+      if (full.kind === 'video') stage.classList.remove('loading');
+      stage.replaceChildren(...(full.kind === 'video' ? videoPlayer(full) : photo(full)));
+      if (full.live?.video_url) stage.append(livePlayer(stage.querySelector('img.full'), full));
+    }, () => {
+      if (mine === shownTurn && dialog.open) stage.replaceChildren(...problem(item));
+    });
+    // The next and the one before come at once when she swipes.
+    for (const step of [1, -1]) {
+      const neighbour = viewable[(index + step + viewable.length) % viewable.length];
+      if (neighbour.status === 'ready') wholeOf(neighbour).catch(() => {});
+    }
+  }
+
   function show(to) {
     if (!viewable.length) return;
     index = (to + viewable.length) % viewable.length;
     const item = viewable[index];
     dialog.dataset.mediaId = item.id;
-    stage.classList.remove('loading');
-    stage.replaceChildren(...(item.status === 'processing' ? gettingReady() : item.kind === 'video' ? videoPlayer(item) : photo(item)));
-    if (item.live && item.status !== 'processing') stage.append(livePlayer(stage.querySelector('img.full'), item));
+    showWhole(item);
     // No file names: the place in the album and the date (or that the date is not known).
     caption.replaceChildren(el('span', { class: 'count', text: `${index + 1} / ${viewable.length}` }), el('span', { text: takenText(item) }));
     previous.hidden = viewable.length < 2;
@@ -145,21 +187,42 @@ export function openViewer(items, start, { onChange = () => {}, canDelete = () =
     social.show(item);
   }
 
-  /** The preview; until it has come, the thumbnail enlarged and a spinner (not a black screen). */
+  /** While the item is asked for: its thumbnail enlarged and a spinner (not a black screen). */
+  function waiting(item) {
+    stage.classList.add('loading');
+    const spinner = el('div', { class: 'spinner', role: 'status' }, el('span', { class: 'visually-hidden', text: t('loading') }));
+    return [item.urls.thumbnail ? el('img', { class: 'placeholder', src: item.urls.thumbnail, alt: '' }) : null, spinner].filter(Boolean);
+  }
+
+  /** It could not be asked for (no network): said plainly, with a way to try again; the thumbnail stays. */
+  function problem(item) {
+    stage.classList.remove('loading');
+    const again = el('button', { type: 'button', class: 'big', text: t('retry'), onclick: () => showWhole(item) });
+    return [item.urls.thumbnail ? el('img', { class: 'placeholder', src: item.urls.thumbnail, alt: '' }) : null,
+      el('div', { class: 'viewer-problem', role: 'alert' }, el('p', { text: t('viewerProblem') }), again)].filter(Boolean);
+  }
+
+  /**
+   * The preview; until it has come, the enlarged thumbnail and the spinner already on the stage
+   * (`waiting`) stay (not a black screen).
+   */
   function photo(item) {
     const full = el('img', { class: 'full', src: item.urls.preview || item.urls.original, alt: t('photoAlt', { date: takenText(item) }) });
-    if (!item.urls.thumbnail || full.complete) return [full];
-    const placeholder = el('img', { class: 'placeholder', src: item.urls.thumbnail, alt: '' });
-    const spinner = el('div', { class: 'spinner', role: 'status' }, el('span', { class: 'visually-hidden', text: t('loading') }));
+    const placeholder = stage.querySelector('img.placeholder');
+    const spinner = stage.querySelector('.spinner');
+    if (!placeholder || full.complete) {
+      stage.classList.remove('loading');
+      return [full];
+    }
     stage.classList.add('loading');
     const loaded = () => {
       placeholder.remove();
-      spinner.remove();
+      spinner?.remove();
       stage.classList.remove('loading');
     };
     full.addEventListener('load', loaded, { once: true });
     full.addEventListener('error', loaded, { once: true });
-    return [placeholder, full, spinner];
+    return [placeholder, full, spinner].filter(Boolean);
   }
 
   /** A video: a big Play in the middle; a tap on the video plays it too. */

@@ -1649,6 +1649,54 @@ test('on her phone, finished uploads go away; a photo shows its thumbnail enlarg
   await closeViewer(grandmaPhone);
 });
 
+test('#19 an album lists thumbnails only; the photo she opens is asked for whole, and with no network she is told so and can try again', async () => {
+  await openJejuOnPhone();
+  // What the album's pages carry: the thumbnail, never the preview or the original.
+  const albumId = jejuUrl.split('/').pop();
+  const items = await albumItems(grandmaPhone, albumId);
+  assert.ok(items.length >= 2, `${items.length} photos`);
+  assert.deepEqual([...new Set(items.map((item) => Object.keys(item.urls).join()))], ['thumbnail'], 'tiles carry the thumbnail only');
+
+  // Opening one asks for it whole (its preview), and for the one after it, ahead of a swipe.
+  const asked = [];
+  const onRequest = (request) => { const match = new URL(request.url()).pathname.match(/^\/api\/v1\/media\/(\d+)$/); if (match) asked.push(match[1]); };
+  grandmaPhone.on('request', onRequest);
+  await grandmaPhone.locator('main .grid button.tile').first().tap();
+  const viewer = grandmaPhone.getByRole('dialog', { name: 'viewer' });
+  await grandmaPhone.waitForFunction(() => document.querySelector('dialog.viewer .stage img.full')?.naturalWidth > 0);
+  const first = await viewer.getAttribute('data-media-id');
+  assert.ok(asked.includes(first), `the photo shown was asked for whole: ${asked}`);
+  assert.ok(asked.length >= 2, `its neighbour too: ${asked}`);
+  await closeViewer(grandmaPhone);
+  grandmaPhone.off('request', onRequest);
+
+  // No network for the photo: she is told, plainly, and the thumbnail stays; Try again opens it.
+  const offline = '**/api/v1/media/*';
+  await grandmaPhone.route(offline, (route) => route.abort('internetdisconnected'));
+  await grandmaPhone.locator('main .grid button.tile').nth(1).tap();
+  const problem = viewer.locator('.viewer-problem');
+  await problem.waitFor();
+  assert.match(await problem.innerText(), /could not be opened\. Check the internet connection/);
+  assert.ok(await viewer.locator('.stage img.placeholder').isVisible(), 'her thumbnail stays behind the message');
+  withinScreen(await problem.getByRole('button', { name: 'Try again' }).boundingBox(), 'Try again');
+  await shot('42d-phone-viewer-no-network', grandmaPhone, { screen: true });
+  // The same on a computer's screen.
+  const computer = await browser.newPage({ locale: 'en-US', viewport: { width: 1280, height: 900 },
+    storageState: await grandmaPhone.context().storageState() });
+  await computer.route(offline, (route) => route.abort('internetdisconnected'));
+  await computer.goto(grandmaPhone.url());
+  await computer.locator('main .grid button.tile').nth(1).click();
+  await computer.locator('dialog.viewer .viewer-problem').waitFor();
+  await shot('42e-computer-viewer-no-network', computer, { screen: true });
+  await computer.close();
+
+  await grandmaPhone.unroute(offline);
+  await problem.getByRole('button', { name: 'Try again' }).tap();
+  await grandmaPhone.waitForFunction(() => document.querySelector('dialog.viewer .stage img.full')?.naturalWidth > 0);
+  assert.equal(await problem.count(), 0, 'the message goes once the photo is there');
+  await closeViewer(grandmaPhone);
+});
+
 test('an aunt joins in Korean to look only: albums labelled, nothing offered she may not do, one card per upload batch, a used invite leads in', async () => {
   // Grandma shares the album: a family invite is "look and add" unless she chooses otherwise.
   await openJejuOnPhone();

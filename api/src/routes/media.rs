@@ -69,7 +69,7 @@ async fn list_media(
         state.services.db.album_access(album_id, viewer_id).await?;
     }
     let next_cursor = next_page(&mut rows, limit, |last| format!("{}.{}", last.taken_at, last.id));
-    // `Page<MediaView>`, written from items written before (see `media_json`).
+    // A page of tiles (thumbnail URLs only), written from items written before (see `media_json`).
     let body = state.media_json.page(&state.services, &rows, next_cursor.as_deref()).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

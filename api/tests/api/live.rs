@@ -53,6 +53,11 @@ async fn an_iphone_live_photo_is_one_item_that_plays_its_movie_whichever_arrives
         let live: Vec<Value> = items.iter().filter(|item| item["live"].is_object()).cloned().collect();
         assert_eq!(live.len(), 1, "only the Live Photo plays: {items:?}");
         assert_eq!((&live[0]["kind"], &live[0]["camera"]["model"]), (&"photo".into(), &"iPhone 15 Pro".into()));
+        // The album's page (tiles, #19) says which one plays, for its badge; the video's URL comes whole.
+        let tiles = app.media_list(&admin, &album).await;
+        let live_tiles: Vec<String> = tiles.iter().filter(|tile| tile["live"] == true).map(id_of).collect();
+        assert_eq!(live_tiles, [id_of(&live[0])], "{tiles:?}");
+        assert!(tiles.iter().all(|tile| tile["urls"].get("original").is_none()), "{tiles:?}");
         let video = fetch(&app, &live[0]["live"]["video_url"]).await;
         assert_eq!(&video[4..8], b"ftyp", "the motion is a video file");
         let (_, album_view) = app.get(&format!("/albums/{album}"), &admin.token).await;

@@ -39,8 +39,9 @@ async fn an_album_lists_newest_first_in_pages_with_stable_urls() {
     uploaded.reverse();
     assert_eq!(seen, uploaded, "every item once, newest taken first");
 
-    let first = app.media_list(&admin, &album).await;
-    let second = app.media_list(&admin, &album).await;
+    let first = app.whole_items(&admin, &album).await;
+    let second = app.whole_items(&admin, &album).await;
+    assert!(first[0]["urls"]["original"].is_string(), "{}", first[0]);
     assert_eq!(first[0]["urls"]["original"], second[0]["urls"]["original"], "the same photo keeps the same URL");
 
     let (status, body) = app.get(&format!("/albums/{album}/media?cursor=garbage"), &admin.token).await;
@@ -60,9 +61,27 @@ async fn page_and_own_answers(app: &TestApp, user: &User, album: &str) -> Vec<(V
     pairs
 }
 
+/// What a page lists of an item (#19): the item whole, with only its thumbnail's URL and whether
+/// it is live.
+fn tile_of(whole: &Value) -> Value {
+    let mut tile = whole.clone();
+    let mut urls = serde_json::Map::new();
+    if let Some(thumbnail) = whole["urls"].get("thumbnail") {
+        urls.insert("thumbnail".to_owned(), thumbnail.clone());
+    }
+    tile["urls"] = Value::Object(urls);
+    tile["live"] = json!(whole.get("live").is_some());
+    tile
+}
+
 async fn assert_page_agrees(app: &TestApp, user: &User, album: &str, when: &str) {
     for (listed, own) in page_and_own_answers(app, user, album).await {
-        assert_eq!(listed, own, "{when}: the album's page and the photo's own page differ for user {}", user.id);
+        assert_eq!(
+            listed,
+            tile_of(&own),
+            "{when}: the album's page and the photo's own page differ for user {}",
+            user.id
+        );
     }
 }
 
@@ -78,6 +97,9 @@ async fn an_albums_page_says_of_each_photo_what_its_own_page_says_as_they_change
     let unreadable = id_of(&app.upload(&admin, &album, &pseudo_random_bytes(3000, 7), "image/jpeg").await);
     let settled = app.settle(&admin, &album).await;
     assert_eq!(settled.len(), 2, "{settled:?}");
+    let whole = settled.iter().find(|m| id_of(m) == photo).expect("the photo");
+    let urls = ["original", "preview", "thumbnail"].map(|kind| whole["urls"][kind].is_string());
+    assert_eq!(urls, [true; 3], "the photo's own page has all its URLs: {whole}");
     for user in [&admin, &gran] {
         assert_page_agrees(&app, user, &album, "uploaded").await;
     }

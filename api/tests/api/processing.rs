@@ -37,7 +37,7 @@ async fn an_uploaded_photo_becomes_ready_with_a_thumbnail_and_a_preview() {
     // The same event again (at-least-once delivery) rewrites the same objects, counted once.
     let id: MediaId = item["id"].as_str().expect("id").parse().expect("id");
     assert_eq!(job::process(&app.services, id).await.expect("process"), Outcome::Ready);
-    let again = app.media_list(&admin, &album).await;
+    let again = app.whole_items(&admin, &album).await;
     assert_eq!(app.me(&admin).await["used_bytes"], app.stored_bytes(&again).await);
     assert_eq!(app.stored_bytes(&again).await, app.stored_bytes(&items).await);
     app.stop().await;
