@@ -126,7 +126,12 @@ export function startSlideshow(items, startIndex = 0, { whole = async (item) => 
         wholes.set(item.id, full);
         asked.src = imageUrl(full);
       }, () => {
+        // Passed over now, and asked for again when the show comes round to it.
         asked.dataset.failed = 'true';
+        if (preloaded.get(item.id) === asked) {
+          preloaded.delete(item.id);
+          asked.remove();
+        }
         asked.dispatchEvent(new Event('error'));
       });
     }
