@@ -77,6 +77,8 @@ JUMP_URL="$BASE/api/v1/albums/$ALBUM/media?limit=50&month=$MIDDLE"
 months=$(curl -fs -H "authorization: Bearer $TOKEN" "$MONTHS_URL" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["months"]))')
 newer=$(psql "$PG/$DB" -Atc "SELECT count(*) FROM media WHERE taken_at >= $(date -u -d "$MIDDLE-01 +1 month" +%s)000")
 echo "the album's timeline: $months months; a jump to $MIDDLE replaces $(( (newer + 49) / 50 )) pages of scrolling"
+page_bytes() { curl -fs -o /dev/null -w '%{size_download}' -H "authorization: Bearer $TOKEN" "$@" "$FIRST"; }
+echo "a page of 50 on the wire: $(page_bytes) B uncompressed, $(page_bytes -H 'accept-encoding: br') B brotli, $(page_bytes -H 'accept-encoding: gzip') B gzip"
 
 lua=$(mktemp)
 cat > "$lua" <<LUA
