@@ -101,8 +101,8 @@ pub struct MediaView {
     pub liked: bool,
 }
 
-/// What a media item's row says of it besides its URLs: the same in an album's page (a tile) and
-/// whole. Changes only when its row does (`updated_at`).
+/// What a media item's row says of it that the album's grid shows, besides its thumbnail: the same
+/// in an album's page (a tile) and whole. Changes only when its row does (`updated_at`).
 #[derive(Serialize)]
 pub struct MediaFields {
     pub id: MediaId,
@@ -111,7 +111,6 @@ pub struct MediaFields {
     pub kind: MediaKind,
     pub status: MediaStatus,
     pub filename: String,
-    pub content_type: String,
     pub size_bytes: i64,
     pub taken_at: String,
     /// False when `taken_at` is only when it was uploaded: the file gave no date (or it is
@@ -133,6 +132,12 @@ pub struct MediaFields {
     pub deleted_at: Option<String>,
     /// A tiny placeholder (base64 ThumbHash) to show while the thumbnail loads.
     pub thumbhash: Option<String>,
+}
+
+/// What a media item's row says of it that only its own page shows.
+#[derive(Serialize)]
+pub struct MediaDetails {
+    pub content_type: String,
     pub camera: Option<Camera>,
     pub location: Option<Location>,
     /// The SHA-256 of the stored original (hex), once the thumbnailer has read it.
@@ -144,16 +149,18 @@ pub struct MediaFields {
 pub struct StoredMediaView {
     #[serde(flatten)]
     pub fields: MediaFields,
+    #[serde(flatten)]
+    pub details: MediaDetails,
     pub urls: MediaUrls,
     /// A Live Photo or motion photo: the video its still plays.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live: Option<Live>,
 }
 
-/// A media item as an album's page lists it (#19): what the grid shows, so only the thumbnail's
-/// URL. A page is 50 to 200 of them, nearly all never opened, and the preview's, original's and
-/// motion's URLs were two thirds of its bytes and much of the api's time; the viewer asks
-/// `GET /media/{id}` for the one it opens.
+/// A media item as an album's page lists it (#19): what the grid shows, so of its URLs only the
+/// thumbnail's, and no details. A page is 50 to 200 of them, nearly all never opened; the
+/// preview's, original's and motion's URLs were half its bytes, and the SHA-256s half of what
+/// was left once compressed. The viewer asks `GET /media/{id}` for the one it opens.
 #[derive(Serialize)]
 pub struct StoredMediaTile {
     #[serde(flatten)]
@@ -195,7 +202,6 @@ impl MediaFields {
             kind: media.kind,
             status: media.status,
             filename: media.filename.clone(),
-            content_type: media.content_type.clone(),
             size_bytes: media.size_bytes,
             taken_at: rfc3339(media.taken_at),
             taken_at_known: media.taken_at_known,
@@ -207,6 +213,14 @@ impl MediaFields {
             failure_code: media.failure_code.clone(),
             deleted_at: media.deleted_at.map(rfc3339),
             thumbhash: media.thumbhash.clone(),
+        }
+    }
+}
+
+impl MediaDetails {
+    fn new(media: &Media) -> Self {
+        MediaDetails {
+            content_type: media.content_type.clone(),
             camera: (media.camera_make.is_some() || media.camera_model.is_some())
                 .then(|| Camera { make: media.camera_make.clone(), model: media.camera_model.clone() }),
             location: media.latitude.zip(media.longitude).map(|(latitude, longitude)| Location { latitude, longitude }),
@@ -234,7 +248,12 @@ impl StoredMediaView {
         let live = optional_url(urls, media.motion_key.as_deref(), ObjectKind::Motion)
             .await?
             .map(|video_url| Live { video_url });
-        Ok(StoredMediaView { fields: MediaFields::new(media), urls: media_urls, live })
+        Ok(StoredMediaView {
+            fields: MediaFields::new(media),
+            details: MediaDetails::new(media),
+            urls: media_urls,
+            live,
+        })
     }
 }
 

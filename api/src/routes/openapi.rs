@@ -151,7 +151,7 @@ fn paths() -> Value {
             "/uploads/{id}": { "get": op("An unfinished upload: what the store holds (parts_done) and fresh URLs for the rest only", "200"), "delete": op("Cancel an upload and release its reservation", "204") },
             "/uploads/{id}/parts/{part_number}": { "post": with_body(op("A URL for one part of an upload that declared its sha256, signed with the part's own SHA-256: the store refuses other bytes (parts without a url in the reservation)", "200"), "PartChecksum") },
             "/uploads/{id}/complete": { "post": op("Complete an upload; the size S3 reports is charged", "201") },
-            "/albums/{id}/media": { "get": op("Media of an album, newest taken first (cursor pages), each a tile: its thumbnail URL only, `live` true or false; GET /media/{id} gives the preview, original, playable and live video URLs; ?month=YYYY-MM (with ?offset_minutes east of UTC) starts at that month's newest photo", "200") },
+            "/albums/{id}/media": { "get": op("Media of an album, newest taken first (cursor pages), each a tile: of its URLs only the thumbnail, `live` true or false, no content_type, camera, location or sha256; GET /media/{id} gives the item whole; ?month=YYYY-MM (with ?offset_minutes east of UTC) starts at that month's newest photo", "200") },
             "/media/{id}": { "get": op("One media item with view URLs, its sha256, and live: {video_url} for a Live Photo or motion photo", "200"), "delete": op("Move to the trash", "204") },
             "/media/{id}/restore": { "post": op("Restore from the trash", "200") },
             "/trash": { "get": op("The user's trash", "200"), "delete": op("Empty the trash; the space is freed by the purge job", "200") },
