@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Goal 1 of #19: the bytes of one page of 50 photos on the wire, side by side in one run: as
 sent before (no compression asked: `Accept-Encoding: identity`), gzip, and brotli (what Chromium
-asks for). Also the months list and a jump to a month.
+asks for). Also the months list and a jump to a month, and the page's items whole (as pages were
+before they listed tiles).
 
 An album of PHOTOS (120, as the issue measured) real corpus JPEGs made distinct, uploaded as a
 browser does and thumbnailed, on a picup-api with embedded defaults in a temporary folder.
@@ -9,6 +10,8 @@ browser does and thumbnailed, on a picup-api with embedded defaults in a tempora
     api/bench/page-bytes.py       (BIN=target/release/picup-api PHOTOS=120)
 """
 
+import gzip
+import json
 import os
 import shutil
 import tempfile
@@ -44,6 +47,13 @@ def main():
             before = sizes[0][0]
             shown_sizes = "  ".join(f"{encoding:>4} {size:6} B ({size / before:4.0%})" for size, encoding in sizes)
             print(f"  {label:<11} {shown_sizes}")
+        # The same 50 items whole, as pages carried them before tiles (#19): each item's own answer,
+        # joined into one page here and gzipped at level 1 as the api does (no brotli in Python).
+        tiles = api.call("GET", f"/albums/{album}/media?limit=50")["items"]
+        whole = json.dumps({"items": [api.call("GET", f"/media/{tile['id']}") for tile in tiles]},
+                           separators=(",", ":")).encode()
+        print(f"  {'as whole':<11} none {len(whole):6} B           gzip {len(gzip.compress(whole, 1)):6} B   "
+              "(the same items as their own pages give them)")
     finally:
         server.stop()
         shutil.rmtree(data)
