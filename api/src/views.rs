@@ -159,8 +159,8 @@ pub struct StoredMediaView {
 
 /// A media item as an album's page lists it (#19): what the grid shows, so of its URLs only the
 /// thumbnail's, and no details. A page is 50 to 200 of them, nearly all never opened; the
-/// preview's, original's and motion's URLs were half its bytes, and the SHA-256s half of what
-/// was left once compressed. The viewer asks `GET /media/{id}` for the one it opens.
+/// preview's, original's and motion's URLs were half its bytes, and a SHA-256 is 64 characters
+/// that no compression shrinks. The viewer asks `GET /media/{id}` for the one it opens.
 #[derive(Serialize)]
 pub struct StoredMediaTile {
     #[serde(flatten)]
