@@ -23,7 +23,7 @@ const THUMB_PATIENCE_MS = 4000;
 
 const SHELL_FILES = [
   '/index.html', '/app.css', '/manifest.webmanifest',
-  '/js/early.js', '/js/app.js', '/js/api.js', '/js/dom.js', '/js/i18n.js', '/js/album-items.js', '/js/viewer.js', '/js/social.js',
+  '/js/early.js', '/js/app.js', '/js/api.js', '/js/dom.js', '/js/i18n.js', '/js/album-items.js', '/js/later.js', '/js/viewer.js', '/js/social.js',
   '/js/activity.js', '/js/upload.js', '/js/hash-worker.js', '/js/passkeys.js', '/js/family.js', '/js/slideshow.js',
   '/js/pwa.js', '/js/offline.js', '/js/shared.js', '/js/share-links.js', '/js/memories.js', '/js/scrubber.js',
   '/vendor/thumbhash.js', '/vendor/sha256.js',

@@ -5,7 +5,7 @@
 import { api } from './api.js';
 import { el, page, thumbhashBackground } from './dom.js';
 import { date, t, takenText } from './i18n.js';
-import { openViewer } from './viewer.js';
+import { openViewer } from './later.js';
 
 // ---------- the bell ----------
 

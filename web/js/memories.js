@@ -5,7 +5,7 @@
 import { api } from './api.js';
 import { el, thumbhashBackground } from './dom.js';
 import { t, takenText } from './i18n.js';
-import { openViewer } from './viewer.js';
+import { openViewer } from './later.js';
 
 /** How many photos a year shows in its row (the viewer pages through them all). */
 const PER_YEAR = 6;

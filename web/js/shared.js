@@ -7,8 +7,7 @@
 import { api } from './api.js';
 import { el, explain, icon, page, patchGrid, thumbhashBackground } from './dom.js';
 import { AlbumItems } from './album-items.js';
-import { openViewer } from './viewer.js';
-import { startSlideshow } from './slideshow.js';
+import { openViewer, startSlideshow } from './later.js';
 import { date, t } from './i18n.js';
 
 const DOWNLOAD_ICON = ['M12 3v12', 'M7 10l5 5 5-5', 'M5 21h14'];
