@@ -4,8 +4,8 @@
 //! every column, signed or looked up 150 URLs and wrote them again. The page query now returns
 //! only what changes without `updated_at` (the counts of likes and comments, and whether the
 //! viewer liked it); each item's other fields are written once per change and window, kept
-//! here, and copied into the page. A page lists tiles (`StoredMediaTile`): only the thumbnail's
-//! URL, the one the grid shows.
+//! here, and copied into the page. A page lists tiles (`StoredMediaTile`): what the grid shows,
+//! with the thumbnail's URL alone.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -37,8 +37,8 @@ impl MediaJsonCache {
     const MAX_ENTRIES: usize = 10_000;
 
     /// A page's JSON body, `{"items": [...], "next_cursor": ...}`: each item a tile with its
-    /// counts and the viewer's like, as `MediaView` has them. The rows' access was checked by the query that gave
-    /// them; an item purged since is left out.
+    /// counts and the viewer's like, as `MediaView` has them. The rows' access was checked by the
+    /// query that gave them; an item purged since is left out.
     pub async fn page(&self, services: &Services, rows: &[PageRow], next_cursor: Option<&str>) -> ApiResult<Vec<u8>> {
         let window = services.view_urls.window();
         let mut written = self.written(rows, window);
