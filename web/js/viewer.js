@@ -187,19 +187,21 @@ export function openViewer(items, start, { onChange = () => {}, canDelete = () =
     social.show(item);
   }
 
+  /** Its thumbnail, enlarged to the stage; none when it has no thumbnail. */
+  const enlargedThumbnail = (item) => (item.urls.thumbnail ? [el('img', { class: 'placeholder', src: item.urls.thumbnail, alt: '' })] : []);
+
   /** While the item is asked for: its thumbnail enlarged and a spinner (not a black screen). */
   function waiting(item) {
     stage.classList.add('loading');
     const spinner = el('div', { class: 'spinner', role: 'status' }, el('span', { class: 'visually-hidden', text: t('loading') }));
-    return [item.urls.thumbnail ? el('img', { class: 'placeholder', src: item.urls.thumbnail, alt: '' }) : null, spinner].filter(Boolean);
+    return [...enlargedThumbnail(item), spinner];
   }
 
   /** It could not be asked for (no network): said plainly, with a way to try again; the thumbnail stays. */
   function problem(item) {
     stage.classList.remove('loading');
     const again = el('button', { type: 'button', class: 'big', text: t('retry'), onclick: () => showWhole(item) });
-    return [item.urls.thumbnail ? el('img', { class: 'placeholder', src: item.urls.thumbnail, alt: '' }) : null,
-      el('div', { class: 'viewer-problem', role: 'alert' }, el('p', { text: t('viewerProblem') }), again)].filter(Boolean);
+    return [...enlargedThumbnail(item), el('div', { class: 'viewer-problem', role: 'alert' }, el('p', { text: t('viewerProblem') }), again)];
   }
 
   /**
