@@ -1,9 +1,11 @@
-//! Password hashing (Argon2id) on threads of its own. Each hash works in `PARAMS`' memory, which
-//! the allocator keeps on the thread that used it: on tokio's blocking threads a burst of
+//! Password hashing (Argon2id) on a thread of its own. Each hash works in `PARAMS`' memory, which
+//! the allocator keeps on the thread that used it: mimalloc gives freed memory back to the system
+//! only when that thread calls on it again, and a thread waiting for the next password never does
+//! (measured: the same holds for threads that end). On tokio's blocking threads a burst of
 //! sign-ins left that much behind on every thread it touched (eight at once took the HTTP-only
-//! api from 47 to 123 MiB, and three bursts to 200 MiB; #19, `api/bench/login-memory.sh`). Here
-//! the same few threads hash every password and use their memory again: at most
-//! `HASHING_THREADS` x 12 MiB, whatever comes.
+//! api from 47 to 123 MiB, and three bursts to 200 MiB); on two hashing threads, one sign-in could
+//! leave 24 MiB for good (#19, `api/bench/login-memory.sh`). Here one thread hashes every
+//! password and uses its memory again: at most `HASHING_THREADS` x 12 MiB, whatever comes.
 
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -16,7 +18,7 @@ use crate::error::{ApiError, ApiResult};
 
 /// Argon2id in 12 MiB with 3 passes: one of the settings OWASP's password storage cheat sheet
 /// lists as equal in defence to the crate's default (19 MiB, 2 passes), trading memory for time.
-/// The hashing threads keep their working set, so this is what a signed-in api keeps (#19 goal
+/// The hashing thread keeps its working set, so this is what a signed-in api keeps (#19 goal
 /// 4: the HTTP-only api under 50 MB). Hashes made before keep their own parameters and verify.
 const PARAMS: Params = match Params::new(12 * 1024, 3, 1, None) {
     Ok(params) => params,
@@ -27,8 +29,10 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, PARAMS)
 }
 
-/// Two hashes at once: a family's sign-ins never queue for long, and the memory stays bounded.
-const HASHING_THREADS: usize = 2;
+/// One hash at a time (about 40 ms; eight sign-ins at once wait 0.3 s for the last): a burst of
+/// sign-ins keeps 12 MiB, not 12 MiB per thread, and never takes more than one core from the
+/// album's pages (#19 goal 4: the HTTP-only api under 50 MB).
+const HASHING_THREADS: usize = 1;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -37,7 +41,7 @@ pub struct Passwords {
 }
 
 impl Passwords {
-    /// Starts the hashing threads; they end when this is dropped.
+    /// Starts the hashing thread(s); they end when this is dropped.
     pub fn start() -> std::io::Result<Passwords> {
         let (jobs, queue) = std::sync::mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));

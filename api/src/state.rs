@@ -60,7 +60,7 @@ impl AppState {
             places,
             shutdown,
             months: Arc::default(),
-            passwords: Arc::new(Passwords::start().context("starting the password hashing threads")?),
+            passwords: Arc::new(Passwords::start().context("starting the password hashing thread")?),
             media_json: Arc::default(),
         })
     }
