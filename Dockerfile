@@ -18,9 +18,9 @@ WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked -p picup-thumbnailer -p picup-worker \
- && cargo build --release --locked -p picup-api --no-default-features \
- && install -D -m 0755 -t /out target/release/picup-api target/release/picup-thumbnailer target/release/picup-worker
+    cargo build --profile production --locked -p picup-thumbnailer -p picup-worker \
+ && cargo build --profile production --locked -p picup-api --no-default-features \
+ && install -D -m 0755 -t /out target/production/picup-api target/production/picup-thumbnailer target/production/picup-worker
 # Amazon RDS's certificate authorities, so the api verifies the database's certificate
 # (DATABASE_URL ...?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem).
 RUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates && rm -rf /var/lib/apt/lists/* \

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Load on a release picup-api with PostgreSQL and Redis (the production shape), measured with wrk
+# Load on picup-api as the image builds it (profile `production`, HTTP only; BIN= another build)
+# with PostgreSQL and Redis (the production shape), measured with wrk
 # from the same machine: /healthz (the ceiling), a page of 50 media with signed URLs (first page
 # and one deep in an album of ROWS media), and upload reservations; at 16, 64 and 256
 # connections. Prints requests/s, p50 and p99, and the api's peak RSS. With the album's timeline
@@ -21,12 +22,15 @@ REDIS=${REDIS:-redis://127.0.0.1:6379}
 DB=picup_load
 PORT=18300
 BASE="http://127.0.0.1:$PORT"
-BIN=${BIN:-target/release/picup-api}
-[ -x "$BIN" ] || cargo build --release -q -p picup-api
+BIN=${BIN:-target/production/picup-api}
+[ -x "$BIN" ] || cargo build --profile production -q -p picup-api --no-default-features
 
 psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 redis-cli --scan --pattern 'picup_load:*' | xargs -r redis-cli del >/dev/null
 data=$(mktemp -d)
+# The binary starts as from a new image: none of its file in the page cache, so its pages in RSS are
+# those it reads, not what a build or copy just left there (a binary just built idles 4 MiB larger).
+python3 -c 'import os, sys; os.posix_fadvise(os.open(sys.argv[1], os.O_RDONLY), 0, 0, os.POSIX_FADV_DONTNEED)' "$BIN"
 DATABASE_URL="$PG/$DB" REDIS_URL="$REDIS" PICUP_REDIS_PREFIX=picup_load PICUP_DATA_DIR="$data" \
   PICUP_HTTP_ADDR="127.0.0.1:$PORT" PICUP_EMBEDDED_S3_ADDR=127.0.0.1:18301 \
   PICUP_RATE_USER_PER_SECOND=1000000 PICUP_RATE_USER_BURST=1000000 \
@@ -117,6 +121,21 @@ measure() { # label url [wrk args...]
 }
 echo "api: $(nproc) cores shared with wrk; $ROWS media in the album"
 echo "api idle RSS: $(awk '/VmRSS/ {print $2, $3}' /proc/$api/status)"
+# RSS is the heap (anonymous memory) plus the pages of the program's own file it has touched, and
+# how many of those are mapped depends on what the page cache holds (a binary just built is all
+# there): so the largest of each, sampled every 0.1 s while wrk runs, is printed beside the peak.
+sample_memory() {
+  local anon=0 file=0 a f
+  while [ ! -e "$data/measured" ]; do
+    read -r a f < <(awk '/^RssAnon/ {a = $2} /^RssFile/ {f = $2} END {print a + 0, f + 0}' /proc/$api/status)
+    (( a > anon )) && anon=$a
+    (( f > file )) && file=$f
+    sleep 0.1
+  done
+  echo "anonymous at most $anon kB, the program's file at most $file kB" > "$data/memory"
+}
+sample_memory &
+sampler=$!
 wants() { [[ " $MEASURE " == *" $1 "* ]]; }
 wants healthz && measure "/healthz" "$BASE/healthz"
 # A signed-in request that does nothing else: what every page pays before its own work.
@@ -129,5 +148,7 @@ wants deep && measure "list 50 (90% down)" "$DEEP_URL" -H "authorization: Bearer
 wants reserve && measure "reserve an upload" "$BASE/api/v1/albums/$ALBUM/uploads" -s "$lua"
 wants months && measure "months of the album" "$MONTHS_URL" -H "authorization: Bearer $TOKEN"
 wants jump && measure "jump to $MIDDLE" "$JUMP_URL" -H "authorization: Bearer $TOKEN"
-echo "api peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$api/status)"
+touch "$data/measured"
+wait $sampler
+echo "api peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$api/status) ($(cat "$data/memory"))"
 rm -f "$lua"
