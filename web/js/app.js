@@ -8,13 +8,12 @@ import { api, endEarly } from './api.js';
 import { ask, confirmAction, el, explain, fieldProblems, icon, moreMenu, page, patchGrid, simpleMode, thumbhashBackground, toast } from './dom.js';
 import { bytes, currentLanguage, date, placeText, setLanguage, t, takenText } from './i18n.js';
 import { contentTypeOf, sha256Of, uploadFile } from './upload.js';
-import { openViewer, showFamily, startSlideshow } from './later.js';
+import { openLinkDialog, openViewer, showFamily, startSlideshow } from './later.js';
 import { showAddShared, startApp, takeSharedFiles } from './pwa.js';
 import { showNews, showSearch, startBell } from './activity.js';
 import { AlbumItems, wholeItem } from './album-items.js';
 import { addPasskey, browserHasPasskeys, passkeyProblem, signInWithPasskey } from './passkeys.js';
 import { sharedToken, showShared } from './shared.js';
-import { shareLinkSection } from './share-links.js';
 import { memoriesStrip } from './memories.js';
 import { monthName, monthScrubber, zoneOffset } from './scrubber.js';
 
@@ -792,6 +791,14 @@ function shareAlbum(album) {
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
   dialog.showModal();
+}
+
+/** The part of the share dialog that leads to the links (share-links.js): a few words and a big button. */
+function shareLinkSection(album) {
+  return el('section', { class: 'share-links-section', 'aria-labelledby': 'share-links-title' },
+    el('h2', { id: 'share-links-title', text: t('shareLinkTitle') }),
+    el('p', { class: 'hint', text: t('shareLinkHelp') }),
+    el('div', { class: 'actions' }, el('button', { type: 'button', class: 'quiet', text: t('shareLinkOpen'), onclick: () => openLinkDialog(album) })));
 }
 
 // ---------- trash ----------

@@ -1,6 +1,6 @@
 // What an album's first screen does without (#19 goal 5): the viewer (with its likes and
-// comments), the slideshow and the family page are each asked for the first time they are used,
-// so a phone fetches four fewer files before her photos. The service worker keeps them for
+// comments), the slideshow, the family page and the share-link dialog are each asked for the
+// first time they are used, so a phone fetches five fewer files before her photos. The service worker keeps them for
 // offline all the same. Each is called as its module's own function; when it cannot be fetched
 // she is told to check the connection, and nothing opens.
 
@@ -30,4 +30,9 @@ export async function startSlideshow(...args) {
 /** `showFamily` of family.js. */
 export async function showFamily(...args) {
   await (await load(() => import('./family.js')))?.showFamily(...args);
+}
+
+/** `openLinkDialog` of share-links.js. */
+export async function openLinkDialog(...args) {
+  (await load(() => import('./share-links.js')))?.openLinkDialog(...args);
 }

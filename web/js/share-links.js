@@ -13,14 +13,6 @@ const DURATIONS = [
   { value: 'month', label: 'linkMonth', end: (now) => { const end = new Date(now); end.setMonth(end.getMonth() + 1); return end; } },
 ];
 
-/** The part of the share dialog that leads to the links: a few words and a big button. */
-export function shareLinkSection(album) {
-  return el('section', { class: 'share-links-section', 'aria-labelledby': 'share-links-title' },
-    el('h2', { id: 'share-links-title', text: t('shareLinkTitle') }),
-    el('p', { class: 'hint', text: t('shareLinkHelp') }),
-    el('div', { class: 'actions' }, el('button', { type: 'button', class: 'quiet', text: t('shareLinkOpen'), onclick: () => openLinkDialog(album) })));
-}
-
 /** The dialog: make a link, show it with Copy (and Share where the phone has it), list the links. */
 export function openLinkDialog(album) {
   const result = el('div', { class: 'link-result', 'aria-live': 'polite' });
