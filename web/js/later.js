@@ -1,8 +1,8 @@
 // What an album's first screen does without (#19 goal 5): the viewer (with its likes and
 // comments), the slideshow, the family page and the share-link dialog are each asked for the
-// first time they are used, so a phone fetches five fewer files before her photos. The service worker keeps them for
-// offline all the same. Each is called as its module's own function; when it cannot be fetched
-// she is told to check the connection, and nothing opens.
+// first time they are used, so a phone fetches five fewer files before her photos. The service
+// worker keeps them for offline all the same. Each is called as its module's own function; when
+// it cannot be fetched she is told to check the connection, and nothing opens.
 
 import { toast } from './dom.js';
 import { t } from './i18n.js';

@@ -2007,7 +2007,10 @@ test('#20 the owner makes share links in the dialog (how long, download, passwor
   await phone.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   chuseokId = await albumWithPhotos(phone, 'Chuseok 2024', await drawnPhotos(3, 'chuseok'));
   await phone.getByRole('button', { name: 'Share', exact: true }).tap();
-  await phone.getByRole('dialog', { name: 'Share this album' }).getByRole('button', { name: 'Share with a link…' }).tap();
+  const opening = phone.getByRole('dialog', { name: 'Share this album' }).getByRole('button', { name: 'Share with a link…' });
+  await opening.scrollIntoViewIfNeeded();
+  await shot('79-phone-share-dialog-link-section', phone, { screen: true });
+  await opening.tap();
   const dialog = phone.getByRole('dialog', { name: 'Share with a link' });
   await dialog.getByText('No links made yet.').waitFor();
   await noSidewaysScrolling(phone, 'the link dialog');
